@@ -1,0 +1,111 @@
+import type { SecretEvent } from "../src/domain/events.js";
+import type { SecretReference } from "../src/domain/queries.js";
+import {
+  fold,
+  initialState,
+  stagesOf,
+  type ActiveSecret,
+  type SecretState,
+  type Version,
+} from "../src/domain/state.js";
+import { AWSCURRENT, AWSPREVIOUS, type StagingLabel } from "../src/domain/types.js";
+
+/** One secret as folded from its subject, with the stream sequence of the last record on that subject. */
+export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: number };
+
+/**
+ * The read model of every secret in a region, folded from the log with the decider's own `evolve`. It is pure:
+ * a log follower feeds it records in stream order, and it tells waiters when it has applied a sequence.
+ */
+export class SecretCatalog {
+  private readonly secrets = new Map<string, CatalogEntry>();
+  private applied = 0;
+  private waiters: Array<{ readonly seq: number; readonly resolve: () => void }> = [];
+
+  /** The stream sequence of the last record applied (or passed over): the projection's checkpoint. */
+  get checkpoint(): number {
+    return this.applied;
+  }
+
+  apply(seq: number, secretName: string, events: ReadonlyArray<SecretEvent>): void {
+    // Delivery is at least once: a record at or below the checkpoint was applied already.
+    if (seq <= this.applied) return;
+    const before = this.secrets.get(secretName)?.state ?? initialState;
+    this.secrets.set(secretName, { state: fold(events, before), subjectSeq: seq });
+    this.advance(seq);
+  }
+
+  /** A record that cannot be read still moves the checkpoint, so readers do not wait for it forever. */
+  passOver(seq: number): void {
+    if (seq > this.applied) this.advance(seq);
+  }
+
+  /** Resolves once every record up to `seq` is applied: read-your-writes for whoever appended `seq`. */
+  whenCaughtUp(seq: number): Promise<void> {
+    if (seq <= this.applied) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+  }
+
+  entry(name: string): CatalogEntry {
+    return this.secrets.get(name) ?? { state: initialState, subjectSeq: 0 };
+  }
+
+  /** The secret a SecretId names: its name, its full ARN, or its partial ARN. */
+  resolve(reference: SecretReference): { readonly name: string; readonly entry: CatalogEntry } | undefined {
+    switch (reference.kind) {
+      case "foreign":
+        return undefined;
+      case "name":
+        return this.found(reference.name);
+      case "arn": {
+        const { suffixed } = reference;
+        if (suffixed !== undefined) {
+          const full = this.found(suffixed.name);
+          if (
+            full !== undefined &&
+            full.entry.state.status === "active" &&
+            full.entry.state.arn.endsWith(`-${suffixed.suffix}`)
+          )
+            return full;
+        }
+        return this.found(reference.name);
+      }
+      default: {
+        const unknownReference: never = reference;
+        return unknownReference;
+      }
+    }
+  }
+
+  private found(name: string): { readonly name: string; readonly entry: CatalogEntry } | undefined {
+    const entry = this.secrets.get(name);
+    return entry === undefined || entry.state.status === "absent" ? undefined : { name, entry };
+  }
+
+  private advance(seq: number): void {
+    this.applied = seq;
+    if (this.waiters.length === 0) return;
+    const ready = this.waiters.filter((w) => w.seq <= seq);
+    this.waiters = this.waiters.filter((w) => w.seq > seq);
+    for (const w of ready) w.resolve();
+  }
+}
+
+/** A version as the views show it: with the labels it carries now. */
+export type VersionView = Version & { readonly stages: ReadonlyArray<StagingLabel> };
+
+/** The version index of one secret: every version, newest first, with its labels (empty: deprecated). */
+export const versionIndex = (secret: ActiveSecret): ReadonlyArray<VersionView> =>
+  [...secret.versions.values()].reverse().map((v) => ({ ...v, stages: stagesOf(secret, v.versionId) }));
+
+const holderOf = (secret: ActiveSecret, label: StagingLabel): VersionView | undefined => {
+  const versionId = secret.labels.get(label);
+  const version = versionId === undefined ? undefined : secret.versions.get(versionId);
+  return version === undefined ? undefined : { ...version, stages: stagesOf(secret, version.versionId) };
+};
+
+/** The AWSCURRENT view of a secret. */
+export const currentVersion = (secret: ActiveSecret): VersionView | undefined => holderOf(secret, AWSCURRENT);
+
+/** The AWSPREVIOUS view of a secret. */
+export const previousVersion = (secret: ActiveSecret): VersionView | undefined => holderOf(secret, AWSPREVIOUS);

@@ -1,0 +1,167 @@
+import type { ServiceError } from "../application/errors.js";
+import type { InputProblem } from "./model.js";
+import type { AuthFailure } from "./sigv4.js";
+
+/**
+ * An AWS error as it goes on the wire: `{"__type": type, "Message": message}` with `status`. This file is the
+ * one place where the service's failures become AWS error types and texts. Modelled exceptions carry
+ * `Message`; framework errors (authentication, serialisation, routing) carry `message`, as AWS sends them.
+ */
+export type AwsError = {
+  readonly type: string;
+  readonly message: string;
+  readonly status: number;
+  readonly messageKey: "Message" | "message";
+};
+
+const modelled = (type: string, message: string): AwsError => ({ type, message, status: 400, messageKey: "Message" });
+const framework = (type: string, message: string, status = 400): AwsError => ({
+  type,
+  message,
+  status,
+  messageKey: "message",
+});
+
+export const internalError: AwsError = {
+  type: "InternalServiceError",
+  message: "An error occurred on the server side.",
+  status: 500,
+  messageKey: "Message",
+};
+
+const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
+
+export const fromServiceError = (e: ServiceError): AwsError => {
+  switch (e._tag) {
+    case "SecretNotFound":
+      return modelled("ResourceNotFoundException", SECRET_NOT_FOUND);
+    case "SecretAlreadyExists":
+      return modelled("ResourceExistsException", `The operation failed because the secret ${e.name} already exists.`);
+    case "ClientRequestTokenMissing":
+      return modelled(
+        "InvalidRequestException",
+        "You must provide a ClientRequestToken value. We recommend a UUID-type value.",
+      );
+    case "ClientRequestTokenInUse":
+      return modelled(
+        "ResourceExistsException",
+        `You can't use ClientRequestToken ${e.token} because that value is already in use for a version of secret ${e.arn}.`,
+      );
+    case "SecretValueMissing":
+      return modelled("InvalidRequestException", "You must provide either SecretString or SecretBinary.");
+    case "SecretValueAmbiguous":
+      return modelled(
+        "InvalidParameterException",
+        "You can't specify both a binary secret value and a string secret value in the same secret.",
+      );
+    case "StagingLabelQuotaExceeded":
+      return modelled(
+        "LimitExceededException",
+        `A secret can have at most ${e.limit} staging labels attached across all of its versions.`,
+      );
+    case "VersionNotFound":
+    case "UnknownVersion":
+      return modelled(
+        "ResourceNotFoundException",
+        `Secrets Manager can't find the specified secret value for VersionId: ${e.versionId}`,
+      );
+    case "StagingLabelNotFound":
+      return modelled(
+        "ResourceNotFoundException",
+        `Secrets Manager can't find the specified secret value for staging label: ${e.label}`,
+      );
+    case "StageNotOnVersion":
+      return modelled(
+        "InvalidRequestException",
+        "You provided a VersionStage that is not associated to the provided VersionId.",
+      );
+    case "RemoveFromVersionRequired":
+      return modelled(
+        "InvalidParameterException",
+        `The parameter RemoveFromVersionId can't be empty. Staging label ${e.label} is currently attached to version ${e.holder}, so you must explicitly reference that version in RemoveFromVersionId.`,
+      );
+    case "RemoveFromVersionMismatch":
+      return modelled(
+        "InvalidParameterException",
+        `When you move staging label ${e.label}, if you specify RemoveFromVersionId, it must be set to the version that currently has the staging label ${e.label}.`,
+      );
+    case "StageNotOnRemoveFromVersion":
+      return modelled(
+        "InvalidParameterException",
+        `The staging label ${e.label} is not attached to version ${e.versionId}.`,
+      );
+    case "CurrentCannotBeDetached":
+      return modelled(
+        "InvalidParameterException",
+        "You can't remove the staging label AWSCURRENT from a version without moving it to another version: a secret always has an AWSCURRENT version.",
+      );
+    case "StageTargetMissing":
+      return modelled("InvalidParameterException", "You must specify MoveToVersionId, RemoveFromVersionId, or both.");
+    case "DecryptionFailed":
+      return modelled(
+        "DecryptionFailure",
+        "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+      );
+    case "InvalidNextToken":
+      return modelled("InvalidNextTokenException", "The NextToken value is invalid.");
+    case "ContentionExhausted":
+    case "StorageUnavailable":
+      return internalError;
+    default: {
+      const unknownError: never = e;
+      return unknownError;
+    }
+  }
+};
+
+export const fromAuthFailure = (e: AuthFailure): AwsError => {
+  switch (e._tag) {
+    case "MissingAuthenticationToken":
+      return framework("MissingAuthenticationTokenException", "Missing Authentication Token");
+    case "IncompleteSignature":
+      return framework("IncompleteSignatureException", e.message);
+    case "UnrecognizedClient":
+      return framework("UnrecognizedClientException", "The security token included in the request is invalid.");
+    case "InvalidSignature":
+      return framework("InvalidSignatureException", e.message);
+    default: {
+      const unknownFailure: never = e;
+      return unknownFailure;
+    }
+  }
+};
+
+/** Wrong JSON types are a SerializationException; broken constraints are listed in one ValidationException. */
+export const fromInputProblems = (problems: ReadonlyArray<InputProblem>): AwsError => {
+  const wrongType = problems.find((p) => p._tag === "WrongType");
+  if (wrongType !== undefined)
+    return framework("SerializationException", `${wrongType.actual} can not be converted to ${wrongType.expected}`);
+  const parts = problems.map((p) =>
+    p._tag === "ConstraintViolated"
+      ? `Value ${p.sensitive ? "" : `${render(p.value)} `}at '${p.path}' failed to satisfy constraint: ${p.constraint}`
+      : "",
+  );
+  const count = `${parts.length} validation error${parts.length === 1 ? "" : "s"} detected: `;
+  return modelled("ValidationException", count + parts.join("; "));
+};
+
+const render = (value: unknown): string => {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value))
+    return `'[${value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ")}]'`;
+  return `'${typeof value === "string" ? value : JSON.stringify(value)}'`;
+};
+
+export const invalidName = modelled(
+  "ValidationException",
+  "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+);
+export const malformedBody = (detail: string): AwsError => framework("SerializationException", detail);
+export const unknownOperation = (target: string): AwsError =>
+  framework(
+    "UnknownOperationException",
+    target === "" ? "Missing X-Amz-Target header." : `Unknown operation ${target}`,
+  );
+export const notYetSupported = (operation: string): AwsError =>
+  framework("UnknownOperationException", `The operation ${operation} is not supported by this server yet.`);
+export const bodyTooLarge: AwsError = framework("SerializationException", "The request body is too large.", 413);

@@ -1,0 +1,78 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { ServiceError } from "../application/errors.js";
+import type {
+  CreateSecretInput,
+  DescribeSecretInput,
+  GetSecretValueInput,
+  ListSecretVersionIdsInput,
+  PutSecretValueInput,
+  SecretsService,
+  UpdateSecretVersionStageInput,
+} from "../application/secrets-service.js";
+import { fromInputProblems, fromServiceError, invalidName, type AwsError } from "./errors.js";
+
+// Each operation takes its input already checked against the service model (types, lengths, patterns) and
+// turns the service's answer into the AWS output shape. No business rule lives here.
+
+export type Operation = (input: Record<string, unknown>) => Promise<E.Either<AwsError, object>>;
+
+// Names: ASCII letters, digits and /_+=.@- (CreateSecret); a SecretId may also be an ARN.
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
+const SECRET_ID_NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
+const MAX_VALUE_BYTES = 65536;
+
+const checkSecretId = (input: Record<string, unknown>): AwsError | undefined => {
+  const id = input["SecretId"];
+  return typeof id === "string" && !id.startsWith("arn:") && !SECRET_ID_NAME.test(id) ? invalidName : undefined;
+};
+
+/** The model counts characters; the quota is 65,536 bytes of value, so a multi-byte string is also measured. */
+const checkValueBytes = (input: Record<string, unknown>): AwsError | undefined => {
+  const value = input["SecretString"];
+  return typeof value === "string" && Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES
+    ? fromInputProblems([
+        {
+          _tag: "ConstraintViolated",
+          path: "secretString",
+          value: undefined,
+          sensitive: true,
+          constraint: `Member must have length less than or equal to ${MAX_VALUE_BYTES}`,
+        },
+      ])
+    : undefined;
+};
+
+const answer = <T extends object>(result: E.Either<ServiceError, T>): E.Either<AwsError, object> =>
+  E.mapLeft(fromServiceError)(result);
+
+const refuse = (error: AwsError | undefined): E.Either<AwsError, never> | undefined =>
+  error === undefined ? undefined : E.left(error);
+
+export const operationsOf = (service: SecretsService): Readonly<Record<string, Operation>> => ({
+  CreateSecret: async (input) => {
+    const name = input["Name"] as string;
+    if (!SECRET_NAME.test(name)) return E.left(invalidName);
+    return refuse(checkValueBytes(input)) ?? answer(await service.createSecret(input as CreateSecretInput));
+  },
+  PutSecretValue: async (input) =>
+    refuse(checkSecretId(input) ?? checkValueBytes(input)) ??
+    answer(await service.putSecretValue(input as PutSecretValueInput)),
+  UpdateSecretVersionStage: async (input) =>
+    refuse(checkSecretId(input)) ??
+    answer(await service.updateSecretVersionStage(input as UpdateSecretVersionStageInput)),
+  GetSecretValue: async (input) => {
+    const refused = refuse(checkSecretId(input));
+    if (refused !== undefined) return refused;
+    return answer(
+      E.map((out: { SecretBinary?: Buffer }) =>
+        out.SecretBinary === undefined ? out : { ...out, SecretBinary: out.SecretBinary.toString("base64") },
+      )(await service.getSecretValue(input as GetSecretValueInput)),
+    );
+  },
+  DescribeSecret: (input) =>
+    Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.describeSecret(input as DescribeSecretInput))),
+  ListSecretVersionIds: (input) =>
+    Promise.resolve(
+      refuse(checkSecretId(input)) ?? answer(service.listSecretVersionIds(input as ListSecretVersionIdsInput)),
+    ),
+});

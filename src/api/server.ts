@@ -1,0 +1,143 @@
+import * as E from "fp-ts/lib/Either.js";
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  bodyTooLarge,
+  fromAuthFailure,
+  fromInputProblems,
+  internalError,
+  malformedBody,
+  notYetSupported,
+  unknownOperation,
+  type AwsError,
+} from "./errors.js";
+import { decodeInput, operationNames } from "./model.js";
+import type { Operation } from "./operations.js";
+import { verifyRequest, type Credentials } from "./sigv4.js";
+
+// The AWS JSON 1.1 edge: POST / with X-Amz-Target: secretsmanager.<Operation>, SigV4 on every request.
+
+const TARGET_PREFIX = "secretsmanager.";
+const CONTENT_TYPE = "application/x-amz-json-1.1";
+/** A request holds at most a 64 KiB value, base64-encoded, and small members; 1 MiB is far above that. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export type RequestLog = (entry: {
+  readonly requestId: string;
+  readonly operation: string;
+  readonly status: number;
+  readonly errorType?: string;
+  readonly millis: number;
+  readonly accessKeyId?: string;
+}) => void;
+
+export type ApiOptions = {
+  readonly operations: Readonly<Record<string, Operation>>;
+  readonly credentialsFor: (accessKeyId: string) => Credentials | undefined;
+  readonly region: string;
+  readonly clock: () => number;
+  readonly log: RequestLog;
+  readonly onInternalError: (requestId: string, error: unknown) => void;
+};
+
+const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > MAX_BODY_BYTES ? "too-large" : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+
+const send = (res: ServerResponse, status: number, body: object, requestId: string, now: number): void => {
+  const payload = Buffer.from(JSON.stringify(body), "utf8");
+  res.writeHead(status, {
+    "Content-Type": CONTENT_TYPE,
+    "Content-Length": payload.length,
+    "x-amzn-RequestId": requestId,
+    Date: new Date(now).toUTCString(),
+  });
+  res.end(payload);
+};
+
+const errorBody = (e: AwsError): object => ({ __type: e.type, [e.messageKey]: e.message });
+
+type Handled = {
+  readonly status: number;
+  readonly body: object;
+  readonly op: string;
+  readonly error?: AwsError;
+  readonly accessKeyId?: string;
+};
+
+export const createApiServer = (opts: ApiOptions): Server => {
+  const handle = async (req: IncomingMessage): Promise<Handled> => {
+    const fail = (error: AwsError, op: string, accessKeyId?: string): Handled => ({
+      status: error.status,
+      body: errorBody(error),
+      error,
+      op,
+      ...(accessKeyId === undefined ? {} : { accessKeyId }),
+    });
+    const body = await readBody(req);
+    if (body === "too-large") return fail(bodyTooLarge, "");
+    const target = typeof req.headers["x-amz-target"] === "string" ? req.headers["x-amz-target"] : "";
+    const auth = verifyRequest(
+      { method: req.method ?? "", url: req.url ?? "/", headers: req.headers, body },
+      { credentialsFor: opts.credentialsFor, region: opts.region, service: "secretsmanager", now: opts.clock() },
+    );
+    if (E.isLeft(auth)) return fail(fromAuthFailure(auth.left), target);
+    const { accessKeyId } = auth.right;
+    const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+    if (req.method !== "POST" || (req.url ?? "/").split("?")[0] !== "/" || !operationNames.includes(opName))
+      return fail(unknownOperation(target), target, accessKeyId);
+    const operation = opts.operations[opName];
+    if (operation === undefined) return fail(notYetSupported(opName), opName, accessKeyId);
+
+    let json: unknown = {};
+    if (body.length > 0) {
+      try {
+        json = JSON.parse(body.toString("utf8"));
+      } catch {
+        return fail(malformedBody("The request body is not valid JSON."), opName, accessKeyId);
+      }
+    }
+    const input = decodeInput(opName, json);
+    if (E.isLeft(input)) return fail(fromInputProblems(input.left), opName, accessKeyId);
+    const result = await operation(input.right);
+    if (E.isLeft(result)) return fail(result.left, opName, accessKeyId);
+    return { status: 200, body: result.right, op: opName, accessKeyId };
+  };
+
+  return createServer((req, res) => {
+    const started = performance.now();
+    const requestId = randomUUID();
+    handle(req)
+      .catch((error: unknown) => {
+        // Only the service's own failures get here (storage down, a bug); never bad input.
+        opts.onInternalError(requestId, error);
+        const handled: Handled = {
+          status: internalError.status,
+          body: errorBody(internalError),
+          error: internalError,
+          op: "",
+        };
+        return handled;
+      })
+      .then((out) => {
+        send(res, out.status, out.body, requestId, opts.clock());
+        opts.log({
+          requestId,
+          operation: out.op,
+          status: out.status,
+          ...(out.error === undefined ? {} : { errorType: out.error.type }),
+          millis: Math.round((performance.now() - started) * 1000) / 1000,
+          ...(out.accessKeyId === undefined ? {} : { accessKeyId: out.accessKeyId }),
+        });
+      })
+      .catch((error: unknown) => opts.onInternalError(requestId, error));
+  });
+};

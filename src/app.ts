@@ -1,0 +1,132 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { randomInt } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { SecretCatalog } from "../projections/secret-catalog.js";
+import { operationsOf, type Operation } from "./api/operations.js";
+import { createApiServer, type RequestLog } from "./api/server.js";
+import { SecretsService, type Clock } from "./application/secrets-service.js";
+import { ensureDataDir, loadOrCreateCredentials, loadOrCreateMasterKey } from "./bootstrap.js";
+import type { Config } from "./config.js";
+import { EventLog } from "./store/event-log.js";
+import { KeyStore } from "./store/key-store.js";
+import { startNatsServer, type RunningNatsServer } from "./store/nats-server.js";
+
+export type Logger = (line: Record<string, unknown>) => void;
+
+export type RunningApp = {
+  readonly endpoint: string;
+  readonly natsUrl: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly credentialsSource: "environment" | "stored" | "generated";
+  readonly credentialsFile: string;
+  readonly catalog: SecretCatalog;
+  readonly log: EventLog;
+  stop(): Promise<void>;
+};
+
+const ARN_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const randomArnSuffix = (): string =>
+  Array.from({ length: 6 }, () => ARN_SUFFIX_ALPHABET[randomInt(ARN_SUFFIX_ALPHABET.length)]).join("");
+
+/**
+ * Starts the whole service: nats-server (unless NATS_URL names one), the log and key store, the projection
+ * (folded from the log before the API opens), and the HTTP API.
+ */
+export const startApp = async (
+  config: Config,
+  options: {
+    readonly clock?: Clock;
+    readonly logger?: Logger;
+    readonly operations?: Readonly<Record<string, Operation>>;
+  } = {},
+): Promise<RunningApp> => {
+  const clock = options.clock ?? Date.now;
+  const logger: Logger = options.logger ?? ((line) => process.stdout.write(JSON.stringify(line) + "\n"));
+  ensureDataDir(config.dataDir);
+  const { credentials, source, file } = loadOrCreateCredentials(config.dataDir, config.credentials);
+  const masterKey = loadOrCreateMasterKey(config.dataDir, config.masterKey);
+
+  let nats: RunningNatsServer | undefined;
+  let nc: NatsConnection | undefined;
+  try {
+    if (config.natsUrl === undefined)
+      nats = await startNatsServer({
+        storeDir: join(config.dataDir, "nats"),
+        logFile: join(config.dataDir, "nats-server.log"),
+      });
+    const natsUrl = config.natsUrl ?? (nats as RunningNatsServer).url;
+    nc = await connect({ servers: natsUrl, name: "secret-ledger", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const log = await EventLog.open(nc, config.region);
+    const keys = await KeyStore.open(nc, config.region);
+    const catalog = new SecretCatalog();
+    const follower = log.follow(
+      1,
+      ({ seq, secretName, record }) => catalog.apply(seq, secretName, record.events),
+      (seq, why) => {
+        logger({ level: "error", msg: "log record passed over", seq, why });
+        catalog.passOver(seq);
+      },
+    );
+    await catalog.whenCaughtUp(await log.lastSeq());
+
+    const service = new SecretsService({
+      log,
+      keys,
+      catalog,
+      masterKey,
+      home: { partition: config.partition, region: config.region, account: config.account },
+      clock,
+      arnSuffix: randomArnSuffix,
+    });
+    const requestLog: RequestLog = (entry) => {
+      if (config.logRequests || entry.status >= 500)
+        logger({ level: entry.status >= 500 ? "error" : "info", msg: "request", ...entry });
+    };
+    const server = createApiServer({
+      operations: options.operations ?? operationsOf(service),
+      credentialsFor: (id) => (id === credentials.accessKeyId ? credentials : undefined),
+      region: config.region,
+      clock,
+      log: requestLog,
+      onInternalError: (requestId, error) =>
+        logger({
+          level: "error",
+          msg: "internal error",
+          requestId,
+          error: error instanceof Error ? error.message : "unknown",
+        }),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.listen.port, config.listen.host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    const connection = nc;
+    return {
+      endpoint: `http://${host}:${address.port}`,
+      natsUrl,
+      credentials,
+      credentialsSource: source,
+      credentialsFile: file,
+      catalog,
+      log,
+      stop: async () => {
+        // Stop taking requests and let those under way finish, then the consumer, then the connection.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await follower.stop();
+        await connection.drain();
+        await nats?.stop();
+        masterKey.fill(0);
+      },
+    };
+  } catch (e) {
+    await nc?.close();
+    await nats?.stop();
+    throw e;
+  }
+};

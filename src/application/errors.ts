@@ -1,0 +1,9 @@
+import type { SecretError } from "../domain/errors.js";
+
+/** What a request can fail with once it is valid: a domain rule, or a part of the service itself. */
+export type ServiceError =
+  | SecretError
+  | { readonly _tag: "DecryptionFailed" }
+  | { readonly _tag: "InvalidNextToken" }
+  | { readonly _tag: "ContentionExhausted" }
+  | { readonly _tag: "StorageUnavailable" };

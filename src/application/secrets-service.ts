@@ -1,0 +1,418 @@
+import * as E from "fp-ts/lib/Either.js";
+import { randomUUID } from "node:crypto";
+import {
+  currentVersion,
+  versionIndex,
+  type CatalogEntry,
+  type SecretCatalog,
+} from "../../projections/secret-catalog.js";
+import type { SecretCommand } from "../domain/commands.js";
+import { decide } from "../domain/decider.js";
+import type { CommandRecord, SecretEvent } from "../domain/events.js";
+import { arnOf, parseSecretId, selectVersion, type SecretReference } from "../domain/queries.js";
+import { fold, initialState, labelledVersions, stagesOf, type SecretState } from "../domain/state.js";
+import type { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../domain/types.js";
+import {
+  DecryptionError,
+  newDataKey,
+  openValue,
+  sealValue,
+  unwrapDataKey,
+  wrapDataKey,
+  type VersionContext,
+} from "../crypto/envelope.js";
+import type { EventLog } from "../store/event-log.js";
+import type { KeyStore } from "../store/key-store.js";
+import type { ServiceError } from "./errors.js";
+import { KeyedLock } from "./keyed-lock.js";
+
+// Inputs arrive validated against the service model; names follow the AWS shapes they come from.
+export type CreateSecretInput = {
+  readonly Name: string;
+  readonly ClientRequestToken?: string;
+  readonly Description?: string;
+  readonly KmsKeyId?: string;
+  readonly SecretString?: string;
+  readonly SecretBinary?: Buffer;
+  readonly Tags?: ReadonlyArray<{ readonly Key?: string; readonly Value?: string }>;
+};
+export type PutSecretValueInput = {
+  readonly SecretId: string;
+  readonly ClientRequestToken?: string;
+  readonly SecretString?: string;
+  readonly SecretBinary?: Buffer;
+  readonly VersionStages?: ReadonlyArray<string>;
+};
+export type UpdateSecretVersionStageInput = {
+  readonly SecretId: string;
+  readonly VersionStage: string;
+  readonly MoveToVersionId?: string;
+  readonly RemoveFromVersionId?: string;
+};
+export type GetSecretValueInput = {
+  readonly SecretId: string;
+  readonly VersionId?: string;
+  readonly VersionStage?: string;
+};
+export type DescribeSecretInput = { readonly SecretId: string };
+export type ListSecretVersionIdsInput = {
+  readonly SecretId: string;
+  readonly MaxResults?: number;
+  readonly NextToken?: string;
+  readonly IncludeDeprecated?: boolean;
+};
+
+/** Epoch seconds with millisecond precision: how AWS JSON carries timestamps. */
+const seconds = (millis: number): number => millis / 1000;
+
+/** Draws the 6 random characters that end a secret's ARN. */
+export type ArnSuffixSource = () => string;
+
+export type Clock = () => number;
+
+type Outcome<T> = Promise<E.Either<ServiceError, T>>;
+
+/** Values that enter a command, before sealing. */
+type PlainValue = { readonly kind: SealedValue["kind"]; readonly bytes: Buffer };
+
+const MAX_APPEND_ATTEMPTS = 64;
+const DEFAULT_PAGE = 100;
+
+/**
+ * The use cases: each command is decided against the projection's state of one secret and appended with that
+ * state's subject sequence as the expected one; the caller gets its answer once its own projection has
+ * applied the write. Reads are served from the projection.
+ */
+export class SecretsService {
+  private readonly locks = new KeyedLock();
+
+  constructor(
+    private readonly deps: {
+      readonly log: EventLog;
+      readonly keys: KeyStore;
+      readonly catalog: SecretCatalog;
+      readonly masterKey: Buffer;
+      readonly home: { readonly partition: string; readonly region: string; readonly account: string };
+      readonly clock: Clock;
+      readonly arnSuffix: ArnSuffixSource;
+    },
+  ) {}
+
+  async createSecret(input: CreateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
+    const name = input.Name as SecretName;
+    const token = input.ClientRequestToken as VersionId | undefined;
+    const arnForNew = arnOf(this.deps.home, name, this.deps.arnSuffix());
+    const result = await this.execute(name, { kind: "name", name }, "CreateSecret", async (state, now) => {
+      const arn = state.status === "active" ? state.arn : arnForNew;
+      const sealed = await this.sealAll(state, arn, token, input);
+      return E.map(
+        (s: SealedValues) =>
+          ({
+            command: {
+              type: "CreateSecret",
+              data: {
+                name,
+                arn,
+                ...(token === undefined ? {} : { clientRequestToken: token }),
+                ...s.values,
+                ...(input.Description === undefined ? {} : { description: input.Description }),
+                ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
+                ...(input.Tags === undefined ? {} : { tags: input.Tags.map(toTag) }),
+                now,
+              },
+            },
+            wrappedKeys: s.wrappedKeys,
+          }) as const,
+      )(sealed);
+    });
+    return E.map(({ state }: { state: SecretState }) => {
+      const secret = active(state);
+      const versionCreated = token !== undefined && secret.versions.has(token);
+      return { ARN: secret.arn, Name: secret.name, ...(versionCreated ? { VersionId: token } : {}) };
+    })(result);
+  }
+
+  async putSecretValue(
+    input: PutSecretValueInput,
+  ): Outcome<{ ARN: string; Name: string; VersionId: string; VersionStages: ReadonlyArray<string> }> {
+    const token = input.ClientRequestToken as VersionId | undefined;
+    const reference = parseSecretId(input.SecretId, this.deps.home);
+    const found = this.deps.catalog.resolve(reference);
+    if (found === undefined) return E.left({ _tag: "SecretNotFound" });
+    const result = await this.execute(found.name, reference, "PutSecretValue", async (state, now) => {
+      if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+      const sealed = await this.sealAll(state, state.arn, token, input);
+      return E.map((s: SealedValues) => ({
+        command: {
+          type: "PutSecretValue" as const,
+          data: {
+            ...(token === undefined ? {} : { clientRequestToken: token }),
+            ...s.values,
+            ...(input.VersionStages === undefined
+              ? {}
+              : { versionStages: input.VersionStages.map((l) => l as StagingLabel) }),
+            now,
+          },
+        },
+        wrappedKeys: s.wrappedKeys,
+      }))(sealed);
+    });
+    return E.map(({ state }: { state: SecretState }) => {
+      const secret = active(state);
+      const versionId = token as VersionId;
+      return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: stagesOf(secret, versionId) };
+    })(result);
+  }
+
+  async updateSecretVersionStage(input: UpdateSecretVersionStageInput): Outcome<{ ARN: string; Name: string }> {
+    const reference = parseSecretId(input.SecretId, this.deps.home);
+    const found = this.deps.catalog.resolve(reference);
+    if (found === undefined) return E.left({ _tag: "SecretNotFound" });
+    const result = await this.execute(found.name, reference, "UpdateSecretVersionStage", (_state, now) =>
+      Promise.resolve(
+        E.right({
+          command: {
+            type: "UpdateSecretVersionStage" as const,
+            data: {
+              versionStage: input.VersionStage as StagingLabel,
+              ...(input.MoveToVersionId === undefined ? {} : { moveToVersionId: input.MoveToVersionId as VersionId }),
+              ...(input.RemoveFromVersionId === undefined
+                ? {}
+                : { removeFromVersionId: input.RemoveFromVersionId as VersionId }),
+              now,
+            },
+          },
+          wrappedKeys: [],
+        }),
+      ),
+    );
+    return E.map(({ state }: { state: SecretState }) => ({ ARN: active(state).arn, Name: active(state).name }))(result);
+  }
+
+  async getSecretValue(input: GetSecretValueInput): Outcome<{
+    ARN: string;
+    Name: string;
+    VersionId: string;
+    SecretString?: string;
+    SecretBinary?: Buffer;
+    VersionStages: ReadonlyArray<string>;
+    CreatedDate: number;
+  }> {
+    const state = this.lookup(input.SecretId);
+    const selected = selectVersion(state, {
+      ...(input.VersionId === undefined ? {} : { versionId: input.VersionId as VersionId }),
+      ...(input.VersionStage === undefined ? {} : { versionStage: input.VersionStage as StagingLabel }),
+    });
+    if (E.isLeft(selected)) return selected;
+    const { secret, version } = selected.right;
+    const plaintext = await this.open({ arn: secret.arn, versionId: version.versionId }, version.value);
+    if (E.isLeft(plaintext)) return plaintext;
+    const stages = stagesOf(secret, version.versionId);
+    return E.right({
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: version.versionId,
+      ...(version.value.kind === "string"
+        ? { SecretString: plaintext.right.toString("utf8") }
+        : { SecretBinary: plaintext.right }),
+      VersionStages: stages,
+      CreatedDate: seconds(version.createdAt),
+    });
+  }
+
+  describeSecret(input: DescribeSecretInput): E.Either<ServiceError, Record<string, unknown>> {
+    const state = this.lookup(input.SecretId);
+    if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+    const labelled = labelledVersions(state);
+    return E.right({
+      ARN: state.arn,
+      Name: state.name,
+      // An empty description is stored but not returned, as on AWS.
+      ...(state.description === undefined || state.description === "" ? {} : { Description: state.description }),
+      ...(state.kmsKeyId === undefined || state.kmsKeyId === "" ? {} : { KmsKeyId: state.kmsKeyId }),
+      LastChangedDate: seconds(state.lastChangedAt),
+      ...(state.tags === undefined ? {} : { Tags: state.tags }),
+      ...(labelled.size === 0 ? {} : { VersionIdsToStages: Object.fromEntries(labelled) }),
+      CreatedDate: seconds(state.createdAt),
+    });
+  }
+
+  listSecretVersionIds(input: ListSecretVersionIdsInput): E.Either<ServiceError, Record<string, unknown>> {
+    const state = this.lookup(input.SecretId);
+    if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+    const all = versionIndex(state).filter((v) => input.IncludeDeprecated === true || v.stages.length > 0);
+    let start = 0;
+    if (input.NextToken !== undefined) {
+      const after = decodePageToken(input.NextToken);
+      const at = after === undefined ? -1 : all.findIndex((v) => v.versionId === after);
+      if (at < 0) return E.left({ _tag: "InvalidNextToken" });
+      start = at + 1;
+    }
+    const page = all.slice(start, start + (input.MaxResults ?? DEFAULT_PAGE));
+    const last = page[page.length - 1];
+    const more = last !== undefined && start + page.length < all.length;
+    const kmsKeyIds = [state.kmsKeyId === undefined || state.kmsKeyId === "" ? "DefaultEncryptionKey" : state.kmsKeyId];
+    return E.right({
+      Versions: page.map((v) => ({
+        VersionId: v.versionId,
+        ...(v.stages.length === 0 ? {} : { VersionStages: v.stages }),
+        CreatedDate: seconds(v.createdAt),
+        KmsKeyIds: kmsKeyIds,
+      })),
+      ...(more ? { NextToken: encodePageToken(last.versionId) } : {}),
+      ARN: state.arn,
+      Name: state.name,
+    });
+  }
+
+  /** The AWSCURRENT value's version id of a secret, for callers that only need to know it exists. */
+  currentVersionId(name: string): string | undefined {
+    const state = this.deps.catalog.entry(name).state;
+    return state.status === "active" ? currentVersion(state)?.versionId : undefined;
+  }
+
+  private lookup(secretId: string): SecretState {
+    return this.deps.catalog.resolve(parseSecretId(secretId, this.deps.home))?.entry.state ?? initialState;
+  }
+
+  /**
+   * Decides `command` against the latest state of secret `name` and appends its events; on a concurrent
+   * append elsewhere, waits for the projection to catch up and decides again.
+   */
+  private execute(
+    name: string,
+    reference: SecretReference,
+    commandName: SecretCommand["type"],
+    prepare: (
+      state: SecretState,
+      now: number,
+    ) => Promise<E.Either<ServiceError, { command: SecretCommand; wrappedKeys: ReadonlyArray<WrappedKey> }>>,
+  ): Outcome<{ state: SecretState; events: ReadonlyArray<SecretEvent> }> {
+    return this.locks.run(name, async () => {
+      const { catalog, log, keys } = this.deps;
+      for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+        const entry = this.entryFor(name, reference);
+        const prepared = await prepare(entry.state, this.deps.clock());
+        if (E.isLeft(prepared)) return prepared;
+        const decision = decide(prepared.right.command, entry.state);
+        if (E.isLeft(decision)) return decision;
+        const events = decision.right;
+        if (events.length === 0) return E.right({ state: entry.state, events });
+        // The keys go first: a version in the log must always find its key.
+        for (const k of prepared.right.wrappedKeys)
+          if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
+            await keys.put(k.arn, k.versionId, k.wrapped);
+        const record: CommandRecord = { schemaVersion: 1, command: commandName, requestId: randomUUID(), events };
+        const appended = await log.append(name, entry.subjectSeq, record);
+        if (appended._tag === "Appended") {
+          await catalog.whenCaughtUp(appended.seq);
+          return E.right({ state: fold(events, entry.state), events });
+        }
+        await catalog.whenCaughtUp(appended.lastSeq);
+      }
+      return E.left({ _tag: "ContentionExhausted" });
+    });
+  }
+
+  /** The secret's entry, provided the reference still names it (it may have been replaced meanwhile). */
+  private entryFor(name: string, reference: SecretReference): CatalogEntry {
+    const entry = this.deps.catalog.entry(name);
+    if (reference.kind === "name" || entry.state.status === "absent") return entry;
+    const resolved = this.deps.catalog.resolve(reference);
+    return resolved?.name === name ? entry : { state: initialState, subjectSeq: entry.subjectSeq };
+  }
+
+  /**
+   * Seals the request's value(s) for version `token`. A token that already names a version is sealed under
+   * that version's own data key, so the decider can compare fingerprints; a new one gets a fresh data key.
+   */
+  private async sealAll(
+    state: SecretState,
+    arn: string,
+    token: VersionId | undefined,
+    input: { readonly SecretString?: string; readonly SecretBinary?: Buffer },
+  ): Promise<E.Either<ServiceError, SealedValues>> {
+    const plain: PlainValue[] = [];
+    if (input.SecretString !== undefined)
+      plain.push({ kind: "string", bytes: Buffer.from(input.SecretString, "utf8") });
+    if (input.SecretBinary !== undefined) plain.push({ kind: "binary", bytes: input.SecretBinary });
+    if (plain.length === 0 || token === undefined) return E.right({ values: {}, wrappedKeys: [] });
+    const ctx: VersionContext = { arn, versionId: token };
+    const existing = state.status === "active" && state.versions.has(token);
+    let dataKey: Buffer;
+    const wrappedKeys: WrappedKey[] = [];
+    if (existing) {
+      const key = await this.dataKey(ctx);
+      if (E.isLeft(key)) return key;
+      dataKey = key.right;
+    } else {
+      dataKey = newDataKey();
+      wrappedKeys.push({ arn, versionId: token, wrapped: wrapDataKey(this.deps.masterKey, dataKey, ctx) });
+    }
+    try {
+      const values: { secretString?: SealedValue; secretBinary?: SealedValue } = {};
+      for (const p of plain) {
+        const sealed = sealValue(dataKey, p.kind, p.bytes, ctx);
+        if (p.kind === "string") values.secretString = sealed;
+        else values.secretBinary = sealed;
+      }
+      return E.right({ values, wrappedKeys });
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  private async dataKey(ctx: VersionContext): Outcome<Buffer> {
+    const wrapped = await this.deps.keys.get(ctx.arn, ctx.versionId);
+    if (wrapped === undefined) return E.left({ _tag: "DecryptionFailed" });
+    try {
+      return E.right(unwrapDataKey(this.deps.masterKey, wrapped, ctx));
+    } catch (e) {
+      if (e instanceof DecryptionError) return E.left({ _tag: "DecryptionFailed" });
+      throw e;
+    }
+  }
+
+  private async open(ctx: VersionContext, sealed: SealedValue): Outcome<Buffer> {
+    const key = await this.dataKey(ctx);
+    if (E.isLeft(key)) return key;
+    try {
+      return E.right(openValue(key.right, sealed, ctx));
+    } catch (e) {
+      if (e instanceof DecryptionError) return E.left({ _tag: "DecryptionFailed" });
+      throw e;
+    } finally {
+      key.right.fill(0);
+    }
+  }
+}
+
+type WrappedKey = { readonly arn: string; readonly versionId: VersionId; readonly wrapped: string };
+type SealedValues = {
+  readonly values: { readonly secretString?: SealedValue; readonly secretBinary?: SealedValue };
+  readonly wrappedKeys: ReadonlyArray<WrappedKey>;
+};
+
+const toTag = (tag: { readonly Key?: string; readonly Value?: string }): Tag => ({
+  Key: tag.Key ?? "",
+  Value: tag.Value ?? "",
+});
+
+const active = (state: SecretState) => {
+  if (state.status !== "active") throw new Error("a successful command left no secret");
+  return state;
+};
+
+const encodePageToken = (afterVersionId: string): string =>
+  Buffer.from(JSON.stringify({ after: afterVersionId }), "utf8").toString("base64url");
+
+const decodePageToken = (token: string): string | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (typeof parsed === "object" && parsed !== null && "after" in parsed && typeof parsed.after === "string")
+      return parsed.after;
+  } catch {
+    // not a token of ours
+  }
+  return undefined;
+};

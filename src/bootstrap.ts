@@ -1,0 +1,71 @@
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Credentials } from "./api/sigv4.js";
+import { KEY_BYTES } from "./crypto/envelope.js";
+
+// Files the service keeps in its data directory, readable by its owner only (mode 0600): the bootstrap
+// credentials, when none are configured, and the master key that wraps every data key.
+
+const StoredCredentials = t.type({ accessKeyId: t.string, secretAccessKey: t.string });
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const randomFrom = (alphabet: string, length: number): string =>
+  [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
+
+const writePrivate = (path: string, content: string): void => {
+  writeFileSync(path, content, { mode: 0o600, flag: "wx" });
+  chmodSync(path, 0o600);
+};
+
+const assertPrivate = (path: string): void => {
+  if ((statSync(path).mode & 0o077) !== 0)
+    throw new Error(`${path} is readable by others than its owner: chmod 600 it`);
+};
+
+export const ensureDataDir = (dataDir: string): void => {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+};
+
+/** The configured credentials, else the pair stored in the data directory, else a new pair stored there. */
+export const loadOrCreateCredentials = (
+  dataDir: string,
+  configured: Credentials | undefined,
+): {
+  readonly credentials: Credentials;
+  readonly source: "environment" | "stored" | "generated";
+  readonly file: string;
+} => {
+  const file = join(dataDir, "credentials.json");
+  if (configured !== undefined) return { credentials: configured, source: "environment", file };
+  if (existsSync(file)) {
+    assertPrivate(file);
+    const decoded = StoredCredentials.decode(JSON.parse(readFileSync(file, "utf8")));
+    if (E.isLeft(decoded)) throw new Error(`${file} is not a credentials file of secret-ledger`);
+    return { credentials: decoded.right, source: "stored", file };
+  }
+  // Shaped like AWS's: a 20-character key id, a 40-character secret.
+  const credentials = {
+    accessKeyId: `SLAK${randomFrom(ALPHANUMERIC, 16)}`,
+    secretAccessKey: randomBytes(30).toString("base64"),
+  };
+  writePrivate(file, JSON.stringify(credentials, null, 2) + "\n");
+  return { credentials, source: "generated", file };
+};
+
+/** The master key from SECRET_LEDGER_MASTER_KEY, else from the data directory (created on first start). */
+export const loadOrCreateMasterKey = (dataDir: string, configured: string | undefined): Buffer => {
+  if (configured !== undefined) return Buffer.from(configured, "base64");
+  const file = join(dataDir, "master.key");
+  if (existsSync(file)) {
+    assertPrivate(file);
+    const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
+    if (key.length !== KEY_BYTES) throw new Error(`${file} does not hold a ${KEY_BYTES}-byte key in base64`);
+    return key;
+  }
+  const key = randomBytes(KEY_BYTES);
+  writePrivate(file, key.toString("base64") + "\n");
+  return key;
+};

@@ -1,0 +1,79 @@
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { resolve } from "node:path";
+
+/** Everything the service can be told, from SECRET_LEDGER_* variables and NATS_URL. The only config loader. */
+export type Config = {
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly dataDir: string;
+  /** Unset: the service starts its own nats-server from nats.conf, data under `dataDir`. */
+  readonly natsUrl?: string;
+  readonly region: string;
+  readonly account: string;
+  readonly partition: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Base64 of 32 bytes; unset: kept in `dataDir/master.key`, created on first start. */
+  readonly masterKey?: string;
+  readonly logRequests: boolean;
+};
+
+const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
+const Account = t.refinement(t.string, (s) => /^\d{12}$/.test(s), "12-digit account id");
+const HostPort = t.refinement(
+  t.string,
+  (s) => /^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/.test(s) && Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535,
+  "host:port",
+);
+const MasterKey = t.refinement(
+  t.string,
+  (s) => Buffer.from(s, "base64").length === 32,
+  "base64 of 32 bytes (openssl rand -base64 32)",
+);
+const Flag = t.keyof({ "0": null, "1": null, true: null, false: null });
+
+const Env = t.partial({
+  SECRET_LEDGER_LISTEN: HostPort,
+  SECRET_LEDGER_DATA: t.string,
+  NATS_URL: t.string,
+  SECRET_LEDGER_REGION: Region,
+  SECRET_LEDGER_ACCOUNT: Account,
+  SECRET_LEDGER_ACCESS_KEY_ID: t.string,
+  SECRET_LEDGER_SECRET_ACCESS_KEY: t.string,
+  SECRET_LEDGER_MASTER_KEY: MasterKey,
+  SECRET_LEDGER_LOG_REQUESTS: Flag,
+});
+
+export const DEFAULT_LISTEN = "127.0.0.1:4584";
+
+export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const decoded = Env.decode(defined);
+  if (E.isLeft(decoded)) {
+    const problems = decoded.left.map((e) => {
+      const key = e.context.map((c) => c.key).filter(Boolean)[0] ?? "?";
+      return `${key} must be a ${e.context[e.context.length - 1]?.type.name ?? "valid value"}`;
+    });
+    return E.left([...new Set(problems)].join("; "));
+  }
+  const v = decoded.right;
+  const keyId = v.SECRET_LEDGER_ACCESS_KEY_ID;
+  const secret = v.SECRET_LEDGER_SECRET_ACCESS_KEY;
+  if ((keyId === undefined) !== (secret === undefined))
+    return E.left("set both SECRET_LEDGER_ACCESS_KEY_ID and SECRET_LEDGER_SECRET_ACCESS_KEY, or neither");
+  const listen = v.SECRET_LEDGER_LISTEN ?? DEFAULT_LISTEN;
+  const colon = listen.lastIndexOf(":");
+  const region = v.SECRET_LEDGER_REGION ?? "us-east-1";
+  return E.right({
+    listen: { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(listen.slice(colon + 1)) },
+    dataDir: resolve(v.SECRET_LEDGER_DATA ?? "data"),
+    ...(v.NATS_URL === undefined ? {} : { natsUrl: v.NATS_URL }),
+    region,
+    account: v.SECRET_LEDGER_ACCOUNT ?? "000000000000",
+    partition: region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws",
+    ...(keyId === undefined || secret === undefined
+      ? {}
+      : { credentials: { accessKeyId: keyId, secretAccessKey: secret } }),
+    ...(v.SECRET_LEDGER_MASTER_KEY === undefined ? {} : { masterKey: v.SECRET_LEDGER_MASTER_KEY }),
+    logRequests: v.SECRET_LEDGER_LOG_REQUESTS === "1" || v.SECRET_LEDGER_LOG_REQUESTS === "true",
+  });
+};

@@ -1,0 +1,81 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import type { SealedValue } from "../domain/types.js";
+
+// Envelope encryption: every version has its own random 256-bit data key; the value is sealed under it with
+// AES-256-GCM, and the data key is wrapped under the master key. Both bind the secret's ARN and the VersionId
+// as additional data, so a ciphertext or a wrapped key moved to another version does not open.
+
+const FORMAT = 1;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+export const KEY_BYTES = 32;
+
+/** What a sealed value or a wrapped key is bound to. */
+export type VersionContext = { readonly arn: string; readonly versionId: string };
+
+export class DecryptionError extends Error {
+  override readonly name = "DecryptionError";
+}
+
+const additionalData = (purpose: string, ctx: VersionContext): Buffer =>
+  Buffer.from(`secret-ledger/${purpose}/v${FORMAT}\n${ctx.arn}\n${ctx.versionId}`, "utf8");
+
+const seal = (key: Buffer, plaintext: Buffer, aad: Buffer): string => {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.of(FORMAT), nonce, cipher.getAuthTag(), body]).toString("base64");
+};
+
+const open = (key: Buffer, sealed: string, aad: Buffer): Buffer => {
+  const bytes = Buffer.from(sealed, "base64");
+  if (bytes.length < 1 + NONCE_BYTES + TAG_BYTES || bytes[0] !== FORMAT) throw new DecryptionError("unknown format");
+  const nonce = bytes.subarray(1, 1 + NONCE_BYTES);
+  const tag = bytes.subarray(1 + NONCE_BYTES, 1 + NONCE_BYTES + TAG_BYTES);
+  const decipher = createDecipheriv("aes-256-gcm", key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(1 + NONCE_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    throw new DecryptionError("authentication failed");
+  }
+};
+
+export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);
+
+export const wrapDataKey = (masterKey: Buffer, dataKey: Buffer, ctx: VersionContext): string =>
+  seal(masterKey, dataKey, additionalData("data-key", ctx));
+
+export const unwrapDataKey = (masterKey: Buffer, wrapped: string, ctx: VersionContext): Buffer =>
+  open(masterKey, wrapped, additionalData("data-key", ctx));
+
+/**
+ * A keyed fingerprint of the value, under a key derived from the version's data key: it lets the decider tell
+ * "same value" from "different value" for a reused ClientRequestToken, and dies with the data key.
+ */
+const fingerprint = (dataKey: Buffer, kind: SealedValue["kind"], plaintext: Buffer): string => {
+  const macKey = Buffer.from(hkdfSync("sha256", dataKey, Buffer.alloc(0), "secret-ledger/fingerprint/v1", KEY_BYTES));
+  return createHmac("sha256", macKey).update(kind).update("\n").update(plaintext).digest("base64");
+};
+
+export const sealValue = (
+  dataKey: Buffer,
+  kind: SealedValue["kind"],
+  plaintext: Buffer,
+  ctx: VersionContext,
+): SealedValue => ({
+  kind,
+  ciphertext: seal(dataKey, plaintext, additionalData(`value-${kind}`, ctx)),
+  fingerprint: fingerprint(dataKey, kind, plaintext),
+});
+
+export const openValue = (dataKey: Buffer, sealed: SealedValue, ctx: VersionContext): Buffer => {
+  const plaintext = open(dataKey, sealed.ciphertext, additionalData(`value-${sealed.kind}`, ctx));
+  const expected = Buffer.from(fingerprint(dataKey, sealed.kind, plaintext), "base64");
+  const recorded = Buffer.from(sealed.fingerprint, "base64");
+  if (recorded.length !== expected.length || !timingSafeEqual(expected, recorded))
+    throw new DecryptionError("fingerprint mismatch");
+  return plaintext;
+};

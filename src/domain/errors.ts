@@ -1,0 +1,25 @@
+import type { SecretName, StagingLabel, VersionId } from "./types.js";
+
+/**
+ * Why the decider refused a command or a read. Each tag is one AWS rule; the API edge maps them to AWS error
+ * types and messages in one place (src/api/errors.ts).
+ */
+export type SecretError =
+  | { readonly _tag: "SecretNotFound" }
+  | { readonly _tag: "SecretAlreadyExists"; readonly name: SecretName }
+  | { readonly _tag: "ClientRequestTokenMissing" }
+  | { readonly _tag: "ClientRequestTokenInUse"; readonly token: VersionId; readonly arn: string }
+  | { readonly _tag: "SecretValueMissing" }
+  | { readonly _tag: "SecretValueAmbiguous" }
+  | { readonly _tag: "StagingLabelQuotaExceeded"; readonly limit: number }
+  | { readonly _tag: "VersionNotFound"; readonly versionId: VersionId }
+  | { readonly _tag: "StagingLabelNotFound"; readonly label: StagingLabel }
+  | { readonly _tag: "StageNotOnVersion" }
+  | { readonly _tag: "RemoveFromVersionRequired"; readonly label: StagingLabel; readonly holder: VersionId }
+  | { readonly _tag: "RemoveFromVersionMismatch"; readonly label: StagingLabel }
+  | { readonly _tag: "UnknownVersion"; readonly versionId: VersionId }
+  | { readonly _tag: "StageNotOnRemoveFromVersion"; readonly label: StagingLabel; readonly versionId: VersionId }
+  | { readonly _tag: "CurrentCannotBeDetached" }
+  | { readonly _tag: "StageTargetMissing" };
+
+export const secretError = <E extends SecretError>(e: E): E => e;

@@ -1,0 +1,65 @@
+import * as E from "fp-ts/lib/Either.js";
+import type { SecretError } from "./errors.js";
+import type { ActiveSecret, SecretState, Version } from "./state.js";
+import { AWSCURRENT, type StagingLabel, type VersionId } from "./types.js";
+
+/**
+ * Which version GetSecretValue reads: by VersionId, by VersionStage, or both (then they must agree); neither
+ * means AWSCURRENT. A deprecated version can still be read by its VersionId.
+ */
+export const selectVersion = (
+  state: SecretState,
+  selector: { readonly versionId?: VersionId; readonly versionStage?: StagingLabel },
+): E.Either<SecretError, { readonly secret: ActiveSecret; readonly version: Version }> => {
+  if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+  const { versionId, versionStage } = selector;
+  if (versionId !== undefined) {
+    const version = state.versions.get(versionId);
+    if (version === undefined) return E.left({ _tag: "VersionNotFound", versionId });
+    if (versionStage !== undefined && state.labels.get(versionStage) !== versionId)
+      return E.left({ _tag: "StageNotOnVersion" });
+    return E.right({ secret: state, version });
+  }
+  const label = versionStage ?? AWSCURRENT;
+  const holder = state.labels.get(label);
+  const version = holder === undefined ? undefined : state.versions.get(holder);
+  if (version === undefined) return E.left({ _tag: "StagingLabelNotFound", label });
+  return E.right({ secret: state, version });
+};
+
+/** How a SecretId names a secret: by name, or by ARN (full, or partial: without the 6-character suffix). */
+export type SecretReference =
+  | { readonly kind: "name"; readonly name: string }
+  | {
+      readonly kind: "arn";
+      readonly name: string;
+      readonly suffixed?: { readonly name: string; readonly suffix: string };
+    }
+  | { readonly kind: "foreign" };
+
+const ARN = /^arn:([^:]+):secretsmanager:([^:]*):([^:]*):secret:(.+)$/s;
+const SUFFIXED = /^(.+)-([A-Za-z0-9]{6})$/s;
+
+/**
+ * Reads a SecretId. An ARN of another partition, region or account names nothing here. A name that ends in
+ * `-` and six characters is ambiguous with a full ARN: both readings are kept and the catalog decides.
+ */
+export const parseSecretId = (
+  secretId: string,
+  home: { readonly partition: string; readonly region: string; readonly account: string },
+): SecretReference => {
+  const arn = ARN.exec(secretId);
+  if (arn === null) return { kind: "name", name: secretId };
+  const [, partition, region, account, resource] = arn as unknown as [string, string, string, string, string];
+  if (partition !== home.partition || region !== home.region || account !== home.account) return { kind: "foreign" };
+  const suffixed = SUFFIXED.exec(resource);
+  return suffixed === null
+    ? { kind: "arn", name: resource }
+    : { kind: "arn", name: resource, suffixed: { name: suffixed[1] as string, suffix: suffixed[2] as string } };
+};
+
+export const arnOf = (
+  home: { readonly partition: string; readonly region: string; readonly account: string },
+  name: string,
+  suffix: string,
+): string => `arn:${home.partition}:secretsmanager:${home.region}:${home.account}:secret:${name}-${suffix}`;

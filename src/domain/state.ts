@@ -1,0 +1,86 @@
+import type { SecretEvent } from "./events.js";
+import type { Millis, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
+
+export type Version = {
+  readonly versionId: VersionId;
+  readonly createdAt: Millis;
+  readonly value: SealedValue;
+};
+
+export type ActiveSecret = {
+  readonly status: "active";
+  readonly name: SecretName;
+  readonly arn: string;
+  readonly createdAt: Millis;
+  readonly lastChangedAt: Millis;
+  readonly description?: string;
+  readonly kmsKeyId?: string;
+  readonly tags?: ReadonlyArray<Tag>;
+  /** Every version that exists, labelled or deprecated, in creation order. */
+  readonly versions: ReadonlyMap<VersionId, Version>;
+  /** Which version each staging label is on; a label is on at most one version. */
+  readonly labels: ReadonlyMap<StagingLabel, VersionId>;
+};
+
+export type SecretState = { readonly status: "absent" } | ActiveSecret;
+
+export const initialState: SecretState = { status: "absent" };
+
+export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
+  switch (event.type) {
+    case "SecretCreated": {
+      const { name, arn, description, kmsKeyId, tags } = event.data;
+      return {
+        status: "active",
+        name,
+        arn,
+        createdAt: event.meta.at,
+        lastChangedAt: event.meta.at,
+        ...(description === undefined ? {} : { description }),
+        ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+        ...(tags === undefined ? {} : { tags }),
+        versions: new Map(),
+        labels: new Map(),
+      };
+    }
+    case "VersionCreated": {
+      if (state.status !== "active") return state;
+      const versions = new Map(state.versions);
+      versions.set(event.data.versionId, {
+        versionId: event.data.versionId,
+        createdAt: event.meta.at,
+        value: event.data.value,
+      });
+      return { ...state, versions, lastChangedAt: event.meta.at };
+    }
+    case "LabelMoved": {
+      if (state.status !== "active") return state;
+      const labels = new Map(state.labels);
+      if (event.data.to === undefined) labels.delete(event.data.label);
+      else labels.set(event.data.label, event.data.to);
+      return { ...state, labels, lastChangedAt: event.meta.at };
+    }
+    default: {
+      const unknownEvent: never = event;
+      return unknownEvent;
+    }
+  }
+};
+
+export const fold = (events: ReadonlyArray<SecretEvent>, from: SecretState = initialState): SecretState =>
+  events.reduce(evolve, from);
+
+/** The labels on one version, in a stable order (AWS does not specify one). */
+export const stagesOf = (state: ActiveSecret, versionId: VersionId): ReadonlyArray<StagingLabel> =>
+  [...state.labels].filter(([, holder]) => holder === versionId).map(([label]) => label);
+
+/** Versions with at least one label, with their labels: DescribeSecret's VersionIdsToStages. */
+export const labelledVersions = (state: ActiveSecret): ReadonlyMap<VersionId, ReadonlyArray<StagingLabel>> => {
+  const byVersion = new Map<VersionId, StagingLabel[]>();
+  for (const [label, versionId] of state.labels) {
+    const stages = byVersion.get(versionId);
+    if (stages === undefined) byVersion.set(versionId, [label]);
+    else stages.push(label);
+  }
+  return byVersion;
+};

@@ -1,0 +1,56 @@
+import * as t from "io-ts";
+
+// Branded identifiers: a plain string has to pass through a codec (or a decider) to become one of these.
+interface SecretNameBrand {
+  readonly SecretName: unique symbol;
+}
+export const SecretName = t.brand(
+  t.string,
+  (s): s is t.Branded<string, SecretNameBrand> => s.length >= 1 && s.length <= 512,
+  "SecretName",
+);
+export type SecretName = t.TypeOf<typeof SecretName>;
+
+interface VersionIdBrand {
+  readonly VersionId: unique symbol;
+}
+export const VersionId = t.brand(
+  t.string,
+  (s): s is t.Branded<string, VersionIdBrand> => s.length >= 32 && s.length <= 64,
+  "VersionId",
+);
+export type VersionId = t.TypeOf<typeof VersionId>;
+
+interface StagingLabelBrand {
+  readonly StagingLabel: unique symbol;
+}
+export const StagingLabel = t.brand(
+  t.string,
+  (s): s is t.Branded<string, StagingLabelBrand> => s.length >= 1 && s.length <= 256,
+  "StagingLabel",
+);
+export type StagingLabel = t.TypeOf<typeof StagingLabel>;
+
+export const AWSCURRENT = "AWSCURRENT" as StagingLabel;
+export const AWSPREVIOUS = "AWSPREVIOUS" as StagingLabel;
+export const AWSPENDING = "AWSPENDING" as StagingLabel;
+
+/** Epoch milliseconds. Time enters the domain only as data. */
+export type Millis = number;
+
+/**
+ * A secret value as the log holds it: ciphertext under the version's own data key, plus a keyed fingerprint
+ * (HMAC under a key derived from that same data key) so that "same token, same value" can be decided without
+ * plaintext. Destroying the data key makes both useless.
+ */
+export const SealedValue = t.readonly(
+  t.type({
+    kind: t.keyof({ string: null, binary: null }),
+    ciphertext: t.string,
+    fingerprint: t.string,
+  }),
+);
+export type SealedValue = t.TypeOf<typeof SealedValue>;
+
+export const Tag = t.readonly(t.type({ Key: t.string, Value: t.string }));
+export type Tag = t.TypeOf<typeof Tag>;

@@ -1,0 +1,57 @@
+import * as E from "fp-ts/lib/Either.js";
+import { startApp } from "./app.js";
+import { loadConfig } from "./config.js";
+
+const config = loadConfig(process.env);
+if (E.isLeft(config)) {
+  process.stderr.write(`secret-ledger: configuration error: ${config.left}\n`);
+  process.exit(2);
+}
+
+const app = await startApp(config.right);
+const { region } = config.right;
+const { accessKeyId, secretAccessKey } = app.credentials;
+const credentialsNote =
+  app.credentialsSource === "environment"
+    ? "Credentials: from SECRET_LEDGER_ACCESS_KEY_ID / SECRET_LEDGER_SECRET_ACCESS_KEY."
+    : `Credentials: ${app.credentialsSource === "generated" ? "generated on this first start and " : ""}stored in ${app.credentialsFile} (mode 0600).`;
+process.stdout.write(
+  [
+    "",
+    `secret-ledger is running.`,
+    `  Endpoint:   ${app.endpoint}`,
+    `  Region:     ${region}`,
+    `  NATS:       ${app.natsUrl}${config.right.natsUrl === undefined ? " (started from nats.conf)" : ""}`,
+    `  Data:       ${config.right.dataDir}`,
+    `  ${credentialsNote}`,
+    "",
+    "Point the AWS CLI or an SDK at it:",
+    `  export AWS_ACCESS_KEY_ID=${accessKeyId}`,
+    app.credentialsSource === "environment"
+      ? "  export AWS_SECRET_ACCESS_KEY=$SECRET_LEDGER_SECRET_ACCESS_KEY"
+      : app.credentialsSource === "generated"
+        ? `  export AWS_SECRET_ACCESS_KEY=${secretAccessKey}`
+        : `  export AWS_SECRET_ACCESS_KEY=$(node -p "require('${app.credentialsFile}').secretAccessKey")`,
+    `  export AWS_REGION=${region} AWS_DEFAULT_REGION=${region}`,
+    `  export AWS_ENDPOINT_URL_SECRETS_MANAGER=${app.endpoint}`,
+    `  aws secretsmanager create-secret --name demo --secret-string hello     # or --endpoint-url ${app.endpoint}`,
+    `  JS SDK: new SecretsManagerClient({ endpoint: "${app.endpoint}", region: "${region}" })`,
+    "",
+  ].join("\n") + "\n",
+);
+
+let stopping = false;
+const shutdown = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`secret-ledger: ${signal}, stopping\n`);
+  app.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`secret-ledger: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => shutdown("SIGTERM"));

@@ -1,0 +1,166 @@
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import { randomUUID } from "node:crypto";
+import { CommandRecord } from "../domain/events.js";
+import { nameOfSubject, secretSubject, streamName, subjectPrefix } from "./subjects.js";
+
+export type AppendResult =
+  | { readonly _tag: "Appended"; readonly seq: number }
+  /** Another writer appended to this secret first; `lastSeq` is the subject's sequence now. */
+  | { readonly _tag: "Conflict"; readonly lastSeq: number };
+
+/** One record read back from the log, decoded. */
+export type LoggedRecord = {
+  readonly seq: number;
+  readonly secretName: string;
+  readonly record: CommandRecord;
+};
+
+export type Follower = { stop(): Promise<void> };
+
+const PUBLISH_ATTEMPTS = 3;
+const PUBLISH_TIMEOUT_MS = 5000;
+
+const isWrongLastSequence = (e: unknown): e is JetStreamApiError =>
+  e instanceof JetStreamApiError &&
+  (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+
+/**
+ * The append-only event log of one region: a JetStream stream with file storage that refuses deletes and
+ * purges. This module is the only place that talks to the stream.
+ */
+export class EventLog {
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    readonly stream: string,
+    private readonly region: string,
+  ) {}
+
+  static async open(nc: NatsConnection, region: string): Promise<EventLog> {
+    const jsm = await jetstreamManager(nc);
+    const stream = streamName(region);
+    const config = {
+      name: stream,
+      subjects: [`${subjectPrefix(region)}.*`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      num_replicas: 1,
+      deny_delete: true,
+      deny_purge: true,
+      allow_rollup_hdrs: false,
+      allow_direct: true,
+      duplicate_window: nanos(2 * 60 * 1000),
+    };
+    try {
+      await jsm.streams.info(stream);
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound)) throw e;
+      await jsm.streams.add(config);
+    }
+    return new EventLog(jetstream(nc), jsm, stream, region);
+  }
+
+  /** The stream's last sequence: what a projection must reach to have seen everything written so far. */
+  async lastSeq(): Promise<number> {
+    return (await this.jsm.streams.info(this.stream)).state.last_seq;
+  }
+
+  /**
+   * Appends one command's record to the secret's subject if the subject's last sequence is still `expected`
+   * (0: the subject must be new). Transport retries reuse one Nats-Msg-Id, so a lost ack cannot append twice.
+   */
+  async append(secretName: string, expected: number, record: CommandRecord): Promise<AppendResult> {
+    const subject = secretSubject(this.region, secretName);
+    const msgID = randomUUID();
+    const payload = Buffer.from(JSON.stringify(record), "utf8");
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
+      try {
+        const ack = await this.js.publish(subject, payload, {
+          msgID,
+          expect: { lastSubjectSequence: expected, streamName: this.stream },
+          timeout: PUBLISH_TIMEOUT_MS,
+        });
+        return { _tag: "Appended", seq: ack.seq };
+      } catch (e) {
+        if (isWrongLastSequence(e)) {
+          // After a lost ack, newer servers answer a retry with "wrong last sequence" rather than "duplicate".
+          const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+          if (last === null) throw e;
+          if (attempt > 1 && last.header?.get("Nats-Msg-Id") === msgID) return { _tag: "Appended", seq: last.seq };
+          return { _tag: "Conflict", lastSeq: last.seq };
+        }
+        lastError = e;
+      }
+    }
+    throw lastError;
+  }
+
+  /**
+   * Delivers every record from `fromSeq` on, in order, then follows new ones. An ordered consumer stalls for
+   * a while after a nats-server restart, so when it is recreated the follower starts a fresh one from the next
+   * sequence it needs.
+   */
+  follow(
+    fromSeq: number,
+    onRecord: (logged: LoggedRecord) => void,
+    onUnreadable: (seq: number, why: string) => void,
+  ): Follower {
+    let next = fromSeq;
+    let stopped = false;
+    let current: { close(): Promise<void | Error> } | undefined;
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const consumer = await this.js.consumers.get(this.stream, {
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: next,
+          });
+          const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
+          current = messages;
+          void (async () => {
+            for await (const status of messages.status())
+              if (status.type === "ordered_consumer_recreated" || status.type === "heartbeats_missed")
+                await messages.close();
+          })();
+          for await (const m of messages) {
+            if (m.seq < next) continue;
+            const decoded = E.flatMap(
+              E.tryCatch(() => m.json<unknown>(), String),
+              (u) => E.mapLeft(() => "not a CommandRecord of a known schema")(CommandRecord.decode(u)),
+            );
+            if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
+            else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
+            next = m.seq + 1;
+          }
+        } catch (e) {
+          if (stopped) return;
+          onUnreadable(next, `consumer failed, restarting: ${e instanceof Error ? e.message : String(e)}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    const done = run();
+    return {
+      stop: async () => {
+        stopped = true;
+        await current?.close();
+        await done;
+      },
+    };
+  }
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project's top folder: where nats.conf and .nats-server/ live (found from here, in src/ or dist/src/). */
+export const projectRoot = (): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "nats.conf"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("nats.conf not found above " + dirname(fileURLToPath(import.meta.url)));
+    dir = parent;
+  }
+  return dir;
+};
+
+/** The nats-server binary that scripts/ensure-nats-server.sh chose (or SECRET_LEDGER_NATS_SERVER). */
+export const natsServerBinary = (): string => {
+  const fromEnv = process.env["SECRET_LEDGER_NATS_SERVER"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  const local = join(projectRoot(), ".nats-server", "nats-server");
+  if (!existsSync(local))
+    throw new Error("no nats-server >= 2.10 found: run `npm run nats-server` (npm start and npm test do)");
+  return local;
+};
+
+export type RunningNatsServer = {
+  readonly url: string;
+  readonly port: number;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+};
+
+/**
+ * Starts nats-server from the project's nats.conf: loopback only, JetStream files under `storeDir`, on `port`
+ * (-1: any free port, read back from the server's log). Its log goes to `logFile`.
+ */
+export const startNatsServer = async (opts: {
+  readonly storeDir: string;
+  readonly logFile: string;
+  readonly port?: number;
+}): Promise<RunningNatsServer> => {
+  mkdirSync(opts.storeDir, { recursive: true });
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const child = spawn(natsServerBinary(), ["-c", join(projectRoot(), "nats.conf")], {
+    env: {
+      ...process.env,
+      SECRET_LEDGER_NATS_PORT: String(opts.port ?? -1),
+      SECRET_LEDGER_NATS_STORE: opts.storeDir,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const log = createWriteStream(opts.logFile, { flags: "a" });
+  const stderr = child.stderr as NodeJS.ReadableStream;
+  stderr.pipe(log);
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = "";
+    const onData = (chunk: Buffer): void => {
+      seen = (seen + chunk.toString("utf8")).slice(-8192);
+      const listening = /Listening for client connections on [^\s]*:(\d+)/.exec(seen);
+      if (listening !== null && seen.includes("Server is ready")) {
+        stderr.off("data", onData);
+        resolve(Number(listening[1]));
+      }
+    };
+    stderr.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`nats-server exited with code ${String(code)} before it was ready; see ${opts.logFile}`)),
+    );
+    child.once("error", reject);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    process: child,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+      log.end();
+    },
+  };
+};
