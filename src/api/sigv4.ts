@@ -141,14 +141,13 @@ export const signRequest = (
   credentials: Credentials,
   scope: { readonly region: string; readonly service: string },
   now: number,
+  options: { readonly contentSha256Header?: boolean } = {},
 ): Record<string, string> => {
   const amzDate = amzDateOf(now);
   const payloadHash = sha256Hex(req.body);
-  const headers: IncomingHttpHeaders = {
-    ...lowerCased(req.headers),
-    "x-amz-date": amzDate,
-    "x-amz-content-sha256": payloadHash,
-  };
+  // The JS SDK sends X-Amz-Content-Sha256; botocore and the CLI do not.
+  const hashHeader = options.contentSha256Header === false ? {} : { "x-amz-content-sha256": payloadHash };
+  const headers: IncomingHttpHeaders = { ...lowerCased(req.headers), "x-amz-date": amzDate, ...hashHeader };
   const signedHeaders = Object.keys(headers).sort();
   const date = amzDate.slice(0, 8);
   const sig = signature(
@@ -161,7 +160,7 @@ export const signRequest = (
   );
   return {
     "x-amz-date": amzDate,
-    "x-amz-content-sha256": payloadHash,
+    ...hashHeader,
     authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${date}/${scope.region}/${scope.service}/aws4_request, SignedHeaders=${signedHeaders.join(";")}, Signature=${sig}`,
   };
 };

@@ -1,0 +1,67 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { startApp, type RunningApp } from "../../src/app.js";
+import type { Clock } from "../../src/application/secrets-service.js";
+import type { Config } from "../../src/config.js";
+import { freshRegion, sharedNatsServer, tempDir } from "./nats.js";
+
+export const TEST_CREDENTIALS = {
+  accessKeyId: "AKIDSECRETLEDGERTEST",
+  secretAccessKey: "test/secret/key+for+the+suite/0123456789",
+};
+
+export type TestApp = RunningApp & {
+  readonly config: Config;
+  readonly client: SecretsManagerClient;
+  readonly logged: Array<Record<string, unknown>>;
+};
+
+/**
+ * Starts the service in this process on a free port, against the run's shared nats-server (or, with
+ * `natsUrl: undefined` and `embedded: true`, its own from nats.conf), with its own region and data dir.
+ */
+export const startTestApp = async (
+  options: {
+    readonly region?: string;
+    readonly dataDir?: string;
+    readonly embedded?: boolean;
+    readonly natsUrl?: string;
+    readonly clock?: Clock;
+    readonly logRequests?: boolean;
+  } = {},
+): Promise<TestApp> => {
+  const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? (await sharedNatsServer()).url);
+  const config: Config = {
+    listen: { host: "127.0.0.1", port: 0 },
+    dataDir: options.dataDir ?? tempDir("data"),
+    ...(natsUrl === undefined ? {} : { natsUrl }),
+    region: options.region ?? freshRegion(),
+    account: "123456789012",
+    partition: "aws",
+    credentials: TEST_CREDENTIALS,
+    logRequests: options.logRequests ?? true,
+  };
+  const logged: Array<Record<string, unknown>> = [];
+  const app = await startApp(config, {
+    logger: (line) => logged.push(line),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const client = new SecretsManagerClient({
+    endpoint: app.endpoint,
+    region: config.region,
+    credentials: TEST_CREDENTIALS,
+    maxAttempts: 1,
+  });
+  return {
+    ...app,
+    config,
+    client,
+    logged,
+    stop: async () => {
+      client.destroy();
+      await app.stop();
+    },
+  };
+};
+
+/** Signs and sends a raw AWS JSON 1.1 request, for what the SDK would not send. */
+export { rawRequest } from "./raw.js";

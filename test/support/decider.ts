@@ -1,0 +1,99 @@
+import * as E from "fp-ts/lib/Either.js";
+import * as assert from "uvu/assert";
+import type {
+  CreateSecret,
+  PutSecretValue,
+  SecretCommand,
+  UpdateSecretVersionStage,
+} from "../../src/domain/commands.js";
+import { decide } from "../../src/domain/decider.js";
+import type { SecretError } from "../../src/domain/errors.js";
+import { labelMoved, secretCreated, versionCreated, type SecretEvent } from "../../src/domain/events.js";
+import { fold, initialState, type ActiveSecret } from "../../src/domain/state.js";
+import type { SealedValue, SecretName, StagingLabel, VersionId } from "../../src/domain/types.js";
+
+// Given/When/Then over plain data, as Emmett tests deciders.
+
+export const NOW = 1_800_000_000_000;
+export const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+
+/** A version id from a short name: `v('1')` is 32 characters long, as VersionIds must be. */
+export const v = (id: string): VersionId => id.padEnd(32, "-") as VersionId;
+export const label = (l: string): StagingLabel => l as StagingLabel;
+/** A sealed value whose fingerprint stands for the plaintext. */
+export const sealed = (fingerprint: string, kind: SealedValue["kind"] = "string"): SealedValue => ({
+  kind,
+  ciphertext: `ct(${fingerprint})`,
+  fingerprint,
+});
+
+export const created = (name = "db"): SecretEvent => secretCreated({ name: name as SecretName, arn: ARN }, NOW);
+export const versionAdded = (id: string, fingerprint = id): SecretEvent =>
+  versionCreated(v(id), sealed(fingerprint), NOW);
+export const moved = (l: string, from: string | undefined, to: string | undefined): SecretEvent =>
+  labelMoved(label(l), from === undefined ? undefined : v(from), to === undefined ? undefined : v(to), NOW);
+
+/** A secret whose first version `id` holds AWSCURRENT. */
+export const withFirstVersion = (id = "1"): SecretEvent[] => [
+  created(),
+  versionAdded(id),
+  moved("AWSCURRENT", undefined, id),
+];
+
+export const createSecret = (data: Partial<CreateSecret["data"]> = {}): CreateSecret => ({
+  type: "CreateSecret",
+  data: { name: "db" as SecretName, arn: ARN, clientRequestToken: v("1"), now: NOW, ...data },
+});
+export const putSecretValue = (
+  token: string | undefined,
+  value: SealedValue | undefined,
+  stages?: string[],
+): PutSecretValue => ({
+  type: "PutSecretValue",
+  data: {
+    ...(token === undefined ? {} : { clientRequestToken: v(token) }),
+    ...(value === undefined ? {} : value.kind === "string" ? { secretString: value } : { secretBinary: value }),
+    ...(stages === undefined ? {} : { versionStages: stages.map(label) }),
+    now: NOW,
+  },
+});
+export const updateStage = (l: string, moveTo?: string, removeFrom?: string): UpdateSecretVersionStage => ({
+  type: "UpdateSecretVersionStage",
+  data: {
+    versionStage: label(l),
+    ...(moveTo === undefined ? {} : { moveToVersionId: v(moveTo) }),
+    ...(removeFrom === undefined ? {} : { removeFromVersionId: v(removeFrom) }),
+    now: NOW,
+  },
+});
+
+/** The labels of each version after `events`, as `{ versionId: [labels, sorted] }`. */
+export const labelsOf = (events: ReadonlyArray<SecretEvent>): Record<string, string[]> => {
+  const state = fold(events) as ActiveSecret;
+  const out: Record<string, string[]> = {};
+  for (const id of state.versions.keys()) out[id.replace(/-+$/, "")] = [];
+  for (const [l, id] of state.labels) out[id.replace(/-+$/, "")]?.push(l);
+  for (const k of Object.keys(out)) out[k]?.sort();
+  return out;
+};
+
+export const given = (history: ReadonlyArray<SecretEvent>) => ({
+  when: (command: SecretCommand) => {
+    const decision = decide(command, fold(history, initialState));
+    return {
+      then: (expected: ReadonlyArray<SecretEvent>) => {
+        if (E.isLeft(decision)) assert.unreachable(`refused with ${decision.left._tag}`);
+        else assert.equal(decision.right, expected);
+      },
+      thenLabels: (expected: Record<string, string[]>) => {
+        if (E.isLeft(decision)) assert.unreachable(`refused with ${decision.left._tag}`);
+        else assert.equal(labelsOf([...history, ...decision.right]), expected);
+      },
+      thenRefused: (expected: SecretError) => {
+        if (E.isRight(decision))
+          assert.unreachable(`accepted with ${JSON.stringify(decision.right.map((e) => e.type))}`);
+        else assert.equal(decision.left, expected);
+      },
+    };
+  },
+});

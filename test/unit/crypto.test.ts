@@ -1,0 +1,72 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  DecryptionError,
+  newDataKey,
+  openValue,
+  sealValue,
+  unwrapDataKey,
+  wrapDataKey,
+} from "../../src/crypto/envelope.js";
+
+const ctx = { arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", versionId: "v".repeat(32) };
+const master = newDataKey();
+
+test("a sealed value opens with its data key and context", () => {
+  const key = newDataKey();
+  const sealed = sealValue(key, "string", Buffer.from("hunter2"), ctx);
+  assert.is(openValue(key, sealed, ctx).toString(), "hunter2");
+  assert.not.match(Buffer.from(sealed.ciphertext, "base64").toString("latin1"), /hunter2/);
+});
+
+test("a sealed value does not open for another version, another secret or another key", () => {
+  const key = newDataKey();
+  const sealed = sealValue(key, "binary", Buffer.from([1, 2, 3]), ctx);
+  assert.throws(
+    () => openValue(key, sealed, { ...ctx, versionId: "w".repeat(32) }),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+  assert.throws(
+    () => openValue(key, sealed, { ...ctx, arn: ctx.arn + "x" }),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+  assert.throws(
+    () => openValue(newDataKey(), sealed, ctx),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+  assert.throws(
+    () => openValue(key, { ...sealed, kind: "string" }, ctx),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+});
+
+test("two seals of one value differ, but their fingerprints under one key agree", () => {
+  const key = newDataKey();
+  const a = sealValue(key, "string", Buffer.from("same"), ctx);
+  const b = sealValue(key, "string", Buffer.from("same"), ctx);
+  assert.is.not(a.ciphertext, b.ciphertext);
+  assert.is(a.fingerprint, b.fingerprint);
+  assert.is.not(sealValue(key, "string", Buffer.from("other"), ctx).fingerprint, a.fingerprint);
+  assert.is.not(sealValue(key, "binary", Buffer.from("same"), ctx).fingerprint, a.fingerprint);
+  assert.is.not(sealValue(newDataKey(), "string", Buffer.from("same"), ctx).fingerprint, a.fingerprint);
+});
+
+test("a wrapped data key unwraps only with the master key and its own context", () => {
+  const key = newDataKey();
+  const wrapped = wrapDataKey(master, key, ctx);
+  assert.equal(unwrapDataKey(master, wrapped, ctx), key);
+  assert.throws(
+    () => unwrapDataKey(newDataKey(), wrapped, ctx),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+  assert.throws(
+    () => unwrapDataKey(master, wrapped, { ...ctx, versionId: "w".repeat(32) }),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+  assert.throws(
+    () => unwrapDataKey(master, "AAAA", ctx),
+    (e: unknown) => e instanceof DecryptionError,
+  );
+});
+
+test.run();
