@@ -2,7 +2,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/secrets-service.js";
 import type { Config } from "../../src/config.js";
-import { freshRegion, sharedNatsServer, tempDir } from "./nats.js";
+import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
 export const TEST_CREDENTIALS = {
   accessKeyId: "AKIDSECRETLEDGERTEST",
@@ -29,7 +29,7 @@ export const startTestApp = async (
     readonly logRequests?: boolean;
   } = {},
 ): Promise<TestApp> => {
-  const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? (await sharedNatsServer()).url);
+  const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
   const config: Config = {
     listen: { host: "127.0.0.1", port: 0 },
     dataDir: options.dataDir ?? tempDir("data"),

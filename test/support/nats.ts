@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNatsServer, type RunningNatsServer } from "../../src/store/nats-server.js";
 
-// One real nats-server for the whole test run, from the project's nats.conf, on a free port and a temp dir;
-// stopped (and its dir removed) when the run ends. Tests that restart a server start their own.
+// One real nats-server for the whole test run, from the project's nats.conf, on a free port and a temp dir,
+// started and stopped by test/run.ts, which passes its URL in SECRET_LEDGER_TEST_NATS_URL. Tests that restart
+// a server, or run the service's own, start and stop theirs.
 
-let shared: Promise<RunningNatsServer> | undefined;
 const cleanups: Array<() => void> = [];
 
 process.on("exit", () => {
@@ -29,9 +29,12 @@ export const startOwnNatsServer = async (dir = tempDir("nats"), port?: number): 
   return server;
 };
 
-export const sharedNatsServer = (): Promise<RunningNatsServer> => {
-  shared ??= startOwnNatsServer();
-  return shared;
+export const SHARED_NATS_ENV = "SECRET_LEDGER_TEST_NATS_URL";
+
+export const sharedNatsUrl = (): string => {
+  const url = process.env[SHARED_NATS_ENV];
+  if (url === undefined) throw new Error(`${SHARED_NATS_ENV} is unset: run the tests with npm test`);
+  return url;
 };
 
 let regions = 0;

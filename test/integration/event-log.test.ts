@@ -1,0 +1,149 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { SecretCatalog } from "../../projections/secret-catalog.js";
+import type { CommandRecord } from "../../src/domain/events.js";
+import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
+import { KeyStore } from "../../src/store/key-store.js";
+import { secretSubject, streamName } from "../../src/store/subjects.js";
+import { created, moved, versionAdded } from "../support/decider.js";
+import { refused } from "../support/assertions.js";
+import { freshRegion, sharedNatsUrl, startOwnNatsServer, tempDir, within } from "../support/nats.js";
+
+const record = (events: CommandRecord["events"]): CommandRecord => ({
+  schemaVersion: 1,
+  command: "Test",
+  requestId: "r",
+  events,
+});
+
+const Log = suite<{ nc: NatsConnection; log: EventLog; region: string }>("event log on a real nats-server");
+
+Log.before(async (ctx) => {
+  ctx.nc = await connect({ servers: sharedNatsUrl() });
+  ctx.region = freshRegion();
+  ctx.log = await EventLog.open(ctx.nc, ctx.region);
+});
+Log.after(async (ctx) => {
+  await ctx.nc.drain();
+});
+
+Log("the stream is file-backed and refuses deletes and purges", async ({ nc, log, region }) => {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(streamName(region));
+  assert.is(info.config.storage, "file");
+  assert.is(info.config.deny_delete, true);
+  assert.is(info.config.deny_purge, true);
+  const appended = await log.append("doomed", 0, record([created("doomed")]));
+  assert.is(appended._tag, "Appended");
+  const seq = appended._tag === "Appended" ? appended.seq : 0;
+  assert.ok(await refused(jsm.streams.deleteMessage(streamName(region), seq)));
+  assert.ok(await refused(jsm.streams.purge(streamName(region))));
+  assert.is((await jsm.streams.info(streamName(region))).state.messages, 1);
+});
+
+Log("EventLog.open on an existing stream keeps it", async ({ nc, log, region }) => {
+  const before = await log.lastSeq();
+  const again = await EventLog.open(nc, region);
+  assert.is(await again.lastSeq(), before);
+});
+
+Log("an append expecting a stale subject sequence is a conflict that names the current one", async ({ log }) => {
+  const first = await log.append("occ", 0, record([created("occ")]));
+  assert.is(first._tag, "Appended");
+  const firstSeq = first._tag === "Appended" ? first.seq : -1;
+  const second = await log.append("occ", firstSeq, record([versionAdded("2")]));
+  assert.is(second._tag, "Appended");
+  assert.equal(await log.append("occ", firstSeq, record([versionAdded("3")])), {
+    _tag: "Conflict",
+    lastSeq: second._tag === "Appended" ? second.seq : -1,
+  });
+  assert.equal(await log.append("occ", 0, record([created("occ")])), {
+    _tag: "Conflict",
+    lastSeq: second._tag === "Appended" ? second.seq : -1,
+  });
+});
+
+Log("names with dots and wildcards each get one subject token of their own", async ({ log, region }) => {
+  for (const name of ["a.b", "a.*", "a.>", "prod/db.password+x@y"]) {
+    assert.is(secretSubject(region, name).split(".").length, 4, name);
+    assert.is((await log.append(name, 0, record([created(name)])))._tag, "Appended", name);
+  }
+});
+
+Log("the follower delivers every record in order to the catalog, which folds them", async ({ log }) => {
+  const name = "followed";
+  const a = await log.append(name, 0, record([created(name)]));
+  const aSeq = a._tag === "Appended" ? a.seq : -1;
+  const b = await log.append(name, aSeq, record([versionAdded("1"), moved("AWSCURRENT", undefined, "1")]));
+  const bSeq = b._tag === "Appended" ? b.seq : -1;
+  const catalog = new SecretCatalog();
+  const seen: LoggedRecord[] = [];
+  const follower = log.follow(
+    1,
+    (r) => {
+      seen.push(r);
+      catalog.apply(r.seq, r.secretName, r.record.events);
+    },
+    () => undefined,
+  );
+  await within(10_000, "catch-up", catalog.whenCaughtUp(bSeq));
+  await follower.stop();
+  const seqs = seen.map((r) => r.seq);
+  assert.equal(
+    seqs,
+    [...seqs].sort((x, y) => x - y),
+  );
+  const entry = catalog.entry(name);
+  assert.is(entry.subjectSeq, bSeq);
+  assert.is(entry.state.status, "active");
+  if (entry.state.status === "active") assert.is(entry.state.versions.size, 1);
+});
+
+Log("wrapped keys are kept and read back by ARN and version", async ({ nc, region }) => {
+  const keys = await KeyStore.open(nc, region);
+  await keys.put("arn:x", "v".repeat(32), "wrapped-key");
+  assert.is(await keys.get("arn:x", "v".repeat(32)), "wrapped-key");
+  assert.is(await keys.get("arn:x", "w".repeat(32)), undefined);
+});
+
+Log.run();
+
+const Restart = suite("a follower across a nats-server restart");
+
+Restart("keeps applying records written after the server comes back, with no gap", async () => {
+  const dir = tempDir("restart");
+  let server = await startOwnNatsServer(dir);
+  const port = server.port;
+  const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const region = freshRegion();
+  const log = await EventLog.open(nc, region);
+  const catalog = new SecretCatalog();
+  const follower = log.follow(
+    1,
+    (r) => catalog.apply(r.seq, r.secretName, r.record.events),
+    () => undefined,
+  );
+  let last = 0;
+  for (let i = 0; i < 20; i++) {
+    const r = await log.append(`s${i}`, 0, record([created(`s${i}`)]));
+    last = r._tag === "Appended" ? r.seq : last;
+  }
+  await within(10_000, "catch-up before restart", catalog.whenCaughtUp(last));
+
+  await server.stop();
+  server = await startOwnNatsServer(dir, port);
+  for (let i = 20; i < 40; i++) {
+    const r = await within(20_000, "append after restart", log.append(`s${i}`, 0, record([created(`s${i}`)])));
+    last = r._tag === "Appended" ? r.seq : last;
+  }
+  assert.is(last, 40);
+  await within(30_000, "catch-up after restart", catalog.whenCaughtUp(last));
+  for (let i = 0; i < 40; i++) assert.is(catalog.entry(`s${i}`).state.status, "active", `s${i}`);
+  await follower.stop();
+  await nc.drain();
+  await server.stop();
+});
+
+Restart.run();
