@@ -336,12 +336,16 @@ export class SecretsService {
     if (input.SecretString !== undefined)
       plain.push({ kind: "string", bytes: Buffer.from(input.SecretString, "utf8") });
     if (input.SecretBinary !== undefined) plain.push({ kind: "binary", bytes: input.SecretBinary });
-    if (plain.length === 0 || token === undefined) return E.right({ values: {}, wrappedKeys: [] });
-    const ctx: VersionContext = { arn, versionId: token };
-    const existing = state.status === "active" && state.versions.has(token);
+    if (plain.length === 0) return E.right({ values: {}, wrappedKeys: [] });
+    // Without a token the decider refuses the command; the values are sealed under a throwaway key only so
+    // that it sees which were given.
+    const ctx: VersionContext = { arn, versionId: token ?? "" };
+    const existing = token !== undefined && state.status === "active" && state.versions.has(token);
     let dataKey: Buffer;
     const wrappedKeys: WrappedKey[] = [];
-    if (existing) {
+    if (token === undefined) {
+      dataKey = newDataKey();
+    } else if (existing) {
       const key = await this.dataKey(ctx);
       if (E.isLeft(key)) return key;
       dataKey = key.right;
