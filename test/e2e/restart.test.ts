@@ -1,0 +1,98 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { randomUUID } from "node:crypto";
+import { startTestApp } from "../support/app.js";
+import { freshRegion, tempDir } from "../support/nats.js";
+
+/** Everything a client can read of some secrets, every version's value included. */
+const snapshot = async (client: SecretsManagerClient, names: string[]) => {
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const { $metadata: _d, ...described } = await client.send(new DescribeSecretCommand({ SecretId: name }));
+    const { $metadata: _l, ...listed } = await client.send(
+      new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }),
+    );
+    const values: Record<string, unknown> = {};
+    for (const v of listed.Versions ?? []) {
+      const { $metadata: _g, ...got } = await client.send(
+        new GetSecretValueCommand({ SecretId: name, VersionId: v.VersionId }),
+      );
+      values[v.VersionId ?? ""] = {
+        ...got,
+        SecretBinary: got.SecretBinary === undefined ? undefined : Buffer.from(got.SecretBinary).toString("hex"),
+      };
+    }
+    out[name] = { described, listed, values };
+  }
+  return out;
+};
+
+const Restart = suite("a restart of the service");
+
+Restart("rebuilds from the log exactly the state it had, and takes writes again", async () => {
+  const dataDir = tempDir("restart-app");
+  const region = freshRegion();
+  const names = ["app/db", "app/api.key", "bin"];
+  let app = await startTestApp({ embedded: true, dataDir, region });
+  let before: Record<string, unknown>;
+  try {
+    for (const name of names) {
+      await app.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: `${name}-1`,
+          ClientRequestToken: randomUUID(),
+          Description: `the ${name}`,
+        }),
+      );
+      for (let i = 2; i <= 4; i++)
+        await app.client.send(
+          new PutSecretValueCommand({ SecretId: name, SecretString: `${name}-${i}`, ClientRequestToken: randomUUID() }),
+        );
+    }
+    const pending = randomUUID();
+    await app.client.send(
+      new PutSecretValueCommand({
+        SecretId: "bin",
+        SecretBinary: Buffer.from([9, 8, 7]),
+        ClientRequestToken: pending,
+        VersionStages: ["AWSPENDING"],
+      }),
+    );
+    const current = (await app.client.send(new GetSecretValueCommand({ SecretId: "bin" }))).VersionId ?? "";
+    await app.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: "bin",
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: pending,
+        RemoveFromVersionId: current,
+      }),
+    );
+    before = await snapshot(app.client, names);
+  } finally {
+    await app.stop();
+  }
+
+  app = await startTestApp({ embedded: true, dataDir, region });
+  try {
+    assert.equal(await snapshot(app.client, names), before);
+    const put = await app.client.send(
+      new PutSecretValueCommand({ SecretId: "app/db", SecretString: "after", ClientRequestToken: randomUUID() }),
+    );
+    assert.equal(put.VersionStages, ["AWSCURRENT"]);
+    assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: "app/db" }))).SecretString, "after");
+  } finally {
+    await app.stop();
+  }
+});
+
+Restart.run();
