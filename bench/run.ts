@@ -1,0 +1,209 @@
+// npm run bench: PutSecretValue and GetSecretValue through the whole service, next to two references measured
+// in the same run on the same machine: raw JetStream publishes (the log's ceiling) and a bare node:http server
+// answering `{}` (the HTTP ceiling). Each runs at 1 and at 64 requests in flight. Ratios, not absolute times,
+// are what compare across machines. Options: --seconds N (per scenario, default 4), --reps N (default 1).
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { AwsJsonClient } from "../src/client/aws-json-client.js";
+import { startNatsServer } from "../src/store/nats-server.js";
+
+const { values: args } = parseArgs({ options: { seconds: { type: "string" }, reps: { type: "string" } } });
+const SECONDS = Number(args.seconds ?? 4);
+const REPS = Number(args.reps ?? 1);
+const WARMUP_MS = 500;
+const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: randomBytes(30).toString("base64") };
+const region = "us-east-1";
+
+type Result = { name: string; inFlight: number; count: number; perSecond: number; p50: number; p99: number };
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+
+/** Runs `op` from `inFlight` concurrent loops for SECONDS after a warm-up; worker i gets its own index. */
+const measure = async (
+  name: string,
+  inFlight: number,
+  op: (worker: number, n: number) => Promise<void>,
+): Promise<Result> => {
+  const latencies: number[] = [];
+  const warmEnd = performance.now() + WARMUP_MS;
+  const end = warmEnd + SECONDS * 1000;
+  let counted = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async (_, worker) => {
+      for (let n = 0; performance.now() < end; n++) {
+        const t0 = performance.now();
+        await op(worker, n);
+        const t1 = performance.now();
+        if (t0 >= warmEnd && t1 <= end) {
+          latencies.push(t1 - t0);
+          counted++;
+        }
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    inFlight,
+    count: counted,
+    perSecond: counted / SECONDS,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+  };
+};
+
+const ok = (r: { status: number; body: string }): void => {
+  if (r.status !== 200) throw new Error(`request failed: ${r.status} ${r.body.slice(0, 200)}`);
+};
+
+const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>
+  new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString("utf8");
+      const m = pattern.exec(seen);
+      if (m !== null) resolve(m);
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${String(code)} before ready:\n${seen}`)));
+  });
+
+const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+
+const main = async (): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), "secret-ledger-bench-"));
+  const nats = await startNatsServer({ storeDir: join(dir, "nats"), logFile: join(dir, "nats-server.log") });
+  const results: Result[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    // The service, in a process of its own, on the same nats-server.
+    const service = spawn(process.execPath, [join(import.meta.dirname, "..", "src", "main.js")], {
+      env: {
+        ...process.env,
+        NATS_URL: nats.url,
+        SECRET_LEDGER_DATA: join(dir, "data"),
+        SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+        SECRET_LEDGER_REGION: region,
+        SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+        SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(service);
+    const endpoint = (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string;
+
+    // The bare HTTP reference: node:http answering {} to every request, in a process of its own.
+    const bare = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const s=require("node:http").createServer((q,r)=>{q.resume();q.on("end",()=>{r.writeHead(200,{"Content-Type":"application/x-amz-json-1.1","Content-Length":2});r.end("{}")})});s.listen(0,"127.0.0.1",()=>console.log("port "+s.address().port))`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    children.push(bare);
+    const barePort = (await waitForLine(bare, /port (\d+)/))[1] as string;
+
+    const client = new AwsJsonClient(endpoint, credentials, region);
+    const bareClient = new AwsJsonClient(`http://127.0.0.1:${barePort}`, credentials, region);
+    const nc = await connect({ servers: nats.url });
+    const js = jetstream(nc);
+    await (await jetstreamManager(nc)).streams.add({ name: "BENCH_RAW", subjects: ["bench.raw.*"] });
+    const rawPayload = randomBytes(450).toString("base64").slice(0, 600); // about the size of a PutSecretValue record
+    const rawLast = new Map<string, number>();
+
+    const secretValue = JSON.stringify({ username: "bench", password: randomBytes(24).toString("base64") });
+    for (let i = 0; i < 64; i++)
+      ok(
+        await client.send("secretsmanager.CreateSecret", {
+          Name: `bench/${i}`,
+          SecretString: secretValue,
+          ClientRequestToken: randomUUID(),
+        }),
+      );
+
+    for (let rep = 0; rep < REPS; rep++)
+      for (const inFlight of [1, 64]) {
+        results.push(
+          await measure("raw JetStream publish (expected subject seq)", inFlight, async (worker) => {
+            const subject = `bench.raw.w${worker}`;
+            const ack = await js.publish(subject, rawPayload, {
+              expect: { lastSubjectSequence: rawLast.get(subject) ?? 0 },
+            });
+            rawLast.set(subject, ack.seq);
+          }),
+        );
+        results.push(
+          await measure("PutSecretValue (one secret per worker)", inFlight, async (worker) =>
+            ok(
+              await client.send("secretsmanager.PutSecretValue", {
+                SecretId: `bench/${worker}`,
+                SecretString: secretValue,
+                ClientRequestToken: randomUUID(),
+              }),
+            ),
+          ),
+        );
+        results.push(
+          await measure("bare HTTP server, signed request", inFlight, async (worker) =>
+            ok(await bareClient.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
+          ),
+        );
+        results.push(
+          await measure("GetSecretValue", inFlight, async (worker) =>
+            ok(await client.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
+          ),
+        );
+      }
+    results.push(
+      await measure("PutSecretValue, all on one secret", 64, async () =>
+        ok(
+          await client.send("secretsmanager.PutSecretValue", {
+            SecretId: "bench/0",
+            SecretString: secretValue,
+            ClientRequestToken: randomUUID(),
+          }),
+        ),
+      ),
+    );
+    client.close();
+    bareClient.close();
+    await nc.drain();
+  } finally {
+    for (const child of children) await stopChild(child);
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : "-");
+  process.stdout.write(
+    `\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}, node ${process.version}, ${SECONDS} s per scenario, ${REPS} rep(s)\n\n`,
+  );
+  process.stdout.write(`| scenario | in flight | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: | ---: |\n`);
+  for (const r of results)
+    process.stdout.write(`| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |\n`);
+  const best = (name: string, inFlight: number): number =>
+    Math.max(...results.filter((r) => r.name.startsWith(name) && r.inFlight === inFlight).map((r) => r.perSecond));
+  process.stdout.write("\nratios (best rep):\n");
+  for (const inFlight of [1, 64]) {
+    process.stdout.write(
+      `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best("PutSecretValue (one", inFlight) / best("raw JetStream", inFlight), 2)}; ` +
+        `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best("bare HTTP", inFlight), 2)}\n`,
+    );
+  }
+};
+
+await main();
