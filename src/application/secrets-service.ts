@@ -1,11 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
-import {
-  currentVersion,
-  versionIndex,
-  type CatalogEntry,
-  type SecretCatalog,
-} from "../../projections/secret-catalog.js";
+import { versionIndex, type CatalogEntry, type SecretCatalog } from "../../projections/secret-catalog.js";
 import type { SecretCommand } from "../domain/commands.js";
 import { decide } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
@@ -263,12 +258,6 @@ export class SecretsService {
       ARN: state.arn,
       Name: state.name,
     });
-  }
-
-  /** The AWSCURRENT value's version id of a secret, for callers that only need to know it exists. */
-  currentVersionId(name: string): string | undefined {
-    const state = this.deps.catalog.entry(name).state;
-    return state.status === "active" ? currentVersion(state)?.versionId : undefined;
   }
 
   private lookup(secretId: string): SecretState {

@@ -2,11 +2,18 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { dataKeyKey, keyBucketName } from "./subjects.js";
 
+/** How many wrapped keys are kept in memory, most recently used first (about 100 bytes each). */
+const CACHED_KEYS = 100_000;
+
 /**
  * Wrapped data keys, one per version, kept in a KV bucket beside the log rather than in it: the log is
  * immutable, the keys are not, so destroying a key shreds the version whose ciphertext stays in the log.
+ * Reads are served from a bounded in-memory cache of wrapped keys (useless without the master key); a key
+ * written once never changes, so a cached entry is only ever removed, never stale.
  */
 export class KeyStore {
+  private readonly cache = new Map<string, string>();
+
   private constructor(private readonly kv: KV) {}
 
   static async open(nc: NatsConnection, region: string): Promise<KeyStore> {
@@ -15,12 +22,29 @@ export class KeyStore {
   }
 
   async put(arn: string, versionId: string, wrappedKey: string): Promise<void> {
-    await this.kv.put(dataKeyKey(arn, versionId), wrappedKey);
+    const key = dataKeyKey(arn, versionId);
+    await this.kv.put(key, wrappedKey);
+    this.remember(key, wrappedKey);
   }
 
   /** The wrapped key, or undefined when there is none (never written, or destroyed). */
   async get(arn: string, versionId: string): Promise<string | undefined> {
-    const entry = await this.kv.get(dataKeyKey(arn, versionId));
-    return entry === null || entry.operation !== "PUT" ? undefined : entry.string();
+    const key = dataKeyKey(arn, versionId);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      this.remember(key, cached);
+      return cached;
+    }
+    const entry = await this.kv.get(key);
+    if (entry === null || entry.operation !== "PUT") return undefined;
+    const wrapped = entry.string();
+    this.remember(key, wrapped);
+    return wrapped;
+  }
+
+  private remember(key: string, wrapped: string): void {
+    this.cache.delete(key);
+    this.cache.set(key, wrapped);
+    if (this.cache.size > CACHED_KEYS) this.cache.delete(this.cache.keys().next().value as string);
   }
 }

@@ -70,11 +70,15 @@ export const startNatsServer = async (opts: {
     child.once("error", reject);
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // If this process ends without stopping it, the server goes too rather than holding the store.
+  const orphanGuard = (): void => void child.kill("SIGTERM");
+  process.once("exit", orphanGuard);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     process: child,
     stop: async () => {
+      process.off("exit", orphanGuard);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
       log.end();
