@@ -6,7 +6,8 @@ import { SecretCatalog } from "../projections/secret-catalog.js";
 import { operationsOf, type Operation } from "./api/operations.js";
 import { createApiServer, type RequestLog } from "./api/server.js";
 import { SecretsService, type Clock } from "./application/secrets-service.js";
-import { ensureDataDir, loadOrCreateCredentials, loadOrCreateMasterKey } from "./bootstrap.js";
+import { ensureDataDir, loadOrCreateCredentials, loadOrCreateMasterKey, lockDataDir } from "./bootstrap.js";
+import { masterKeyId } from "./crypto/envelope.js";
 import type { Config } from "./config.js";
 import { EventLog } from "./store/event-log.js";
 import { KeyStore } from "./store/key-store.js";
@@ -44,8 +45,19 @@ export const startApp = async (
   const clock = options.clock ?? Date.now;
   const logger: Logger = options.logger ?? ((line) => process.stdout.write(JSON.stringify(line) + "\n"));
   ensureDataDir(config.dataDir);
-  const { credentials, source, file } = loadOrCreateCredentials(config.dataDir, config.credentials);
-  const masterKey = loadOrCreateMasterKey(config.dataDir, config.masterKey);
+  const unlock = lockDataDir(config.dataDir);
+  let bootstrapped: { credentials: ReturnType<typeof loadOrCreateCredentials>; masterKey: Buffer };
+  try {
+    bootstrapped = {
+      credentials: loadOrCreateCredentials(config.dataDir, config.credentials),
+      masterKey: loadOrCreateMasterKey(config.dataDir, config.masterKey),
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+  const { credentials, source, file } = bootstrapped.credentials;
+  const { masterKey } = bootstrapped;
 
   let nats: RunningNatsServer | undefined;
   let nc: NatsConnection | undefined;
@@ -59,6 +71,10 @@ export const startApp = async (
     nc = await connect({ servers: natsUrl, name: "secret-ledger", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     const log = await EventLog.open(nc, config.region);
     const keys = await KeyStore.open(nc, config.region);
+    if ((await keys.claimMasterKey(masterKeyId(masterKey))) === "differs")
+      throw new Error(
+        `the log of region ${config.region} was written with another master key: every server on one log needs the same SECRET_LEDGER_MASTER_KEY`,
+      );
     const catalog = new SecretCatalog();
     const follower = log.follow(
       1,
@@ -122,11 +138,13 @@ export const startApp = async (
         await connection.drain();
         await nats?.stop();
         masterKey.fill(0);
+        unlock();
       },
     };
   } catch (e) {
     await nc?.close();
     await nats?.stop();
+    unlock();
     throw e;
   }
 };

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Credentials } from "./api/sigv4.js";
 import { KEY_BYTES } from "./crypto/envelope.js";
@@ -27,6 +27,39 @@ const assertPrivate = (path: string): void => {
 
 export const ensureDataDir = (dataDir: string): void => {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+};
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * One service per data directory: two would start two nats-servers on one store. The lock is a pid file; a
+ * file left by a process that is gone is taken over. Returns the release function.
+ */
+export const lockDataDir = (dataDir: string): (() => void) => {
+  const file = join(dataDir, "secret-ledger.pid");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(readFileSync(file, "utf8").trim());
+      if (Number.isInteger(holder) && holder > 0 && isRunning(holder))
+        throw new Error(
+          `${dataDir} is in use by another secret-ledger (pid ${holder}); use another SECRET_LEDGER_DATA`,
+          { cause: e },
+        );
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dataDir}`);
 };
 
 /** The configured credentials, else the pair stored in the data directory, else a new pair stored there. */

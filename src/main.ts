@@ -8,7 +8,10 @@ if (E.isLeft(config)) {
   process.exit(2);
 }
 
-const app = await startApp(config.right);
+const app = await startApp(config.right).catch((e: unknown) => {
+  process.stderr.write(`secret-ledger: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
+  return process.exit(1);
+});
 const { region } = config.right;
 const { accessKeyId, secretAccessKey } = app.credentials;
 const credentialsNote =

@@ -132,6 +132,9 @@ export class EventLog {
           });
           const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
           current = messages;
+          // stop() may have come while the consumer was being made, and found nothing to close. The close
+          // completes only while something iterates, so the loop below runs and ends at once.
+          if (stopped) void messages.close();
           void (async () => {
             for await (const status of messages.status())
               if (status.type === "ordered_consumer_recreated" || status.type === "heartbeats_missed")

@@ -2,6 +2,8 @@ import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { dataKeyKey, keyBucketName } from "./subjects.js";
 
+const MASTER_KEY_ID = "master-key-id";
+
 /** How many wrapped keys are kept in memory, most recently used first (about 100 bytes each). */
 const CACHED_KEYS = 100_000;
 
@@ -19,6 +21,20 @@ export class KeyStore {
   static async open(nc: NatsConnection, region: string): Promise<KeyStore> {
     const kv = await new Kvm(nc).create(keyBucketName(region), { history: 1, storage: "file" });
     return new KeyStore(kv);
+  }
+
+  /**
+   * Records which master key wraps this region's data keys (by an identifier derived from it, not the key),
+   * or checks it against the one recorded: every server on one log must use the same master key.
+   */
+  async claimMasterKey(masterKeyId: string): Promise<"recorded" | "matches" | "differs"> {
+    try {
+      await this.kv.create(MASTER_KEY_ID, masterKeyId);
+      return "recorded";
+    } catch {
+      const entry = await this.kv.get(MASTER_KEY_ID);
+      return entry?.string() === masterKeyId ? "matches" : "differs";
+    }
   }
 
   async put(arn: string, versionId: string, wrappedKey: string): Promise<void> {

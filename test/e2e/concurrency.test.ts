@@ -2,11 +2,12 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
   CreateSecretCommand,
+  GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { freshRegion, within } from "../support/nats.js";
 
@@ -63,7 +64,9 @@ Concurrency("32 concurrent PutSecretValue calls through one server: no version l
 
 Concurrency("two servers on one log, 16 writers each: the expected-sequence guard keeps every version", async () => {
   const region = freshRegion();
-  const [b, c] = [await startTestApp({ region }), await startTestApp({ region })];
+  // Servers on one log share its master key.
+  const masterKey = randomBytes(32).toString("base64");
+  const [b, c] = [await startTestApp({ region, masterKey }), await startTestApp({ region, masterKey })];
   try {
     await b.client.send(
       new CreateSecretCommand({ Name: "shared", SecretString: "v0", ClientRequestToken: randomUUID() }),
@@ -91,9 +94,47 @@ Concurrency("two servers on one log, 16 writers each: the expected-sequence guar
     assert.is(fromB.current.length, 1);
     assert.is(fromB.previous.length, 1);
     assert.equal(fromC, fromB);
+    // Each reads what the other wrote.
+    const fromBoth = await Promise.all(
+      [b, c].map((app) => app.client.send(new GetSecretValueCommand({ SecretId: "shared" }))),
+    );
+    assert.is(fromBoth[0]?.SecretString, fromBoth[1]?.SecretString);
   } finally {
     await b.stop();
     await c.stop();
+  }
+});
+
+Concurrency("a server with another master key than the log's refuses to start", async () => {
+  const region = freshRegion();
+  const first = await startTestApp({ region });
+  try {
+    const refused = await startTestApp({ region, masterKey: randomBytes(32).toString("base64") }).then(
+      async (app) => {
+        await app.stop();
+        return "";
+      },
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /written with another master key/);
+  } finally {
+    await first.stop();
+  }
+});
+
+Concurrency("a second service on the same data directory refuses to start", async () => {
+  const app = await startTestApp({ embedded: true });
+  try {
+    const refused = await startTestApp({ embedded: true, dataDir: app.config.dataDir }).then(
+      async (other) => {
+        await other.stop();
+        return "";
+      },
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /is in use by another secret-ledger/);
+  } finally {
+    await app.stop();
   }
 });
 

@@ -101,11 +101,23 @@ Log("the follower delivers every record in order to the catalog, which folds the
   if (entry.state.status === "active") assert.is(entry.state.versions.size, 1);
 });
 
+Log("a follower stopped at once, before its consumer exists, still stops", async ({ log }) => {
+  const follower = log.follow(
+    1,
+    () => undefined,
+    () => undefined,
+  );
+  await within(10_000, "stop", follower.stop());
+});
+
 Log("wrapped keys are kept and read back by ARN and version", async ({ nc, region }) => {
   const keys = await KeyStore.open(nc, region);
   await keys.put("arn:x", "v".repeat(32), "wrapped-key");
   assert.is(await keys.get("arn:x", "v".repeat(32)), "wrapped-key");
   assert.is(await keys.get("arn:x", "w".repeat(32)), undefined);
+  assert.is(await keys.claimMasterKey("id-1"), "recorded");
+  assert.is(await keys.claimMasterKey("id-1"), "matches");
+  assert.is(await keys.claimMasterKey("id-2"), "differs");
 });
 
 Log.run();

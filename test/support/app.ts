@@ -27,6 +27,7 @@ export const startTestApp = async (
     readonly natsUrl?: string;
     readonly clock?: Clock;
     readonly logRequests?: boolean;
+    readonly masterKey?: string;
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -39,6 +40,7 @@ export const startTestApp = async (
     partition: "aws",
     credentials: TEST_CREDENTIALS,
     logRequests: options.logRequests ?? true,
+    ...(options.masterKey === undefined ? {} : { masterKey: options.masterKey }),
   };
   const logged: Array<Record<string, unknown>> = [];
   const app = await startApp(config, {
