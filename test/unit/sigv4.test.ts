@@ -25,6 +25,15 @@ const signed = (req = base, at = NOW, contentSha256Header = true): SignableReque
   },
 });
 
+/** `base` signed with other credentials or for another region or service. */
+const signedAs = (
+  who: Partial<typeof creds>,
+  scope = { region: "us-east-1", service: "secretsmanager" },
+): SignableRequest => ({
+  ...base,
+  headers: { ...base.headers, ...signRequest(base, { ...creds, ...who }, scope, NOW) },
+});
+
 const verify = (req: SignableRequest, now = NOW) =>
   verifyRequest(req, {
     credentialsFor: (id) => (id === creds.accessKeyId ? creds : undefined),
@@ -87,34 +96,12 @@ test("a changed signed header does not verify", () => {
 });
 
 test("a wrong secret key does not verify", () => {
-  const req: SignableRequest = {
-    ...base,
-    headers: {
-      ...base.headers,
-      ...signRequest(
-        base,
-        { ...creds, secretAccessKey: "wrong" },
-        { region: "us-east-1", service: "secretsmanager" },
-        NOW,
-      ),
-    },
-  };
+  const req = signedAs({ secretAccessKey: "wrong" });
   assert.equal(failure(req), { _tag: "InvalidSignature", message: SIGNATURE_MISMATCH });
 });
 
 test("an unknown access key is an unrecognized client", () => {
-  const req: SignableRequest = {
-    ...base,
-    headers: {
-      ...base.headers,
-      ...signRequest(
-        base,
-        { ...creds, accessKeyId: "AKIDOTHER" },
-        { region: "us-east-1", service: "secretsmanager" },
-        NOW,
-      ),
-    },
-  };
+  const req = signedAs({ accessKeyId: "AKIDOTHER" });
   assert.equal(failure(req), { _tag: "UnrecognizedClient" });
 });
 
@@ -157,16 +144,8 @@ test("signatures are valid for 15 minutes either side of the server's clock", ()
 });
 
 test("a credential scoped to another region or service is refused", () => {
-  const otherRegion: SignableRequest = {
-    ...base,
-    headers: { ...base.headers, ...signRequest(base, creds, { region: "eu-west-1", service: "secretsmanager" }, NOW) },
-  };
-  assert.is(failure(otherRegion)._tag, "InvalidSignature");
-  const otherService: SignableRequest = {
-    ...base,
-    headers: { ...base.headers, ...signRequest(base, creds, { region: "us-east-1", service: "kms" }, NOW) },
-  };
-  assert.is(failure(otherService)._tag, "InvalidSignature");
+  assert.is(failure(signedAs({}, { region: "eu-west-1", service: "secretsmanager" }))._tag, "InvalidSignature");
+  assert.is(failure(signedAs({}, { region: "us-east-1", service: "kms" }))._tag, "InvalidSignature");
 });
 
 test.run();
