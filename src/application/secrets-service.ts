@@ -135,8 +135,9 @@ export class SecretsService {
     const found = this.deps.catalog.resolve(reference);
     if (found === undefined) return E.left({ _tag: "SecretNotFound" });
     const result = await this.execute(found.name, reference, "PutSecretValue", async (state, now) => {
-      if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
-      const sealed = await this.sealAll(state, state.arn, token, input);
+      // A secret gone meanwhile has no ARN to seal for; the decider refuses the command without values.
+      const sealed =
+        state.status === "active" ? await this.sealAll(state, state.arn, token, input) : E.right(NOTHING_SEALED);
       return E.map((s: SealedValues) => ({
         command: {
           type: "PutSecretValue" as const,
@@ -325,7 +326,7 @@ export class SecretsService {
     if (input.SecretString !== undefined)
       plain.push({ kind: "string", bytes: Buffer.from(input.SecretString, "utf8") });
     if (input.SecretBinary !== undefined) plain.push({ kind: "binary", bytes: input.SecretBinary });
-    if (plain.length === 0) return E.right({ values: {}, wrappedKeys: [] });
+    if (plain.length === 0) return E.right(NOTHING_SEALED);
     // Without a token the decider refuses the command; the values are sealed under a throwaway key only so
     // that it sees which were given.
     const ctx: VersionContext = { arn, versionId: token ?? "" };
@@ -385,6 +386,8 @@ type SealedValues = {
   readonly values: { readonly secretString?: SealedValue; readonly secretBinary?: SealedValue };
   readonly wrappedKeys: ReadonlyArray<WrappedKey>;
 };
+
+const NOTHING_SEALED: SealedValues = { values: {}, wrappedKeys: [] };
 
 const toTag = (tag: { readonly Key?: string; readonly Value?: string }): Tag => ({
   Key: tag.Key ?? "",
