@@ -46,6 +46,14 @@ export class SecretCatalog {
     return new Promise((resolve) => this.waiters.push({ seq, resolve }));
   }
 
+  /** Names of the secrets whose recovery window has ended by `now`: deletions for the service to complete. */
+  dueDeletions(now: number): ReadonlyArray<string> {
+    const due: string[] = [];
+    for (const [name, { state }] of this.secrets)
+      if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now) due.push(name);
+    return due;
+  }
+
   entry(name: string): CatalogEntry {
     return this.secrets.get(name) ?? { state: initialState, subjectSeq: 0 };
   }

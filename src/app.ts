@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { SecretCatalog } from "../projections/secret-catalog.js";
 import { operationsOf, type Operation } from "./api/operations.js";
 import { createApiServer, type RequestLog } from "./api/server.js";
+import { KeyShredder } from "./application/key-shredder.js";
 import { SecretsService, type Clock } from "./application/secrets-service.js";
 import { ensureDataDir, loadOrCreateCredentials, loadOrCreateMasterKey, lockDataDir } from "./bootstrap.js";
 import { masterKeyId } from "./crypto/envelope.js";
@@ -23,8 +24,15 @@ export type RunningApp = {
   readonly credentialsFile: string;
   readonly catalog: SecretCatalog;
   readonly log: EventLog;
+  /** Completes the deletions whose recovery window has ended (the service also does it every minute). */
+  purgeDueDeletions(): Promise<number>;
+  /** Resolves once the data keys of every deletion read so far are destroyed. */
+  whenKeysShredded(): Promise<void>;
   stop(): Promise<void>;
 };
+
+/** How often the service looks for deletions whose recovery window has ended. */
+const PURGE_EVERY_MS = 60_000;
 
 const ARN_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const randomArnSuffix = (): string =>
@@ -37,12 +45,16 @@ const randomArnSuffix = (): string =>
 export const startApp = async (
   config: Config,
   options: {
+    /** The service's time: versions, deletion windows. */
     readonly clock?: Clock;
+    /** The time signatures are checked against; the service's clock unless a test moves that one alone. */
+    readonly authClock?: Clock;
     readonly logger?: Logger;
     readonly operations?: Readonly<Record<string, Operation>>;
   } = {},
 ): Promise<RunningApp> => {
   const clock = options.clock ?? Date.now;
+  const authClock = options.authClock ?? clock;
   const logger: Logger = options.logger ?? ((line) => process.stdout.write(JSON.stringify(line) + "\n"));
   ensureDataDir(config.dataDir);
   const unlock = lockDataDir(config.dataDir);
@@ -76,9 +88,20 @@ export const startApp = async (
         `the log of region ${config.region} was written with another master key: every server on one log needs the same SECRET_LEDGER_MASTER_KEY`,
       );
     const catalog = new SecretCatalog();
+    const shredder = new KeyShredder(keys, (arn, error) =>
+      logger({
+        level: "error",
+        msg: "data keys not destroyed",
+        arn,
+        error: error instanceof Error ? error.message : "unknown",
+      }),
+    );
     const follower = log.follow(
       1,
-      ({ seq, secretName, record }) => catalog.apply(seq, secretName, record.events),
+      ({ seq, secretName, record }) => {
+        catalog.apply(seq, secretName, record.events);
+        for (const e of record.events) if (e.type === "SecretDeleted") shredder.shred(e.data);
+      },
       (seq, why) => {
         logger({ level: "error", msg: "log record passed over", seq, why });
         catalog.passOver(seq);
@@ -103,7 +126,7 @@ export const startApp = async (
       operations: options.operations ?? operationsOf(service),
       credentialsFor: (id) => (id === credentials.accessKeyId ? credentials : undefined),
       region: config.region,
-      clock,
+      clock: authClock,
       log: requestLog,
       onInternalError: (requestId, error) =>
         logger({
@@ -117,6 +140,13 @@ export const startApp = async (
       server.once("error", reject);
       server.listen(config.listen.port, config.listen.host, () => resolve());
     });
+    const purgeDueDeletions = (): Promise<number> => service.purgeDueDeletions();
+    const purgeTimer = setInterval(() => {
+      purgeDueDeletions().catch((e: unknown) =>
+        logger({ level: "error", msg: "purge failed", error: e instanceof Error ? e.message : "unknown" }),
+      );
+    }, PURGE_EVERY_MS);
+    purgeTimer.unref();
     const address = server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     const connection = nc;
@@ -128,13 +158,17 @@ export const startApp = async (
       credentialsFile: file,
       catalog,
       log,
+      purgeDueDeletions,
+      whenKeysShredded: () => shredder.whenIdle(),
       stop: async () => {
+        clearInterval(purgeTimer);
         // Stop taking requests and let those under way finish, then the consumer, then the connection.
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
         });
         await follower.stop();
+        await shredder.whenIdle();
         await connection.drain();
         await nats?.stop();
         masterKey.fill(0);

@@ -1,4 +1,5 @@
 import type { ServiceError } from "../application/errors.js";
+import type { PasswordRefusal } from "../crypto/random-password.js";
 import type { InputProblem } from "./model.js";
 import type { AuthFailure } from "./sigv4.js";
 
@@ -97,6 +98,35 @@ export const fromServiceError = (e: ServiceError): AwsError => {
       );
     case "StageTargetMissing":
       return modelled("InvalidParameterException", "You must specify MoveToVersionId, RemoveFromVersionId, or both.");
+    case "SecretScheduledForDeletion":
+      return modelled(
+        "InvalidRequestException",
+        "You can't perform this operation on the secret because it was marked for deletion.",
+      );
+    case "NameScheduledForDeletion":
+      return modelled(
+        "InvalidRequestException",
+        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      );
+    case "DeletionAlreadyScheduled":
+      return modelled(
+        "InvalidRequestException",
+        "You can't perform this operation on the secret because it was already scheduled for deletion.",
+      );
+    case "RecoveryWindowOutOfRange":
+      return modelled(
+        "InvalidParameterException",
+        "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
+      );
+    case "RecoveryWindowWithForce":
+      return modelled(
+        "InvalidParameterException",
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
+    case "TagQuotaExceeded":
+      return modelled("InvalidParameterException", `A secret can have at most ${e.limit} tags.`);
+    case "ReservedTagKey":
+      return modelled("InvalidParameterException", `Tag keys that start with aws: are reserved for AWS use: ${e.key}`);
     case "DecryptionFailed":
       return modelled(
         "DecryptionFailure",
@@ -127,6 +157,19 @@ export const fromAuthFailure = (e: AuthFailure): AwsError => {
     default: {
       const unknownFailure: never = e;
       return unknownFailure;
+    }
+  }
+};
+
+export const fromPasswordRefusal = (e: PasswordRefusal): AwsError => {
+  switch (e._tag) {
+    case "NoCharactersLeft":
+      return modelled("InvalidParameterException", "The exclusions leave no characters to make a password from.");
+    case "PasswordTooShortForTypes":
+      return modelled("InvalidParameterException", "Password length is too short based on the required types.");
+    default: {
+      const unknownRefusal: never = e;
+      return unknownRefusal;
     }
   }
 };

@@ -1,7 +1,13 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { ServiceError } from "../application/errors.js";
+import { randomPassword, type PasswordRequest } from "../crypto/random-password.js";
 import type {
   CreateSecretInput,
+  DeleteSecretInput,
+  RestoreSecretInput,
+  TagResourceInput,
+  UntagResourceInput,
+  UpdateSecretInput,
   DescribeSecretInput,
   GetSecretValueInput,
   ListSecretVersionIdsInput,
@@ -9,12 +15,13 @@ import type {
   SecretsService,
   UpdateSecretVersionStageInput,
 } from "../application/secrets-service.js";
-import { fromInputProblems, fromServiceError, invalidName, type AwsError } from "./errors.js";
+import { fromInputProblems, fromPasswordRefusal, fromServiceError, invalidName, type AwsError } from "./errors.js";
 
 // Each operation takes its input already checked against the service model (types, lengths, patterns) and
 // turns the service's answer into the AWS output shape. No business rule lives here.
 
-export type Operation = (input: Record<string, unknown>) => Promise<E.Either<AwsError, object>>;
+/** An operation answers an output object, or null for an operation without output (an empty body). */
+export type Operation = (input: Record<string, unknown>) => Promise<E.Either<AwsError, object | null>>;
 
 // Names: ASCII letters, digits and /_+=.@- (CreateSecret); a SecretId may also be an ARN.
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
@@ -42,7 +49,7 @@ const checkValueBytes = (input: Record<string, unknown>): AwsError | undefined =
     : undefined;
 };
 
-const answer = <T extends object>(result: E.Either<ServiceError, T>): E.Either<AwsError, object> =>
+const answer = <T extends object | null>(result: E.Either<ServiceError, T>): E.Either<AwsError, object | null> =>
   E.mapLeft(fromServiceError)(result);
 
 const refuse = (error: AwsError | undefined): E.Either<AwsError, never> | undefined =>
@@ -69,6 +76,23 @@ export const operationsOf = (service: SecretsService): Readonly<Record<string, O
       )(await service.getSecretValue(input as GetSecretValueInput)),
     );
   },
+  UpdateSecret: async (input) =>
+    refuse(checkSecretId(input) ?? checkValueBytes(input)) ??
+    answer(await service.updateSecret(input as UpdateSecretInput)),
+  TagResource: async (input) =>
+    refuse(checkSecretId(input)) ?? answer(await service.tagResource(input as TagResourceInput)),
+  UntagResource: async (input) =>
+    refuse(checkSecretId(input)) ?? answer(await service.untagResource(input as UntagResourceInput)),
+  DeleteSecret: async (input) =>
+    refuse(checkSecretId(input)) ?? answer(await service.deleteSecret(input as DeleteSecretInput)),
+  RestoreSecret: async (input) =>
+    refuse(checkSecretId(input)) ?? answer(await service.restoreSecret(input as RestoreSecretInput)),
+  GetRandomPassword: (input) =>
+    Promise.resolve(
+      E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
+        randomPassword(input as PasswordRequest),
+      ),
+    ),
   DescribeSecret: (input) =>
     Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.describeSecret(input as DescribeSecretInput))),
   ListSecretVersionIds: (input) =>

@@ -52,8 +52,9 @@ const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
     req.on("error", reject);
   });
 
-const send = (res: ServerResponse, status: number, body: object, requestId: string, now: number): void => {
-  const payload = Buffer.from(JSON.stringify(body), "utf8");
+/** A null body is an operation without output: an empty 200, as AWS JSON 1.1 servers send it. */
+const send = (res: ServerResponse, status: number, body: object | null, requestId: string, now: number): void => {
+  const payload = body === null ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body), "utf8");
   res.writeHead(status, {
     "Content-Type": CONTENT_TYPE,
     "Content-Length": payload.length,
@@ -67,7 +68,7 @@ const errorBody = (e: AwsError): object => ({ __type: e.type, [e.messageKey]: e.
 
 type Handled = {
   readonly status: number;
-  readonly body: object;
+  readonly body: object | null;
   readonly op: string;
   readonly error?: AwsError;
   readonly accessKeyId?: string;

@@ -44,6 +44,25 @@ export type UpdateSecretVersionStageInput = {
   readonly MoveToVersionId?: string;
   readonly RemoveFromVersionId?: string;
 };
+export type UpdateSecretInput = {
+  readonly SecretId: string;
+  readonly ClientRequestToken?: string;
+  readonly Description?: string;
+  readonly KmsKeyId?: string;
+  readonly SecretString?: string;
+  readonly SecretBinary?: Buffer;
+};
+export type TagResourceInput = {
+  readonly SecretId: string;
+  readonly Tags: ReadonlyArray<{ readonly Key?: string; readonly Value?: string }>;
+};
+export type UntagResourceInput = { readonly SecretId: string; readonly TagKeys: ReadonlyArray<string> };
+export type DeleteSecretInput = {
+  readonly SecretId: string;
+  readonly RecoveryWindowInDays?: number;
+  readonly ForceDeleteWithoutRecovery?: boolean;
+};
+export type RestoreSecretInput = { readonly SecretId: string };
 export type GetSecretValueInput = {
   readonly SecretId: string;
   readonly VersionId?: string;
@@ -120,7 +139,7 @@ export class SecretsService {
           }) as const,
       )(sealed);
     });
-    return E.map(({ state }: { state: SecretState }) => {
+    return E.map(({ state }: Executed) => {
       const secret = active(state);
       const versionCreated = token !== undefined && secret.versions.has(token);
       return { ARN: secret.arn, Name: secret.name, ...(versionCreated ? { VersionId: token } : {}) };
@@ -131,10 +150,7 @@ export class SecretsService {
     input: PutSecretValueInput,
   ): Outcome<{ ARN: string; Name: string; VersionId: string; VersionStages: ReadonlyArray<string> }> {
     const token = input.ClientRequestToken as VersionId | undefined;
-    const reference = parseSecretId(input.SecretId, this.deps.home);
-    const found = this.deps.catalog.resolve(reference);
-    if (found === undefined) return E.left({ _tag: "SecretNotFound" });
-    const result = await this.execute(found.name, reference, "PutSecretValue", async (state, now) => {
+    const result = await this.onSecret(input.SecretId, "PutSecretValue", async (state, now) => {
       // A secret gone meanwhile has no ARN to seal for; the decider refuses the command without values.
       const sealed =
         state.status === "active" ? await this.sealAll(state, state.arn, token, input) : E.right(NOTHING_SEALED);
@@ -153,7 +169,7 @@ export class SecretsService {
         wrappedKeys: s.wrappedKeys,
       }))(sealed);
     });
-    return E.map(({ state }: { state: SecretState }) => {
+    return E.map(({ state }: Executed) => {
       const secret = active(state);
       const versionId = token as VersionId;
       return { ARN: secret.arn, Name: secret.name, VersionId: versionId, VersionStages: stagesOf(secret, versionId) };
@@ -161,28 +177,114 @@ export class SecretsService {
   }
 
   async updateSecretVersionStage(input: UpdateSecretVersionStageInput): Outcome<{ ARN: string; Name: string }> {
+    const result = await this.onSecret(input.SecretId, "UpdateSecretVersionStage", (_state, now) =>
+      decided({
+        type: "UpdateSecretVersionStage",
+        data: {
+          versionStage: input.VersionStage as StagingLabel,
+          ...(input.MoveToVersionId === undefined ? {} : { moveToVersionId: input.MoveToVersionId as VersionId }),
+          ...(input.RemoveFromVersionId === undefined
+            ? {}
+            : { removeFromVersionId: input.RemoveFromVersionId as VersionId }),
+          now,
+        },
+      }),
+    );
+    return E.map(({ state }: Executed) => arnAndName(state))(result);
+  }
+
+  async updateSecret(input: UpdateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
+    const token = input.ClientRequestToken as VersionId | undefined;
+    const result = await this.onSecret(input.SecretId, "UpdateSecret", async (state, now) => {
+      const sealed =
+        state.status === "active" ? await this.sealAll(state, state.arn, token, input) : E.right(NOTHING_SEALED);
+      return E.map((s: SealedValues) => ({
+        command: {
+          type: "UpdateSecret" as const,
+          data: {
+            ...(token === undefined ? {} : { clientRequestToken: token }),
+            ...s.values,
+            ...(input.Description === undefined ? {} : { description: input.Description }),
+            ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
+            now,
+          },
+        },
+        wrappedKeys: s.wrappedKeys,
+      }))(sealed);
+    });
+    const withValue = input.SecretString !== undefined || input.SecretBinary !== undefined;
+    return E.map(({ state }: Executed) => ({
+      ...arnAndName(state),
+      ...(withValue && token !== undefined ? { VersionId: token } : {}),
+    }))(result);
+  }
+
+  async tagResource(input: TagResourceInput): Outcome<null> {
+    const result = await this.onSecret(input.SecretId, "TagResource", (_state, now) =>
+      decided({ type: "TagResource", data: { tags: input.Tags.map(toTag), now } }),
+    );
+    return E.map(() => null)(result);
+  }
+
+  async untagResource(input: UntagResourceInput): Outcome<null> {
+    const result = await this.onSecret(input.SecretId, "UntagResource", (_state, now) =>
+      decided({ type: "UntagResource", data: { tagKeys: input.TagKeys, now } }),
+    );
+    return E.map(() => null)(result);
+  }
+
+  async deleteSecret(input: DeleteSecretInput): Outcome<{ ARN: string; Name: string; DeletionDate: number }> {
+    const command = (now: number): SecretCommand => ({
+      type: "DeleteSecret",
+      data: {
+        ...(input.RecoveryWindowInDays === undefined ? {} : { recoveryWindowInDays: input.RecoveryWindowInDays }),
+        ...(input.ForceDeleteWithoutRecovery === undefined
+          ? {}
+          : { forceDeleteWithoutRecovery: input.ForceDeleteWithoutRecovery }),
+        now,
+      },
+    });
     const reference = parseSecretId(input.SecretId, this.deps.home);
     const found = this.deps.catalog.resolve(reference);
-    if (found === undefined) return E.left({ _tag: "SecretNotFound" });
-    const result = await this.execute(found.name, reference, "UpdateSecretVersionStage", (_state, now) =>
-      Promise.resolve(
-        E.right({
-          command: {
-            type: "UpdateSecretVersionStage" as const,
-            data: {
-              versionStage: input.VersionStage as StagingLabel,
-              ...(input.MoveToVersionId === undefined ? {} : { moveToVersionId: input.MoveToVersionId as VersionId }),
-              ...(input.RemoveFromVersionId === undefined
-                ? {}
-                : { removeFromVersionId: input.RemoveFromVersionId as VersionId }),
-              now,
-            },
-          },
-          wrappedKeys: [],
-        }),
-      ),
+    if (found === undefined) {
+      // Nothing to delete: the decider still checks the parameters, and a forced delete succeeds as on AWS.
+      const now = this.deps.clock();
+      const decision = decide(command(now), initialState);
+      if (E.isLeft(decision)) return decision;
+      const name =
+        reference.kind === "name" ? reference.name : reference.kind === "arn" ? reference.name : input.SecretId;
+      const arn = input.SecretId.startsWith("arn:")
+        ? input.SecretId
+        : arnOf(this.deps.home, name, this.deps.arnSuffix());
+      return E.right({ ARN: arn, Name: name, DeletionDate: seconds(now) });
+    }
+    const result = await this.execute(found.name, reference, "DeleteSecret", (_state, now) => decided(command(now)));
+    return E.map(({ state, before, events }: Executed) => {
+      const deleted = events.find((e) => e.type === "SecretDeleted");
+      const secret = active(before);
+      const deletionDate =
+        deleted !== undefined ? deleted.meta.at : state.status === "active" ? state.deletion?.deletionDate : undefined;
+      return { ARN: secret.arn, Name: secret.name, DeletionDate: seconds(deletionDate ?? this.deps.clock()) };
+    })(result);
+  }
+
+  async restoreSecret(input: RestoreSecretInput): Outcome<{ ARN: string; Name: string }> {
+    const result = await this.onSecret(input.SecretId, "RestoreSecret", (_state, now) =>
+      decided({ type: "RestoreSecret", data: { now } }),
     );
-    return E.map(({ state }: { state: SecretState }) => ({ ARN: active(state).arn, Name: active(state).name }))(result);
+    return E.map(({ state }: Executed) => arnAndName(state))(result);
+  }
+
+  /** Completes every deletion whose recovery window has ended; returns how many secrets were deleted. */
+  async purgeDueDeletions(): Promise<number> {
+    let purged = 0;
+    for (const name of this.deps.catalog.dueDeletions(this.deps.clock())) {
+      const result = await this.execute(name, { kind: "name", name }, "PurgeDeletedSecret", (_state, now) =>
+        decided({ type: "PurgeDeletedSecret", data: { now } }),
+      );
+      if (E.isRight(result) && result.right.events.length > 0) purged++;
+    }
+    return purged;
   }
 
   async getSecretValue(input: GetSecretValueInput): Outcome<{
@@ -228,6 +330,7 @@ export class SecretsService {
       ...(state.kmsKeyId === undefined || state.kmsKeyId === "" ? {} : { KmsKeyId: state.kmsKeyId }),
       LastChangedDate: seconds(state.lastChangedAt),
       ...(state.tags === undefined ? {} : { Tags: state.tags }),
+      ...(state.deletion === undefined ? {} : { DeletedDate: seconds(state.deletion.deletedAt) }),
       ...(labelled.size === 0 ? {} : { VersionIdsToStages: Object.fromEntries(labelled) }),
       CreatedDate: seconds(state.createdAt),
     });
@@ -261,6 +364,18 @@ export class SecretsService {
     });
   }
 
+  /** Runs a command on the secret a SecretId names; a SecretId that names none is not found. */
+  private onSecret(
+    secretId: string,
+    commandName: SecretCommand["type"],
+    prepare: Parameters<SecretsService["execute"]>[3],
+  ): Outcome<Executed> {
+    const reference = parseSecretId(secretId, this.deps.home);
+    const found = this.deps.catalog.resolve(reference);
+    if (found === undefined) return Promise.resolve(E.left({ _tag: "SecretNotFound" }));
+    return this.execute(found.name, reference, commandName, prepare);
+  }
+
   private lookup(secretId: string): SecretState {
     return this.deps.catalog.resolve(parseSecretId(secretId, this.deps.home))?.entry.state ?? initialState;
   }
@@ -277,7 +392,7 @@ export class SecretsService {
       state: SecretState,
       now: number,
     ) => Promise<E.Either<ServiceError, { command: SecretCommand; wrappedKeys: ReadonlyArray<WrappedKey> }>>,
-  ): Outcome<{ state: SecretState; events: ReadonlyArray<SecretEvent> }> {
+  ): Outcome<Executed> {
     return this.locks.run(name, async () => {
       const { catalog, log, keys } = this.deps;
       for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
@@ -287,7 +402,7 @@ export class SecretsService {
         const decision = decide(prepared.right.command, entry.state);
         if (E.isLeft(decision)) return decision;
         const events = decision.right;
-        if (events.length === 0) return E.right({ state: entry.state, events });
+        if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
         // The keys go first: a version in the log must always find its key.
         for (const k of prepared.right.wrappedKeys)
           if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
@@ -296,7 +411,7 @@ export class SecretsService {
         const appended = await log.append(name, entry.subjectSeq, record);
         if (appended._tag === "Appended") {
           await catalog.whenCaughtUp(appended.seq);
-          return E.right({ state: fold(events, entry.state), events });
+          return E.right({ state: fold(events, entry.state), before: entry.state, events });
         }
         await catalog.whenCaughtUp(appended.lastSeq);
       }
@@ -385,6 +500,24 @@ type WrappedKey = { readonly arn: string; readonly versionId: VersionId; readonl
 type SealedValues = {
   readonly values: { readonly secretString?: SealedValue; readonly secretBinary?: SealedValue };
   readonly wrappedKeys: ReadonlyArray<WrappedKey>;
+};
+
+/** What a command did: the state before and after, and the events it appended (none: already done). */
+type Executed = {
+  readonly state: SecretState;
+  readonly before: SecretState;
+  readonly events: ReadonlyArray<SecretEvent>;
+};
+
+type Prepared = { readonly command: SecretCommand; readonly wrappedKeys: ReadonlyArray<WrappedKey> };
+
+/** A command that needs no sealed values. */
+const decided = (command: SecretCommand): Promise<E.Either<ServiceError, Prepared>> =>
+  Promise.resolve(E.right({ command, wrappedKeys: [] }));
+
+const arnAndName = (state: SecretState): { ARN: string; Name: string } => {
+  const secret = active(state);
+  return { ARN: secret.arn, Name: secret.name };
 };
 
 const NOTHING_SEALED: SealedValues = { values: {}, wrappedKeys: [] };

@@ -39,4 +39,49 @@ export type UpdateSecretVersionStage = {
   };
 };
 
-export type SecretCommand = CreateSecret | PutSecretValue | UpdateSecretVersionStage;
+export type UpdateSecret = {
+  readonly type: "UpdateSecret";
+  readonly data: {
+    readonly clientRequestToken?: VersionId;
+    readonly secretString?: SealedValue;
+    readonly secretBinary?: SealedValue;
+    readonly description?: string;
+    readonly kmsKeyId?: string;
+    readonly now: Millis;
+  };
+};
+
+export type TagResource = {
+  readonly type: "TagResource";
+  readonly data: { readonly tags: ReadonlyArray<Tag>; readonly now: Millis };
+};
+
+export type UntagResource = {
+  readonly type: "UntagResource";
+  readonly data: { readonly tagKeys: ReadonlyArray<string>; readonly now: Millis };
+};
+
+export type DeleteSecret = {
+  readonly type: "DeleteSecret";
+  readonly data: {
+    readonly recoveryWindowInDays?: number;
+    readonly forceDeleteWithoutRecovery?: boolean;
+    readonly now: Millis;
+  };
+};
+
+export type RestoreSecret = { readonly type: "RestoreSecret"; readonly data: { readonly now: Millis } };
+
+/** Issued by the service itself: completes a deletion whose recovery window has ended. */
+export type PurgeDeletedSecret = { readonly type: "PurgeDeletedSecret"; readonly data: { readonly now: Millis } };
+
+export type SecretCommand =
+  | CreateSecret
+  | PutSecretValue
+  | UpdateSecretVersionStage
+  | UpdateSecret
+  | TagResource
+  | UntagResource
+  | DeleteSecret
+  | RestoreSecret
+  | PurgeDeletedSecret;

@@ -1,7 +1,29 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { CreateSecret, PutSecretValue, SecretCommand, UpdateSecretVersionStage } from "./commands.js";
+import type {
+  CreateSecret,
+  DeleteSecret,
+  PutSecretValue,
+  SecretCommand,
+  TagResource,
+  UntagResource,
+  UpdateSecret,
+  UpdateSecretVersionStage,
+} from "./commands.js";
 import type { SecretError } from "./errors.js";
-import { labelMoved, secretCreated, versionCreated, type LabelMoved, type SecretEvent } from "./events.js";
+import {
+  event,
+  labelMoved,
+  secretCreated,
+  versionCreated,
+  type DeletionCancelled,
+  type DeletionScheduled,
+  type LabelMoved,
+  type SecretDeleted,
+  type SecretEvent,
+  type SecretTagged,
+  type SecretUntagged,
+  type SecretUpdated,
+} from "./events.js";
 import type { ActiveSecret, SecretState, Version } from "./state.js";
 import {
   AWSCURRENT,
@@ -15,6 +37,11 @@ import {
 
 /** AWS quota: at most 20 staging labels attached across all versions of one secret. */
 export const MAX_STAGING_LABELS = 20;
+/** AWS tagging rule: at most 50 tags on a resource. */
+export const MAX_TAGS = 50;
+/** DeleteSecret's recovery window: 7 to 30 days, 30 when not given. */
+export const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 type Decision = E.Either<SecretError, ReadonlyArray<SecretEvent>>;
 type Labels = Map<StagingLabel, VersionId>;
@@ -28,6 +55,18 @@ export const decide = (command: SecretCommand, state: SecretState): Decision => 
       return putSecretValue(command.data, state);
     case "UpdateSecretVersionStage":
       return updateSecretVersionStage(command.data, state);
+    case "UpdateSecret":
+      return updateSecret(command.data, state);
+    case "TagResource":
+      return tagResource(command.data, state);
+    case "UntagResource":
+      return untagResource(command.data, state);
+    case "DeleteSecret":
+      return deleteSecret(command.data, state);
+    case "RestoreSecret":
+      return restoreSecret(command.data.now, state);
+    case "PurgeDeletedSecret":
+      return purgeDeletedSecret(command.data.now, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;
@@ -40,6 +79,7 @@ const createSecret = (cmd: CreateSecret["data"], state: SecretState): Decision =
   if (E.isLeft(value)) return value;
   if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
   const token = cmd.clientRequestToken;
+  if (state.status === "active" && state.deletion !== undefined) return E.left({ _tag: "NameScheduledForDeletion" });
   if (state.status === "active") {
     // A retry of the CreateSecret that made this secret's version `token` succeeds without a change.
     if (value.right !== undefined && state.versions.has(token)) return sameValueOrConflict(state, token, value.right);
@@ -64,30 +104,43 @@ const createSecret = (cmd: CreateSecret["data"], state: SecretState): Decision =
 };
 
 const putSecretValue = (cmd: PutSecretValue["data"], state: SecretState): Decision => {
-  if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
   const value = singleValue(cmd, false);
   if (E.isLeft(value)) return value;
   if (value.right === undefined) return E.left({ _tag: "SecretValueMissing" });
   if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
   const token = cmd.clientRequestToken;
-  if (state.versions.has(token)) return sameValueOrConflict(state, token, value.right);
+  if (secret.right.versions.has(token)) return sameValueOrConflict(secret.right, token, value.right);
+  return newVersion(secret.right, token, value.right, cmd.versionStages, cmd.now);
+};
 
-  const requested = new Set(cmd.versionStages ?? [AWSCURRENT]);
+/** A new version `token` holding `value`, with the staging labels PutSecretValue's rules give it. */
+const newVersion = (
+  state: ActiveSecret,
+  token: VersionId,
+  value: SealedValue,
+  versionStages: ReadonlyArray<StagingLabel> | undefined,
+  now: Millis,
+): Decision => {
+  const requested = new Set(versionStages ?? [AWSCURRENT]);
   // The first version of a secret always gets AWSCURRENT, whatever else was asked for.
   if (state.versions.size === 0) requested.add(AWSCURRENT);
   const labels: Labels = new Map(state.labels);
   const formerCurrent = labels.get(AWSCURRENT);
-  const moves = [...requested].flatMap((label) => moveLabel(labels, label, token, requested, cmd.now));
+  const moves = [...requested].flatMap((label) => moveLabel(labels, label, token, requested, now));
   // Observed on AWS: when PutSecretValue moves AWSCURRENT off a version that also had AWSPENDING, AWSPENDING goes.
   if (requested.has(AWSCURRENT) && !requested.has(AWSPENDING) && formerCurrent !== undefined) {
-    if (labels.get(AWSPENDING) === formerCurrent) moves.push(...attach(labels, AWSPENDING, undefined, cmd.now));
+    if (labels.get(AWSPENDING) === formerCurrent) moves.push(...attach(labels, AWSPENDING, undefined, now));
   }
   if (labels.size > MAX_STAGING_LABELS) return E.left({ _tag: "StagingLabelQuotaExceeded", limit: MAX_STAGING_LABELS });
-  return E.right([versionCreated(token, value.right, cmd.now), ...moves]);
+  return E.right([versionCreated(token, value, now), ...moves]);
 };
 
-const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], state: SecretState): Decision => {
-  if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], found: SecretState): Decision => {
+  const secret = live(found);
+  if (E.isLeft(secret)) return secret;
+  const state = secret.right;
   const { versionStage: label, moveToVersionId: moveTo, removeFromVersionId: removeFrom } = cmd;
   if (moveTo === undefined && removeFrom === undefined) return E.left({ _tag: "StageTargetMissing" });
   if (moveTo !== undefined && !state.versions.has(moveTo)) return E.left({ _tag: "UnknownVersion", versionId: moveTo });
@@ -115,6 +168,87 @@ const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], state: 
   if (labels.size > MAX_STAGING_LABELS) return E.left({ _tag: "StagingLabelQuotaExceeded", limit: MAX_STAGING_LABELS });
   return E.right(moves);
 };
+
+/** UpdateSecret: metadata changes, and with a value a new version exactly as PutSecretValue without labels. */
+const updateSecret = (cmd: UpdateSecret["data"], state: SecretState): Decision => {
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
+  const value = singleValue(cmd, true);
+  if (E.isLeft(value)) return value;
+  const current = secret.right;
+  const changed: { description?: string; kmsKeyId?: string } = {};
+  if (cmd.description !== undefined && cmd.description !== (current.description ?? ""))
+    changed.description = cmd.description;
+  if (cmd.kmsKeyId !== undefined && cmd.kmsKeyId !== (current.kmsKeyId ?? "")) changed.kmsKeyId = cmd.kmsKeyId;
+  const metadata = Object.keys(changed).length === 0 ? [] : [event<SecretUpdated>("SecretUpdated", changed, cmd.now)];
+  if (value.right === undefined) return E.right(metadata);
+  if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
+  const token = cmd.clientRequestToken;
+  const version = current.versions.has(token)
+    ? sameValueOrConflict(current, token, value.right)
+    : newVersion(current, token, value.right, undefined, cmd.now);
+  return E.map((events: ReadonlyArray<SecretEvent>) => [...metadata, ...events])(version);
+};
+
+const tagResource = (cmd: TagResource["data"], state: SecretState): Decision => {
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
+  // Keys that start with aws: belong to AWS's own services.
+  const reserved = cmd.tags.find((tag) => tag.Key.toLowerCase().startsWith("aws:"));
+  if (reserved !== undefined) return E.left({ _tag: "ReservedTagKey", key: reserved.Key });
+  const keys = new Set([...(secret.right.tags ?? []).map((tag) => tag.Key), ...cmd.tags.map((tag) => tag.Key)]);
+  if (keys.size > MAX_TAGS) return E.left({ _tag: "TagQuotaExceeded", limit: MAX_TAGS });
+  return E.right(cmd.tags.length === 0 ? [] : [event<SecretTagged>("SecretTagged", { tags: cmd.tags }, cmd.now)]);
+};
+
+/** Removing a key the secret does not have is not an error; it changes nothing. */
+const untagResource = (cmd: UntagResource["data"], state: SecretState): Decision => {
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
+  const present = new Set((secret.right.tags ?? []).map((tag) => tag.Key));
+  const tagKeys = [...new Set(cmd.tagKeys)].filter((key) => present.has(key));
+  return E.right(tagKeys.length === 0 ? [] : [event<SecretUntagged>("SecretUntagged", { tagKeys }, cmd.now)]);
+};
+
+/**
+ * DeleteSecret: schedules the deletion after a recovery window, or deletes at once when forced (also a
+ * secret already scheduled, and, with nothing to do, a secret that does not exist).
+ */
+const deleteSecret = (cmd: DeleteSecret["data"], state: SecretState): Decision => {
+  const force = cmd.forceDeleteWithoutRecovery === true;
+  if (force && cmd.recoveryWindowInDays !== undefined) return E.left({ _tag: "RecoveryWindowWithForce" });
+  const days = cmd.recoveryWindowInDays ?? RECOVERY_WINDOW_DAYS.default;
+  if (days < RECOVERY_WINDOW_DAYS.min || days > RECOVERY_WINDOW_DAYS.max)
+    return E.left({ _tag: "RecoveryWindowOutOfRange" });
+  if (state.status !== "active") return force ? E.right([]) : E.left({ _tag: "SecretNotFound" });
+  if (force) return E.right([secretDeleted(state, true, cmd.now)]);
+  if (state.deletion !== undefined) return E.left({ _tag: "DeletionAlreadyScheduled" });
+  return E.right([event<DeletionScheduled>("DeletionScheduled", { deletionDate: cmd.now + days * DAY_MS }, cmd.now)]);
+};
+
+/** RestoreSecret cancels a scheduled deletion; on a secret that is not scheduled it changes nothing. */
+const restoreSecret = (now: Millis, state: SecretState): Decision => {
+  if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+  return E.right(state.deletion === undefined ? [] : [event<DeletionCancelled>("DeletionCancelled", {}, now)]);
+};
+
+const purgeDeletedSecret = (now: Millis, state: SecretState): Decision =>
+  E.right(
+    state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now
+      ? [secretDeleted(state, false, now)]
+      : [],
+  );
+
+const secretDeleted = (state: ActiveSecret, forced: boolean, now: Millis): SecretDeleted =>
+  event<SecretDeleted>("SecretDeleted", { arn: state.arn, versionIds: [...state.versions.keys()], forced }, now);
+
+/** The secret, if it exists and is not scheduled for deletion: what most operations need. */
+const live = (state: SecretState): E.Either<SecretError, ActiveSecret> =>
+  state.status !== "active"
+    ? E.left({ _tag: "SecretNotFound" })
+    : state.deletion !== undefined
+      ? E.left({ _tag: "SecretScheduledForDeletion" })
+      : E.right(state);
 
 /** Exactly one of SecretString and SecretBinary, or (where `optional`) neither. */
 const singleValue = (

@@ -20,6 +20,13 @@ export type SecretError =
   | { readonly _tag: "UnknownVersion"; readonly versionId: VersionId }
   | { readonly _tag: "StageNotOnRemoveFromVersion"; readonly label: StagingLabel; readonly versionId: VersionId }
   | { readonly _tag: "CurrentCannotBeDetached" }
-  | { readonly _tag: "StageTargetMissing" };
+  | { readonly _tag: "StageTargetMissing" }
+  | { readonly _tag: "SecretScheduledForDeletion" }
+  | { readonly _tag: "NameScheduledForDeletion" }
+  | { readonly _tag: "DeletionAlreadyScheduled" }
+  | { readonly _tag: "RecoveryWindowOutOfRange" }
+  | { readonly _tag: "RecoveryWindowWithForce" }
+  | { readonly _tag: "TagQuotaExceeded"; readonly limit: number }
+  | { readonly _tag: "ReservedTagKey"; readonly key: string };
 
 export const secretError = <E extends SecretError>(e: E): E => e;

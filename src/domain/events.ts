@@ -37,7 +37,62 @@ export const LabelMoved = t.readonly(
 );
 export type LabelMoved = t.TypeOf<typeof LabelMoved>;
 
-export const SecretEvent = t.union([SecretCreated, VersionCreated, LabelMoved]);
+/** Metadata changed by UpdateSecret; an absent member is unchanged, an empty string clears it. */
+export const SecretUpdated = t.readonly(
+  t.type({
+    type: t.literal("SecretUpdated"),
+    data: t.readonly(t.partial({ description: t.string, kmsKeyId: t.string })),
+    meta,
+  }),
+);
+export type SecretUpdated = t.TypeOf<typeof SecretUpdated>;
+
+/** Tags added, or given a new value when the key was there. */
+export const SecretTagged = t.readonly(
+  t.type({ type: t.literal("SecretTagged"), data: t.readonly(t.type({ tags: t.readonlyArray(Tag) })), meta }),
+);
+export type SecretTagged = t.TypeOf<typeof SecretTagged>;
+
+export const SecretUntagged = t.readonly(
+  t.type({ type: t.literal("SecretUntagged"), data: t.readonly(t.type({ tagKeys: t.readonlyArray(t.string) })), meta }),
+);
+export type SecretUntagged = t.TypeOf<typeof SecretUntagged>;
+
+/** DeleteSecret with a recovery window: the secret is kept, unusable, until `deletionDate`. */
+export const DeletionScheduled = t.readonly(
+  t.type({ type: t.literal("DeletionScheduled"), data: t.readonly(t.type({ deletionDate: t.number })), meta }),
+);
+export type DeletionScheduled = t.TypeOf<typeof DeletionScheduled>;
+
+export const DeletionCancelled = t.readonly(
+  t.type({ type: t.literal("DeletionCancelled"), data: t.readonly(t.type({})), meta }),
+);
+export type DeletionCancelled = t.TypeOf<typeof DeletionCancelled>;
+
+/**
+ * The secret is gone for good (forced, or its recovery window ended); its data keys are destroyed after this
+ * event, so its versions, which stay in the log, can never be read again. The name is free once more.
+ */
+export const SecretDeleted = t.readonly(
+  t.type({
+    type: t.literal("SecretDeleted"),
+    data: t.readonly(t.type({ arn: t.string, versionIds: t.readonlyArray(VersionId), forced: t.boolean })),
+    meta,
+  }),
+);
+export type SecretDeleted = t.TypeOf<typeof SecretDeleted>;
+
+export const SecretEvent = t.union([
+  SecretCreated,
+  VersionCreated,
+  LabelMoved,
+  SecretUpdated,
+  SecretTagged,
+  SecretUntagged,
+  DeletionScheduled,
+  DeletionCancelled,
+  SecretDeleted,
+]);
 export type SecretEvent = t.TypeOf<typeof SecretEvent>;
 
 /** What one JetStream message holds: the ordered events of one command, which land together or not at all. */
@@ -73,3 +128,6 @@ export const labelMoved = (
   data: { label, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) },
   meta: eventMeta(at),
 });
+
+export const event = <E extends SecretEvent>(type: E["type"], data: E["data"], at: number): E =>
+  ({ type, data, meta: eventMeta(at) }) as E;

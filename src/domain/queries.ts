@@ -12,6 +12,7 @@ export const selectVersion = (
   selector: { readonly versionId?: VersionId; readonly versionStage?: StagingLabel },
 ): E.Either<SecretError, { readonly secret: ActiveSecret; readonly version: Version }> => {
   if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+  if (state.deletion !== undefined) return E.left({ _tag: "SecretScheduledForDeletion" });
   const { versionId, versionStage } = selector;
   if (versionId !== undefined) {
     const version = state.versions.get(versionId);

@@ -15,7 +15,10 @@ export type ActiveSecret = {
   readonly lastChangedAt: Millis;
   readonly description?: string;
   readonly kmsKeyId?: string;
+  /** Absent until the secret is first tagged; empty once every tag is removed (as DescribeSecret shows it). */
   readonly tags?: ReadonlyArray<Tag>;
+  /** Set while the secret is scheduled for deletion: when DeleteSecret was called, and when it completes. */
+  readonly deletion?: { readonly deletedAt: Millis; readonly deletionDate: Millis };
   /** Every version that exists, labelled or deprecated, in creation order. */
   readonly versions: ReadonlyMap<VersionId, Version>;
   /** Which version each staging label is on; a label is on at most one version. */
@@ -60,6 +63,42 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       else labels.set(event.data.label, event.data.to);
       return { ...state, labels, lastChangedAt: event.meta.at };
     }
+    case "SecretUpdated": {
+      if (state.status !== "active") return state;
+      const { description, kmsKeyId } = event.data;
+      return {
+        ...state,
+        ...(description === undefined ? {} : { description }),
+        ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+        lastChangedAt: event.meta.at,
+      };
+    }
+    case "SecretTagged": {
+      if (state.status !== "active") return state;
+      const added = new Map(event.data.tags.map((tag) => [tag.Key, tag]));
+      const kept = (state.tags ?? []).filter((tag) => !added.has(tag.Key));
+      return { ...state, tags: [...kept, ...added.values()], lastChangedAt: event.meta.at };
+    }
+    case "SecretUntagged": {
+      if (state.status !== "active") return state;
+      const removed = new Set(event.data.tagKeys);
+      return {
+        ...state,
+        tags: (state.tags ?? []).filter((tag) => !removed.has(tag.Key)),
+        lastChangedAt: event.meta.at,
+      };
+    }
+    case "DeletionScheduled": {
+      if (state.status !== "active") return state;
+      return { ...state, deletion: { deletedAt: event.meta.at, deletionDate: event.data.deletionDate } };
+    }
+    case "DeletionCancelled": {
+      if (state.status !== "active") return state;
+      const { deletion: _cancelled, ...restored } = state;
+      return { ...restored, lastChangedAt: event.meta.at };
+    }
+    case "SecretDeleted":
+      return initialState;
     default: {
       const unknownEvent: never = event;
       return unknownEvent;

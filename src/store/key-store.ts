@@ -58,6 +58,14 @@ export class KeyStore {
     return wrapped;
   }
 
+  /** Destroys a version's data key for good (a purge leaves no earlier value behind in the bucket). */
+  async destroy(arn: string, versionId: string): Promise<void> {
+    const key = dataKeyKey(arn, versionId);
+    this.cache.delete(key);
+    const entry = await this.kv.get(key);
+    if (entry !== null && entry.operation === "PUT") await this.kv.purge(key);
+  }
+
   private remember(key: string, wrapped: string): void {
     this.cache.delete(key);
     this.cache.set(key, wrapped);
