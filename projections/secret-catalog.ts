@@ -50,7 +50,8 @@ export class SecretCatalog {
   dueDeletions(now: number): ReadonlyArray<string> {
     const due: string[] = [];
     for (const [name, { state }] of this.secrets)
-      if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now) due.push(name);
+      if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now)
+        due.push(name);
     return due;
   }
 
