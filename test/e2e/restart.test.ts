@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
@@ -78,6 +79,14 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
       }),
     );
     before = await snapshot(app.client, names);
+    await app.client.send(
+      new CreateSecretCommand({ Name: "gone", SecretString: "x", ClientRequestToken: randomUUID() }),
+    );
+    await app.client.send(new DeleteSecretCommand({ SecretId: "gone", ForceDeleteWithoutRecovery: true }));
+    await app.client.send(
+      new CreateSecretCommand({ Name: "scheduled", SecretString: "x", ClientRequestToken: randomUUID() }),
+    );
+    await app.client.send(new DeleteSecretCommand({ SecretId: "scheduled", RecoveryWindowInDays: 7 }));
   } finally {
     await app.stop();
   }
@@ -85,6 +94,18 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
   app = await startTestApp({ embedded: true, dataDir, region });
   try {
     assert.equal(await snapshot(app.client, names), before);
+    // Replaying a deletion destroys nothing twice and fails nothing; a scheduled deletion is still scheduled.
+    await app.whenKeysShredded();
+    assert.equal(
+      app.logged.filter((l) => l["level"] === "error"),
+      [],
+    );
+    const gone = await app.client.send(new DescribeSecretCommand({ SecretId: "gone" })).then(
+      () => "found",
+      (e: Error) => e.name,
+    );
+    assert.is(gone, "ResourceNotFoundException");
+    assert.ok((await app.client.send(new DescribeSecretCommand({ SecretId: "scheduled" }))).DeletedDate);
     const put = await app.client.send(
       new PutSecretValueCommand({ SecretId: "app/db", SecretString: "after", ClientRequestToken: randomUUID() }),
     );
