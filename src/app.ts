@@ -117,6 +117,8 @@ export const startApp = async (
       home: { partition: config.partition, region: config.region, account: config.account },
       clock,
       arnSuffix: randomArnSuffix,
+      onBackgroundError: (what, error) =>
+        logger({ level: "error", msg: `${what} failed`, error: error instanceof Error ? error.message : "unknown" }),
     });
     const requestLog: RequestLog = (entry) => {
       if (config.logRequests || entry.status >= 500)

@@ -2,10 +2,10 @@ import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import { versionIndex, type CatalogEntry, type SecretCatalog } from "../../projections/secret-catalog.js";
 import type { SecretCommand } from "../domain/commands.js";
-import { decide } from "../domain/decider.js";
+import { dayOf, decide } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import { arnOf, parseSecretId, selectVersion, type SecretReference } from "../domain/queries.js";
-import { fold, initialState, labelledVersions, stagesOf, type SecretState } from "../domain/state.js";
+import { fold, initialState, labelledVersions, stagesOf, type SecretState, type Version } from "../domain/state.js";
 import type { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../domain/types.js";
 import {
   DecryptionError,
@@ -109,6 +109,8 @@ export class SecretsService {
       readonly home: { readonly partition: string; readonly region: string; readonly account: string };
       readonly clock: Clock;
       readonly arnSuffix: ArnSuffixSource;
+      /** Told of failures the caller is not: recording LastAccessedDate is best effort for a read. */
+      readonly onBackgroundError: (what: string, error: unknown) => void;
     },
   ) {}
 
@@ -305,6 +307,7 @@ export class SecretsService {
     const { secret, version } = selected.right;
     const plaintext = await this.open({ arn: secret.arn, versionId: version.versionId }, version.value);
     if (E.isLeft(plaintext)) return plaintext;
+    await this.recordAccess(secret.name, version);
     const stages = stagesOf(secret, version.versionId);
     return E.right({
       ARN: secret.arn,
@@ -329,6 +332,7 @@ export class SecretsService {
       ...(state.description === undefined || state.description === "" ? {} : { Description: state.description }),
       ...(state.kmsKeyId === undefined || state.kmsKeyId === "" ? {} : { KmsKeyId: state.kmsKeyId }),
       LastChangedDate: seconds(state.lastChangedAt),
+      ...(state.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(state.lastAccessedDay) }),
       ...(state.tags === undefined ? {} : { Tags: state.tags }),
       ...(state.deletion === undefined ? {} : { DeletedDate: seconds(state.deletion.deletedAt) }),
       ...(labelled.size === 0 ? {} : { VersionIdsToStages: Object.fromEntries(labelled) }),
@@ -356,12 +360,25 @@ export class SecretsService {
         VersionId: v.versionId,
         ...(v.stages.length === 0 ? {} : { VersionStages: v.stages }),
         CreatedDate: seconds(v.createdAt),
+        ...(v.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(v.lastAccessedDay) }),
         KmsKeyIds: kmsKeyIds,
       })),
       ...(more ? { NextToken: encodePageToken(last.versionId) } : {}),
       ARN: state.arn,
       Name: state.name,
     });
+  }
+
+  /** Records the day of a read, unless this version was read today already (no lock, no append, then). */
+  private async recordAccess(name: string, version: Version): Promise<void> {
+    if (version.lastAccessedDay === dayOf(this.deps.clock())) return;
+    try {
+      await this.execute(name, { kind: "name", name }, "RecordAccess", (_state, now) =>
+        decided({ type: "RecordAccess", data: { versionId: version.versionId, now } }),
+      );
+    } catch (e) {
+      this.deps.onBackgroundError("recording LastAccessedDate", e);
+    }
   }
 
   /** Runs a command on the secret a SecretId names; a SecretId that names none is not found. */

@@ -75,6 +75,12 @@ export type RestoreSecret = { readonly type: "RestoreSecret"; readonly data: { r
 /** Issued by the service itself: completes a deletion whose recovery window has ended. */
 export type PurgeDeletedSecret = { readonly type: "PurgeDeletedSecret"; readonly data: { readonly now: Millis } };
 
+/** Issued by the service when a version is read: records the day of the read, once per day. */
+export type RecordAccess = {
+  readonly type: "RecordAccess";
+  readonly data: { readonly versionId: VersionId; readonly now: Millis };
+};
+
 export type SecretCommand =
   | CreateSecret
   | PutSecretValue
@@ -84,4 +90,5 @@ export type SecretCommand =
   | UntagResource
   | DeleteSecret
   | RestoreSecret
-  | PurgeDeletedSecret;
+  | PurgeDeletedSecret
+  | RecordAccess;

@@ -18,6 +18,7 @@ import {
   type DeletionCancelled,
   type DeletionScheduled,
   type LabelMoved,
+  type SecretAccessed,
   type SecretDeleted,
   type SecretEvent,
   type SecretTagged,
@@ -67,6 +68,8 @@ export const decide = (command: SecretCommand, state: SecretState): Decision => 
       return restoreSecret(command.data.now, state);
     case "PurgeDeletedSecret":
       return purgeDeletedSecret(command.data.now, state);
+    case "RecordAccess":
+      return recordAccess(command.data.versionId, command.data.now, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;
@@ -238,6 +241,19 @@ const purgeDeletedSecret = (now: Millis, state: SecretState): Decision =>
       ? [secretDeleted(state, false, now)]
       : [],
   );
+
+/** LastAccessedDate has day resolution: one event for the first read of a version on each day. */
+export const dayOf = (now: Millis): Millis => Math.floor(now / DAY_MS) * DAY_MS;
+
+const recordAccess = (versionId: VersionId, now: Millis, state: SecretState): Decision => {
+  const version = state.status === "active" ? state.versions.get(versionId) : undefined;
+  const day = dayOf(now);
+  return E.right(
+    version === undefined || version.lastAccessedDay === day
+      ? []
+      : [event<SecretAccessed>("SecretAccessed", { versionId, day }, now)],
+  );
+};
 
 const secretDeleted = (state: ActiveSecret, forced: boolean, now: Millis): SecretDeleted =>
   event<SecretDeleted>("SecretDeleted", { arn: state.arn, versionIds: [...state.versions.keys()], forced }, now);

@@ -82,6 +82,16 @@ export const SecretDeleted = t.readonly(
 );
 export type SecretDeleted = t.TypeOf<typeof SecretDeleted>;
 
+/** The first read of a version on a day (UTC): LastAccessedDate, which AWS keeps at day resolution. */
+export const SecretAccessed = t.readonly(
+  t.type({
+    type: t.literal("SecretAccessed"),
+    data: t.readonly(t.type({ versionId: VersionId, day: t.number })),
+    meta,
+  }),
+);
+export type SecretAccessed = t.TypeOf<typeof SecretAccessed>;
+
 export const SecretEvent = t.union([
   SecretCreated,
   VersionCreated,
@@ -92,6 +102,7 @@ export const SecretEvent = t.union([
   DeletionScheduled,
   DeletionCancelled,
   SecretDeleted,
+  SecretAccessed,
 ]);
 export type SecretEvent = t.TypeOf<typeof SecretEvent>;
 

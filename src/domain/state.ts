@@ -5,6 +5,8 @@ export type Version = {
   readonly versionId: VersionId;
   readonly createdAt: Millis;
   readonly value: SealedValue;
+  /** Midnight (UTC) of the last day this version was read. */
+  readonly lastAccessedDay?: Millis;
 };
 
 export type ActiveSecret = {
@@ -17,6 +19,8 @@ export type ActiveSecret = {
   readonly kmsKeyId?: string;
   /** Absent until the secret is first tagged; empty once every tag is removed (as DescribeSecret shows it). */
   readonly tags?: ReadonlyArray<Tag>;
+  /** Midnight (UTC) of the last day any version was read. */
+  readonly lastAccessedDay?: Millis;
   /** Set while the secret is scheduled for deletion: when DeleteSecret was called, and when it completes. */
   readonly deletion?: { readonly deletedAt: Millis; readonly deletionDate: Millis };
   /** Every version that exists, labelled or deprecated, in creation order. */
@@ -99,6 +103,14 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
     }
     case "SecretDeleted":
       return initialState;
+    case "SecretAccessed": {
+      if (state.status !== "active") return state;
+      const version = state.versions.get(event.data.versionId);
+      if (version === undefined) return state;
+      const versions = new Map(state.versions);
+      versions.set(version.versionId, { ...version, lastAccessedDay: event.data.day });
+      return { ...state, versions, lastAccessedDay: Math.max(state.lastAccessedDay ?? 0, event.data.day) };
+    }
     default: {
       const unknownEvent: never = event;
       return unknownEvent;

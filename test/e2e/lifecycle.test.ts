@@ -241,6 +241,26 @@ Lifecycle("when the recovery window ends, the service deletes the secret and des
   assert.is(await app.purgeDueDeletions(), 0);
 });
 
+Lifecycle("reads record LastAccessedDate at day resolution, once a day per version", async ({ app }) => {
+  const created = await create(app.client, "access/one");
+  const describe = () => app.client.send(new DescribeSecretCommand({ SecretId: "access/one" }));
+  assert.is((await describe()).LastAccessedDate, undefined, "DescribeSecret does not count as a read");
+  const midnight = (t: number) => t - (t % DAY);
+  await app.client.send(new GetSecretValueCommand({ SecretId: "access/one" }));
+  assert.is((await describe()).LastAccessedDate?.getTime(), midnight(now));
+  const seq = await app.log.lastSeq();
+  await app.client.send(new GetSecretValueCommand({ SecretId: "access/one" }));
+  assert.is(await app.log.lastSeq(), seq, "a second read on the same day writes nothing");
+  const versions = await app.client.send(new ListSecretVersionIdsCommand({ SecretId: "access/one" }));
+  assert.is(
+    versions.Versions?.find((v) => v.VersionId === created.VersionId)?.LastAccessedDate?.getTime(),
+    midnight(now),
+  );
+  now += DAY;
+  await app.client.send(new GetSecretValueCommand({ SecretId: "access/one" }));
+  assert.is((await describe()).LastAccessedDate?.getTime(), midnight(now));
+});
+
 Lifecycle("GetRandomPassword", async ({ app }) => {
   const p = await app.client.send(
     new GetRandomPasswordCommand({ PasswordLength: 50, ExcludeCharacters: "abc", ExcludePunctuation: true }),

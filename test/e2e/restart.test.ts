@@ -43,7 +43,9 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
   const dataDir = tempDir("restart-app");
   const region = freshRegion();
   const names = ["app/db", "app/api.key", "bin"];
-  let app = await startTestApp({ embedded: true, dataDir, region });
+  // A fixed clock: reads record LastAccessedDate by day, and no midnight may fall between the two snapshots.
+  const clock = () => Date.UTC(2026, 10, 27, 12, 0, 0);
+  let app = await startTestApp({ embedded: true, dataDir, region, clock });
   let before: Record<string, unknown>;
   try {
     for (const name of names) {
@@ -78,6 +80,7 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
         RemoveFromVersionId: current,
       }),
     );
+    await snapshot(app.client, names); // its reads record today's access
     before = await snapshot(app.client, names);
     await app.client.send(
       new CreateSecretCommand({ Name: "gone", SecretString: "x", ClientRequestToken: randomUUID() }),
@@ -91,7 +94,7 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
     await app.stop();
   }
 
-  app = await startTestApp({ embedded: true, dataDir, region });
+  app = await startTestApp({ embedded: true, dataDir, region, clock });
   try {
     assert.equal(await snapshot(app.client, names), before);
     // Replaying a deletion destroys nothing twice and fails nothing; a scheduled deletion is still scheduled.
