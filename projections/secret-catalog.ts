@@ -55,6 +55,11 @@ export class SecretCatalog {
     return due;
   }
 
+  /** Every secret that exists (scheduled for deletion or not). */
+  *allSecrets(): Iterable<ActiveSecret> {
+    for (const { state } of this.secrets.values()) if (state.status === "active") yield state;
+  }
+
   entry(name: string): CatalogEntry {
     return this.secrets.get(name) ?? { state: initialState, subjectSeq: 0 };
   }

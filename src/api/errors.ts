@@ -132,6 +132,8 @@ export const fromServiceError = (e: ServiceError): AwsError => {
         "DecryptionFailure",
         "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
       );
+    case "FilterIncomplete":
+      return modelled("InvalidParameterException", "Each filter must have a Key and Values.");
     case "InvalidNextToken":
       return modelled("InvalidNextTokenException", "The NextToken value is invalid.");
     case "ContentionExhausted":

@@ -105,9 +105,21 @@ const codecOf = (shapeName: string): t.Type<unknown, unknown, unknown> => {
   return codec;
 };
 
-const validator =
-  (shape: Shape): t.Validate<unknown, unknown> =>
-  (u, c) => {
+/**
+ * The model's patterns are Java regular expressions; some escape characters that need none (`\=`, `\!`), which
+ * JavaScript accepts only outside unicode mode.
+ */
+const compilePattern = (pattern: string): RegExp => {
+  try {
+    return new RegExp(pattern, "u");
+  } catch {
+    return new RegExp(pattern);
+  }
+};
+
+const validator = (shape: Shape): t.Validate<unknown, unknown> => {
+  const pattern = shape.pattern === undefined ? undefined : compilePattern(shape.pattern);
+  return (u, c) => {
     const sensitive = shape.sensitive === true;
     switch (shape.type) {
       case "structure": {
@@ -167,7 +179,7 @@ const validator =
       case "string": {
         if (typeof u !== "string") return wrongType(u, c, "String");
         const problems = lengthChecks(shape, u.length);
-        if (shape.pattern !== undefined && !new RegExp(shape.pattern, "u").test(u))
+        if (pattern !== undefined && !pattern.test(u))
           problems.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
         if (shape.enum !== undefined && !shape.enum.includes(u))
           problems.push(`Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
@@ -202,6 +214,7 @@ const validator =
       }
     }
   };
+};
 
 /** The codec of an operation's input (every Secrets Manager operation has one). */
 export const inputCodec = (operation: string): t.Type<unknown, unknown, unknown> => {

@@ -11,6 +11,7 @@ import type {
   DescribeSecretInput,
   GetSecretValueInput,
   ListSecretVersionIdsInput,
+  ListSecretsInput,
   PutSecretValueInput,
   SecretsService,
   UpdateSecretVersionStageInput,
@@ -95,6 +96,7 @@ export const operationsOf = (service: SecretsService): Readonly<Record<string, O
     ),
   DescribeSecret: (input) =>
     Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.describeSecret(input as DescribeSecretInput))),
+  ListSecrets: (input) => Promise.resolve(answer(service.listSecrets(input as ListSecretsInput))),
   ListSecretVersionIds: (input) =>
     Promise.resolve(
       refuse(checkSecretId(input)) ?? answer(service.listSecretVersionIds(input as ListSecretVersionIdsInput)),

@@ -5,5 +5,6 @@ export type ServiceError =
   | SecretError
   | { readonly _tag: "DecryptionFailed" }
   | { readonly _tag: "InvalidNextToken" }
+  | { readonly _tag: "FilterIncomplete" }
   | { readonly _tag: "ContentionExhausted" }
   | { readonly _tag: "StorageUnavailable" };

@@ -5,7 +5,25 @@ import type { SecretCommand } from "../domain/commands.js";
 import { dayOf, decide } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import { arnOf, parseSecretId, selectVersion, type SecretReference } from "../domain/queries.js";
-import { fold, initialState, labelledVersions, stagesOf, type SecretState, type Version } from "../domain/state.js";
+import {
+  compareSortKeys,
+  matchesFilters,
+  sortValue,
+  type FilterKey,
+  type SecretFilter,
+  type SortBy,
+  type SortKey,
+} from "../domain/search.js";
+import { PageTokens } from "../crypto/page-tokens.js";
+import {
+  fold,
+  initialState,
+  labelledVersions,
+  stagesOf,
+  type ActiveSecret,
+  type SecretState,
+  type Version,
+} from "../domain/state.js";
 import type { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../domain/types.js";
 import {
   DecryptionError,
@@ -69,6 +87,14 @@ export type GetSecretValueInput = {
   readonly VersionStage?: string;
 };
 export type DescribeSecretInput = { readonly SecretId: string };
+export type ListSecretsInput = {
+  readonly MaxResults?: number;
+  readonly NextToken?: string;
+  readonly Filters?: ReadonlyArray<{ readonly Key?: string; readonly Values?: ReadonlyArray<string> }>;
+  readonly SortOrder?: string;
+  readonly SortBy?: string;
+  readonly IncludePlannedDeletion?: boolean;
+};
 export type ListSecretVersionIdsInput = {
   readonly SecretId: string;
   readonly MaxResults?: number;
@@ -99,6 +125,7 @@ const DEFAULT_PAGE = 100;
  */
 export class SecretsService {
   private readonly locks = new KeyedLock();
+  private readonly pageTokens: PageTokens;
 
   constructor(
     private readonly deps: {
@@ -112,7 +139,9 @@ export class SecretsService {
       /** Told of failures the caller is not: recording LastAccessedDate is best effort for a read. */
       readonly onBackgroundError: (what: string, error: unknown) => void;
     },
-  ) {}
+  ) {
+    this.pageTokens = new PageTokens(deps.masterKey);
+  }
 
   async createSecret(input: CreateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
     const name = input.Name as SecretName;
@@ -324,19 +353,40 @@ export class SecretsService {
   describeSecret(input: DescribeSecretInput): E.Either<ServiceError, Record<string, unknown>> {
     const state = this.lookup(input.SecretId);
     if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
-    const labelled = labelledVersions(state);
+    return E.right(secretMetadata(state, "VersionIdsToStages"));
+  }
+
+  /** ListSecrets: filtered, sorted, paged by a cursor (the last entry's sort key) in a signed token. */
+  listSecrets(input: ListSecretsInput): E.Either<ServiceError, Record<string, unknown>> {
+    const filters: SecretFilter[] = [];
+    for (const f of input.Filters ?? []) {
+      if (f.Key === undefined || f.Values === undefined) return E.left({ _tag: "FilterIncomplete" });
+      filters.push({ key: f.Key as FilterKey, values: f.Values });
+    }
+    const sortBy = (input.SortBy ?? "created-date") as SortBy;
+    // Ascending by default: AWS's recorded listings came back in creation order.
+    const direction = input.SortOrder === "desc" ? -1 : 1;
+    const includeScheduled = input.IncludePlannedDeletion === true;
+    const query = JSON.stringify(["ListSecrets", filters, sortBy, direction, includeScheduled]);
+    let after: SortKey | undefined;
+    if (input.NextToken !== undefined) {
+      const cursor = this.pageTokens.read(query, input.NextToken);
+      if (!isSortKey(cursor)) return E.left({ _tag: "InvalidNextToken" });
+      after = cursor;
+    }
+    const rows = [...this.deps.catalog.allSecrets()]
+      .filter((secret) => includeScheduled || secret.deletion === undefined)
+      .filter((secret) => matchesFilters(secret, filters))
+      .map((secret) => ({ secret, key: [sortValue(secret, sortBy), secret.name] as SortKey }))
+      .sort((a, b) => direction * compareSortKeys(a.key, b.key));
+    const remaining = after === undefined ? rows : rows.filter((r) => direction * compareSortKeys(r.key, after) > 0);
+    const page = remaining.slice(0, input.MaxResults ?? DEFAULT_PAGE);
+    const last = page[page.length - 1];
     return E.right({
-      ARN: state.arn,
-      Name: state.name,
-      // An empty description is stored but not returned, as on AWS.
-      ...(state.description === undefined || state.description === "" ? {} : { Description: state.description }),
-      ...(state.kmsKeyId === undefined || state.kmsKeyId === "" ? {} : { KmsKeyId: state.kmsKeyId }),
-      LastChangedDate: seconds(state.lastChangedAt),
-      ...(state.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(state.lastAccessedDay) }),
-      ...(state.tags === undefined ? {} : { Tags: state.tags }),
-      ...(state.deletion === undefined ? {} : { DeletedDate: seconds(state.deletion.deletedAt) }),
-      ...(labelled.size === 0 ? {} : { VersionIdsToStages: Object.fromEntries(labelled) }),
-      CreatedDate: seconds(state.createdAt),
+      SecretList: page.map((r) => secretMetadata(r.secret, "SecretVersionsToStages")),
+      ...(last !== undefined && remaining.length > page.length
+        ? { NextToken: this.pageTokens.issue(query, last.key) }
+        : {}),
     });
   }
 
@@ -344,10 +394,11 @@ export class SecretsService {
     const state = this.lookup(input.SecretId);
     if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
     const all = versionIndex(state).filter((v) => input.IncludeDeprecated === true || v.stages.length > 0);
+    const query = JSON.stringify(["ListSecretVersionIds", state.arn, input.IncludeDeprecated === true]);
     let start = 0;
     if (input.NextToken !== undefined) {
-      const after = decodePageToken(input.NextToken);
-      const at = after === undefined ? -1 : all.findIndex((v) => v.versionId === after);
+      const after = this.pageTokens.read(query, input.NextToken);
+      const at = typeof after === "string" ? all.findIndex((v) => v.versionId === after) : -1;
       if (at < 0) return E.left({ _tag: "InvalidNextToken" });
       start = at + 1;
     }
@@ -363,7 +414,7 @@ export class SecretsService {
         ...(v.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(v.lastAccessedDay) }),
         KmsKeyIds: kmsKeyIds,
       })),
-      ...(more ? { NextToken: encodePageToken(last.versionId) } : {}),
+      ...(more ? { NextToken: this.pageTokens.issue(query, last.versionId) } : {}),
       ARN: state.arn,
       Name: state.name,
     });
@@ -549,16 +600,29 @@ const active = (state: SecretState) => {
   return state;
 };
 
-const encodePageToken = (afterVersionId: string): string =>
-  Buffer.from(JSON.stringify({ after: afterVersionId }), "utf8").toString("base64url");
+const isSortKey = (u: unknown): u is SortKey =>
+  Array.isArray(u) &&
+  u.length === 2 &&
+  (typeof u[0] === "string" || typeof u[0] === "number") &&
+  typeof u[1] === "string";
 
-const decodePageToken = (token: string): string | undefined => {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (typeof parsed === "object" && parsed !== null && "after" in parsed && typeof parsed.after === "string")
-      return parsed.after;
-  } catch {
-    // not a token of ours
-  }
-  return undefined;
+/** What DescribeSecret and a ListSecrets entry show of a secret; they differ in the label map's name. */
+const secretMetadata = (
+  state: ActiveSecret,
+  labelMap: "VersionIdsToStages" | "SecretVersionsToStages",
+): Record<string, unknown> => {
+  const labelled = labelledVersions(state);
+  return {
+    ARN: state.arn,
+    Name: state.name,
+    // An empty description is stored but not returned, as on AWS.
+    ...(state.description === undefined || state.description === "" ? {} : { Description: state.description }),
+    ...(state.kmsKeyId === undefined || state.kmsKeyId === "" ? {} : { KmsKeyId: state.kmsKeyId }),
+    LastChangedDate: seconds(state.lastChangedAt),
+    ...(state.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(state.lastAccessedDay) }),
+    ...(state.deletion === undefined ? {} : { DeletedDate: seconds(state.deletion.deletedAt) }),
+    ...(state.tags === undefined ? {} : { Tags: state.tags }),
+    ...(labelled.size === 0 ? {} : { [labelMap]: Object.fromEntries(labelled) }),
+    CreatedDate: seconds(state.createdAt),
+  };
 };

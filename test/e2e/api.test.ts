@@ -361,7 +361,12 @@ Api("the wire: headers, epoch-second timestamps, routing and malformed requests"
     ["secretsmanager.GetSecretValue", "[]", 400, "SerializationException"],
     ["secretsmanager.GetSecretValue", { SecretId: 7 }, 400, "SerializationException"],
     ["secretsmanager.GetSecretValue", "", 400, "ValidationException"],
-    ["secretsmanager.ListSecrets", {}, 400, "UnknownOperationException"],
+    [
+      "secretsmanager.PutResourcePolicy",
+      { SecretId: "wire/one", ResourcePolicy: "{}" },
+      400,
+      "UnknownOperationException",
+    ],
   ];
   for (const [target, body, status, type] of cases) {
     const r = await raw.send(target, body);
