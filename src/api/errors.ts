@@ -127,6 +127,13 @@ export const fromServiceError = (e: ServiceError): AwsError => {
       return modelled("InvalidParameterException", `A secret can have at most ${e.limit} tags.`);
     case "ReservedTagKey":
       return modelled("InvalidParameterException", `Tag keys that start with aws: are reserved for AWS use: ${e.key}`);
+    case "MalformedPolicy":
+      return modelled("MalformedPolicyDocumentException", `This resource policy contains a syntax error: ${e.message}`);
+    case "PublicPolicyBlocked":
+      return modelled(
+        "PublicPolicyException",
+        "This resource policy grants public access to the secret, and BlockPublicPolicy is set.",
+      );
     case "DecryptionFailed":
       return modelled(
         "DecryptionFailure",

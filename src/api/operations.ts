@@ -12,6 +12,8 @@ import type {
   GetSecretValueInput,
   ListSecretVersionIdsInput,
   ListSecretsInput,
+  PutResourcePolicyInput,
+  ValidateResourcePolicyInput,
   PutSecretValueInput,
   SecretsService,
   UpdateSecretVersionStageInput,
@@ -93,6 +95,16 @@ export const operationsOf = (service: SecretsService): Readonly<Record<string, O
       E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
         randomPassword(input as PasswordRequest),
       ),
+    ),
+  PutResourcePolicy: async (input) =>
+    refuse(checkSecretId(input)) ?? answer(await service.putResourcePolicy(input as PutResourcePolicyInput)),
+  GetResourcePolicy: (input) =>
+    Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.getResourcePolicy(input as { SecretId: string }))),
+  DeleteResourcePolicy: async (input) =>
+    refuse(checkSecretId(input)) ?? answer(await service.deleteResourcePolicy(input as { SecretId: string })),
+  ValidateResourcePolicy: (input) =>
+    Promise.resolve(
+      refuse(checkSecretId(input)) ?? answer(service.validateResourcePolicy(input as ValidateResourcePolicyInput)),
     ),
   DescribeSecret: (input) =>
     Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.describeSecret(input as DescribeSecretInput))),

@@ -15,6 +15,7 @@ import {
   type SortKey,
 } from "../domain/search.js";
 import { PageTokens } from "../crypto/page-tokens.js";
+import { grantsPublicAccess, isPolicyProblem, parsePolicy } from "../domain/resource-policy.js";
 import {
   fold,
   initialState,
@@ -81,6 +82,12 @@ export type DeleteSecretInput = {
   readonly ForceDeleteWithoutRecovery?: boolean;
 };
 export type RestoreSecretInput = { readonly SecretId: string };
+export type PutResourcePolicyInput = {
+  readonly SecretId: string;
+  readonly ResourcePolicy: string;
+  readonly BlockPublicPolicy?: boolean;
+};
+export type ValidateResourcePolicyInput = { readonly SecretId?: string; readonly ResourcePolicy: string };
 export type GetSecretValueInput = {
   readonly SecretId: string;
   readonly VersionId?: string;
@@ -306,6 +313,54 @@ export class SecretsService {
     return E.map(({ state }: Executed) => arnAndName(state))(result);
   }
 
+  async putResourcePolicy(input: PutResourcePolicyInput): Outcome<{ ARN: string; Name: string }> {
+    const result = await this.onSecret(input.SecretId, "PutResourcePolicy", (_state, now) =>
+      decided({
+        type: "PutResourcePolicy",
+        data: {
+          policy: input.ResourcePolicy,
+          ...(input.BlockPublicPolicy === undefined ? {} : { blockPublicPolicy: input.BlockPublicPolicy }),
+          now,
+        },
+      }),
+    );
+    return E.map(({ state }: Executed) => arnAndName(state))(result);
+  }
+
+  async deleteResourcePolicy(input: { readonly SecretId: string }): Outcome<{ ARN: string; Name: string }> {
+    const result = await this.onSecret(input.SecretId, "DeleteResourcePolicy", (_state, now) =>
+      decided({ type: "DeleteResourcePolicy", data: { now } }),
+    );
+    return E.map(({ state }: Executed) => arnAndName(state))(result);
+  }
+
+  getResourcePolicy(input: { readonly SecretId: string }): E.Either<ServiceError, Record<string, unknown>> {
+    const secret = this.liveSecret(input.SecretId);
+    return E.map((s: ActiveSecret) => ({
+      ARN: s.arn,
+      Name: s.name,
+      ...(s.resourcePolicy === undefined ? {} : { ResourcePolicy: s.resourcePolicy }),
+    }))(secret);
+  }
+
+  /** The checks PutResourcePolicy makes, reported rather than refused. */
+  validateResourcePolicy(input: ValidateResourcePolicyInput): E.Either<ServiceError, Record<string, unknown>> {
+    if (input.SecretId !== undefined) {
+      const secret = this.liveSecret(input.SecretId);
+      if (E.isLeft(secret)) return secret;
+    }
+    const parsed = parsePolicy(input.ResourcePolicy);
+    const problems = isPolicyProblem(parsed)
+      ? [parsed]
+      : grantsPublicAccess(parsed.statements)
+        ? [{ check: "BROAD_ACCESS_CHECKING", message: "The policy grants access to every principal." }]
+        : [];
+    return E.right({
+      PolicyValidationPassed: problems.length === 0,
+      ValidationErrors: problems.map((p) => ({ CheckName: p.check, ErrorMessage: p.message })),
+    });
+  }
+
   /** Completes every deletion whose recovery window has ended; returns how many secrets were deleted. */
   async purgeDueDeletions(): Promise<number> {
     let purged = 0;
@@ -442,6 +497,14 @@ export class SecretsService {
     const found = this.deps.catalog.resolve(reference);
     if (found === undefined) return Promise.resolve(E.left({ _tag: "SecretNotFound" }));
     return this.execute(found.name, reference, commandName, prepare);
+  }
+
+  /** The secret a SecretId names, if it exists and is not scheduled for deletion. */
+  private liveSecret(secretId: string): E.Either<ServiceError, ActiveSecret> {
+    const state = this.lookup(secretId);
+    if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
+    if (state.deletion !== undefined) return E.left({ _tag: "SecretScheduledForDeletion" });
+    return E.right(state);
   }
 
   private lookup(secretId: string): SecretState {

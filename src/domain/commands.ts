@@ -81,6 +81,13 @@ export type RecordAccess = {
   readonly data: { readonly versionId: VersionId; readonly now: Millis };
 };
 
+export type PutResourcePolicy = {
+  readonly type: "PutResourcePolicy";
+  readonly data: { readonly policy: string; readonly blockPublicPolicy?: boolean; readonly now: Millis };
+};
+
+export type DeleteResourcePolicy = { readonly type: "DeleteResourcePolicy"; readonly data: { readonly now: Millis } };
+
 export type SecretCommand =
   | CreateSecret
   | PutSecretValue
@@ -91,4 +98,6 @@ export type SecretCommand =
   | DeleteSecret
   | RestoreSecret
   | PurgeDeletedSecret
-  | RecordAccess;
+  | RecordAccess
+  | PutResourcePolicy
+  | DeleteResourcePolicy;

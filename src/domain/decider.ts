@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type {
   CreateSecret,
   DeleteSecret,
+  PutResourcePolicy,
   PutSecretValue,
   SecretCommand,
   TagResource,
@@ -10,6 +11,7 @@ import type {
   UpdateSecretVersionStage,
 } from "./commands.js";
 import type { SecretError } from "./errors.js";
+import { grantsPublicAccess, isPolicyProblem, parsePolicy } from "./resource-policy.js";
 import {
   event,
   labelMoved,
@@ -18,6 +20,8 @@ import {
   type DeletionCancelled,
   type DeletionScheduled,
   type LabelMoved,
+  type ResourcePolicyDeleted,
+  type ResourcePolicyPut,
   type SecretAccessed,
   type SecretDeleted,
   type SecretEvent,
@@ -68,6 +72,17 @@ export const decide = (command: SecretCommand, state: SecretState): Decision => 
       return restoreSecret(command.data.now, state);
     case "PurgeDeletedSecret":
       return purgeDeletedSecret(command.data.now, state);
+    case "PutResourcePolicy":
+      return putResourcePolicy(command.data, state);
+    case "DeleteResourcePolicy": {
+      const secret = live(state);
+      if (E.isLeft(secret)) return secret;
+      return E.right(
+        secret.right.resourcePolicy === undefined
+          ? []
+          : [event<ResourcePolicyDeleted>("ResourcePolicyDeleted", {}, command.data.now)],
+      );
+    }
     case "RecordAccess":
       return recordAccess(command.data.versionId, command.data.now, state);
     default: {
@@ -241,6 +256,21 @@ const purgeDeletedSecret = (now: Millis, state: SecretState): Decision =>
       ? [secretDeleted(state, false, now)]
       : [],
   );
+
+/** The policy is stored only if it parses, and, with BlockPublicPolicy, only if it does not open the secret to all. */
+const putResourcePolicy = (cmd: PutResourcePolicy["data"], state: SecretState): Decision => {
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
+  const parsed = parsePolicy(cmd.policy);
+  if (isPolicyProblem(parsed)) return E.left({ _tag: "MalformedPolicy", message: parsed.message });
+  if (cmd.blockPublicPolicy === true && grantsPublicAccess(parsed.statements))
+    return E.left({ _tag: "PublicPolicyBlocked" });
+  return E.right(
+    secret.right.resourcePolicy === cmd.policy
+      ? []
+      : [event<ResourcePolicyPut>("ResourcePolicyPut", { policy: cmd.policy }, cmd.now)],
+  );
+};
 
 /** LastAccessedDate has day resolution: one event for the first read of a version on each day. */
 export const dayOf = (now: Millis): Millis => Math.floor(now / DAY_MS) * DAY_MS;

@@ -27,6 +27,8 @@ export type SecretError =
   | { readonly _tag: "RecoveryWindowOutOfRange" }
   | { readonly _tag: "RecoveryWindowWithForce" }
   | { readonly _tag: "TagQuotaExceeded"; readonly limit: number }
-  | { readonly _tag: "ReservedTagKey"; readonly key: string };
+  | { readonly _tag: "ReservedTagKey"; readonly key: string }
+  | { readonly _tag: "MalformedPolicy"; readonly message: string }
+  | { readonly _tag: "PublicPolicyBlocked" };
 
 export const secretError = <E extends SecretError>(e: E): E => e;

@@ -92,6 +92,16 @@ export const SecretAccessed = t.readonly(
 );
 export type SecretAccessed = t.TypeOf<typeof SecretAccessed>;
 
+export const ResourcePolicyPut = t.readonly(
+  t.type({ type: t.literal("ResourcePolicyPut"), data: t.readonly(t.type({ policy: t.string })), meta }),
+);
+export type ResourcePolicyPut = t.TypeOf<typeof ResourcePolicyPut>;
+
+export const ResourcePolicyDeleted = t.readonly(
+  t.type({ type: t.literal("ResourcePolicyDeleted"), data: t.readonly(t.type({})), meta }),
+);
+export type ResourcePolicyDeleted = t.TypeOf<typeof ResourcePolicyDeleted>;
+
 export const SecretEvent = t.union([
   SecretCreated,
   VersionCreated,
@@ -103,6 +113,8 @@ export const SecretEvent = t.union([
   DeletionCancelled,
   SecretDeleted,
   SecretAccessed,
+  ResourcePolicyPut,
+  ResourcePolicyDeleted,
 ]);
 export type SecretEvent = t.TypeOf<typeof SecretEvent>;
 

@@ -19,6 +19,8 @@ export type ActiveSecret = {
   readonly kmsKeyId?: string;
   /** Absent until the secret is first tagged; empty once every tag is removed (as DescribeSecret shows it). */
   readonly tags?: ReadonlyArray<Tag>;
+  /** The resource policy, as the caller wrote it. */
+  readonly resourcePolicy?: string;
   /** Midnight (UTC) of the last day any version was read. */
   readonly lastAccessedDay?: Millis;
   /** Set while the secret is scheduled for deletion: when DeleteSecret was called, and when it completes. */
@@ -103,6 +105,15 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
     }
     case "SecretDeleted":
       return initialState;
+    case "ResourcePolicyPut":
+      return state.status !== "active"
+        ? state
+        : { ...state, resourcePolicy: event.data.policy, lastChangedAt: event.meta.at };
+    case "ResourcePolicyDeleted": {
+      if (state.status !== "active") return state;
+      const { resourcePolicy: _removed, ...rest } = state;
+      return { ...rest, lastChangedAt: event.meta.at };
+    }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
       const version = state.versions.get(event.data.versionId);

@@ -361,12 +361,7 @@ Api("the wire: headers, epoch-second timestamps, routing and malformed requests"
     ["secretsmanager.GetSecretValue", "[]", 400, "SerializationException"],
     ["secretsmanager.GetSecretValue", { SecretId: 7 }, 400, "SerializationException"],
     ["secretsmanager.GetSecretValue", "", 400, "ValidationException"],
-    [
-      "secretsmanager.PutResourcePolicy",
-      { SecretId: "wire/one", ResourcePolicy: "{}" },
-      400,
-      "UnknownOperationException",
-    ],
+    ["secretsmanager.RotateSecret", { SecretId: "wire/one" }, 400, "UnknownOperationException"],
   ];
   for (const [target, body, status, type] of cases) {
     const r = await raw.send(target, body);
