@@ -141,6 +141,16 @@ export const fromServiceError = (e: ServiceError): AwsError => {
       );
     case "FilterIncomplete":
       return modelled("InvalidParameterException", "Each filter must have a Key and Values.");
+    case "BatchSelectionAmbiguous":
+      return modelled(
+        "InvalidParameterException",
+        "Either 'SecretIdList' or 'Filters' must be provided, but not both.",
+      );
+    case "BatchMaxResultsWithoutFilters":
+      return modelled(
+        "InvalidParameterException",
+        "'Filters' not specified. 'Filters' must also be specified when 'MaxResults' is provided.",
+      );
     case "InvalidNextToken":
       return modelled("InvalidNextTokenException", "The NextToken value is invalid.");
     case "ContentionExhausted":

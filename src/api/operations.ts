@@ -12,6 +12,9 @@ import type {
   GetSecretValueInput,
   ListSecretVersionIdsInput,
   ListSecretsInput,
+  BatchGetSecretValueInput,
+  SecretValue,
+  SecretValuesBatch,
   PutResourcePolicyInput,
   ValidateResourcePolicyInput,
   PutSecretValueInput,
@@ -52,6 +55,10 @@ const checkValueBytes = (input: Record<string, unknown>): AwsError | undefined =
     : undefined;
 };
 
+/** SecretBinary travels as base64. */
+const onTheWire = (value: SecretValue): object =>
+  value.SecretBinary === undefined ? value : { ...value, SecretBinary: value.SecretBinary.toString("base64") };
+
 const answer = <T extends object | null>(result: E.Either<ServiceError, T>): E.Either<AwsError, object | null> =>
   E.mapLeft(fromServiceError)(result);
 
@@ -70,13 +77,33 @@ export const operationsOf = (service: SecretsService): Readonly<Record<string, O
   UpdateSecretVersionStage: async (input) =>
     refuse(checkSecretId(input)) ??
     answer(await service.updateSecretVersionStage(input as UpdateSecretVersionStageInput)),
-  GetSecretValue: async (input) => {
-    const refused = refuse(checkSecretId(input));
-    if (refused !== undefined) return refused;
+  GetSecretValue: async (input) =>
+    refuse(checkSecretId(input)) ??
+    answer(E.map(onTheWire)(await service.getSecretValue(input as GetSecretValueInput))),
+  BatchGetSecretValue: async (input) => {
+    const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
+    // Names that are not valid are reported per secret, like any other secret that cannot be read.
+    const invalid = ids.filter((id) => checkSecretId({ SecretId: id }) !== undefined);
+    const batch = await service.batchGetSecretValue({
+      ...(input as BatchGetSecretValueInput),
+      ...(input["SecretIdList"] === undefined ? {} : { SecretIdList: ids.filter((id) => !invalid.includes(id)) }),
+    });
     return answer(
-      E.map((out: { SecretBinary?: Buffer }) =>
-        out.SecretBinary === undefined ? out : { ...out, SecretBinary: out.SecretBinary.toString("base64") },
-      )(await service.getSecretValue(input as GetSecretValueInput)),
+      E.map((b: SecretValuesBatch) => {
+        const errors = [
+          ...invalid.map((id) => ({ SecretId: id, ErrorCode: invalidName.type, Message: invalidName.message })),
+          ...b.values.flatMap(({ secretId, result }) => {
+            if (E.isRight(result)) return [];
+            const e = fromServiceError(result.left);
+            return [{ SecretId: secretId, ErrorCode: e.type, Message: e.message }];
+          }),
+        ];
+        return {
+          SecretValues: b.values.flatMap(({ result }) => (E.isRight(result) ? [onTheWire(result.right)] : [])),
+          Errors: errors,
+          ...(b.nextToken === undefined ? {} : { NextToken: b.nextToken }),
+        };
+      })(batch),
     );
   },
   UpdateSecret: async (input) =>

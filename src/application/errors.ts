@@ -6,5 +6,7 @@ export type ServiceError =
   | { readonly _tag: "DecryptionFailed" }
   | { readonly _tag: "InvalidNextToken" }
   | { readonly _tag: "FilterIncomplete" }
+  | { readonly _tag: "BatchSelectionAmbiguous" }
+  | { readonly _tag: "BatchMaxResultsWithoutFilters" }
   | { readonly _tag: "ContentionExhausted" }
   | { readonly _tag: "StorageUnavailable" };

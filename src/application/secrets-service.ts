@@ -82,6 +82,32 @@ export type DeleteSecretInput = {
   readonly ForceDeleteWithoutRecovery?: boolean;
 };
 export type RestoreSecretInput = { readonly SecretId: string };
+export type BatchGetSecretValueInput = {
+  readonly SecretIdList?: ReadonlyArray<string>;
+  readonly Filters?: NonNullable<ListSecretsInput["Filters"]>;
+  readonly MaxResults?: number;
+  readonly NextToken?: string;
+};
+
+/** A secret's value as GetSecretValue answers it. */
+export type SecretValue = {
+  readonly ARN: string;
+  readonly Name: string;
+  readonly VersionId: string;
+  readonly SecretString?: string;
+  readonly SecretBinary?: Buffer;
+  readonly VersionStages: ReadonlyArray<string>;
+  readonly CreatedDate: number;
+};
+
+/** Each secret asked for, with its value or why it could not be read, and the token for the next page. */
+export type SecretValuesBatch = {
+  readonly values: ReadonlyArray<{ readonly secretId: string; readonly result: E.Either<ServiceError, SecretValue> }>;
+  readonly nextToken?: string;
+};
+
+type SecretsPage = { readonly secrets: ReadonlyArray<ActiveSecret>; readonly nextToken?: string };
+
 export type PutResourcePolicyInput = {
   readonly SecretId: string;
   readonly ResourcePolicy: string;
@@ -124,6 +150,8 @@ type PlainValue = { readonly kind: SealedValue["kind"]; readonly bytes: Buffer }
 
 const MAX_APPEND_ATTEMPTS = 64;
 const DEFAULT_PAGE = 100;
+/** BatchGetSecretValue returns at most 20 secrets a call. */
+const MAX_BATCH = 20;
 
 /**
  * The use cases: each command is decided against the projection's state of one secret and appended with that
@@ -373,15 +401,7 @@ export class SecretsService {
     return purged;
   }
 
-  async getSecretValue(input: GetSecretValueInput): Outcome<{
-    ARN: string;
-    Name: string;
-    VersionId: string;
-    SecretString?: string;
-    SecretBinary?: Buffer;
-    VersionStages: ReadonlyArray<string>;
-    CreatedDate: number;
-  }> {
+  async getSecretValue(input: GetSecretValueInput): Outcome<SecretValue> {
     const state = this.lookup(input.SecretId);
     const selected = selectVersion(state, {
       ...(input.VersionId === undefined ? {} : { versionId: input.VersionId as VersionId }),
@@ -413,6 +433,42 @@ export class SecretsService {
 
   /** ListSecrets: filtered, sorted, paged by a cursor (the last entry's sort key) in a signed token. */
   listSecrets(input: ListSecretsInput): E.Either<ServiceError, Record<string, unknown>> {
+    const page = this.pageOfSecrets("ListSecrets", input, DEFAULT_PAGE);
+    return E.map((p: SecretsPage) => ({
+      SecretList: p.secrets.map((secret) => secretMetadata(secret, "SecretVersionsToStages")),
+      ...(p.nextToken === undefined ? {} : { NextToken: p.nextToken }),
+    }))(page);
+  }
+
+  /**
+   * BatchGetSecretValue: the AWSCURRENT value of each secret named, or of each secret the filters match (a page
+   * at a time); a secret that cannot be read is reported in its place, and does not fail the call.
+   */
+  async batchGetSecretValue(input: BatchGetSecretValueInput): Outcome<SecretValuesBatch> {
+    if ((input.SecretIdList === undefined) === (input.Filters === undefined))
+      return E.left({ _tag: "BatchSelectionAmbiguous" });
+    if (input.MaxResults !== undefined && input.Filters === undefined)
+      return E.left({ _tag: "BatchMaxResultsWithoutFilters" });
+    let ids: ReadonlyArray<string>;
+    let nextToken: string | undefined;
+    if (input.SecretIdList !== undefined) ids = input.SecretIdList;
+    else {
+      const page = this.pageOfSecrets("BatchGetSecretValue", input, MAX_BATCH);
+      if (E.isLeft(page)) return page;
+      ids = page.right.secrets.map((secret) => secret.arn);
+      nextToken = page.right.nextToken;
+    }
+    const values = [];
+    for (const secretId of ids) values.push({ secretId, result: await this.getSecretValue({ SecretId: secretId }) });
+    return E.right({ values, ...(nextToken === undefined ? {} : { nextToken }) });
+  }
+
+  /** One page of the secrets a listing's filters match, in its order, with the token for the next page. */
+  private pageOfSecrets(
+    listing: string,
+    input: ListSecretsInput,
+    defaultPage: number,
+  ): E.Either<ServiceError, SecretsPage> {
     const filters: SecretFilter[] = [];
     for (const f of input.Filters ?? []) {
       if (f.Key === undefined || f.Values === undefined) return E.left({ _tag: "FilterIncomplete" });
@@ -422,7 +478,7 @@ export class SecretsService {
     // Ascending by default: AWS's recorded listings came back in creation order.
     const direction = input.SortOrder === "desc" ? -1 : 1;
     const includeScheduled = input.IncludePlannedDeletion === true;
-    const query = JSON.stringify(["ListSecrets", filters, sortBy, direction, includeScheduled]);
+    const query = JSON.stringify([listing, filters, sortBy, direction, includeScheduled]);
     let after: SortKey | undefined;
     if (input.NextToken !== undefined) {
       const cursor = this.pageTokens.read(query, input.NextToken);
@@ -435,12 +491,12 @@ export class SecretsService {
       .map((secret) => ({ secret, key: [sortValue(secret, sortBy), secret.name] as SortKey }))
       .sort((a, b) => direction * compareSortKeys(a.key, b.key));
     const remaining = after === undefined ? rows : rows.filter((r) => direction * compareSortKeys(r.key, after) > 0);
-    const page = remaining.slice(0, input.MaxResults ?? DEFAULT_PAGE);
+    const page = remaining.slice(0, input.MaxResults ?? defaultPage);
     const last = page[page.length - 1];
     return E.right({
-      SecretList: page.map((r) => secretMetadata(r.secret, "SecretVersionsToStages")),
+      secrets: page.map((r) => r.secret),
       ...(last !== undefined && remaining.length > page.length
-        ? { NextToken: this.pageTokens.issue(query, last.key) }
+        ? { nextToken: this.pageTokens.issue(query, last.key) }
         : {}),
     });
   }
