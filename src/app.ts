@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SecretCatalog } from "../projections/secret-catalog.js";
 import { operationsOf, type Operation } from "./api/operations.js";
+import { RateLimits } from "./api/rate-limits.js";
 import { createApiServer, type RequestLog } from "./api/server.js";
 import { KeyShredder } from "./application/key-shredder.js";
 import { SecretsService, type Clock } from "./application/secrets-service.js";
@@ -130,6 +131,7 @@ export const startApp = async (
       region: config.region,
       clock: authClock,
       log: requestLog,
+      ...(config.rateLimits ? { rateLimits: new RateLimits(clock) } : {}),
       onInternalError: (requestId, error) =>
         logger({
           level: "error",

@@ -15,6 +15,8 @@ export type Config = {
   /** Base64 of 32 bytes; unset: kept in `dataDir/master.key`, created on first start. */
   readonly masterKey?: string;
   readonly logRequests: boolean;
+  /** AWS's request-rate quotas (ThrottlingException "Rate exceeded"); off unless turned on. */
+  readonly rateLimits: boolean;
 };
 
 const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
@@ -41,7 +43,10 @@ const Env = t.partial({
   SECRET_LEDGER_SECRET_ACCESS_KEY: t.string,
   SECRET_LEDGER_MASTER_KEY: MasterKey,
   SECRET_LEDGER_LOG_REQUESTS: Flag,
+  SECRET_LEDGER_RATE_LIMITS: Flag,
 });
+
+const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
 
 export const DEFAULT_LISTEN = "127.0.0.1:4584";
 
@@ -74,6 +79,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
       ? {}
       : { credentials: { accessKeyId: keyId, secretAccessKey: secret } }),
     ...(v.SECRET_LEDGER_MASTER_KEY === undefined ? {} : { masterKey: v.SECRET_LEDGER_MASTER_KEY }),
-    logRequests: v.SECRET_LEDGER_LOG_REQUESTS === "1" || v.SECRET_LEDGER_LOG_REQUESTS === "true",
+    logRequests: isOn(v.SECRET_LEDGER_LOG_REQUESTS),
+    rateLimits: isOn(v.SECRET_LEDGER_RATE_LIMITS),
   });
 };

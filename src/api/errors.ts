@@ -226,4 +226,5 @@ export const unknownOperation = (target: string): AwsError =>
   );
 export const notYetSupported = (operation: string): AwsError =>
   framework("UnknownOperationException", `The operation ${operation} is not supported by this server yet.`);
+export const throttled: AwsError = framework("ThrottlingException", "Rate exceeded");
 export const bodyTooLarge: AwsError = framework("SerializationException", "The request body is too large.", 413);

@@ -8,11 +8,13 @@ import {
   internalError,
   malformedBody,
   notYetSupported,
+  throttled,
   unknownOperation,
   type AwsError,
 } from "./errors.js";
 import { decodeInput, operationNames } from "./model.js";
 import type { Operation } from "./operations.js";
+import type { RateLimits } from "./rate-limits.js";
 import { verifyRequest, type Credentials } from "./sigv4.js";
 
 // The AWS JSON 1.1 edge: POST / with X-Amz-Target: secretsmanager.<Operation>, SigV4 on every request.
@@ -38,6 +40,8 @@ export type ApiOptions = {
   readonly clock: () => number;
   readonly log: RequestLog;
   readonly onInternalError: (requestId: string, error: unknown) => void;
+  /** AWS's request-rate quotas, when they are turned on. */
+  readonly rateLimits?: RateLimits;
 };
 
 const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
@@ -97,6 +101,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
       return fail(unknownOperation(target), target, accessKeyId);
     const operation = opts.operations[opName];
     if (operation === undefined) return fail(notYetSupported(opName), opName, accessKeyId);
+    if (opts.rateLimits !== undefined && !opts.rateLimits.admit(opName)) return fail(throttled, opName, accessKeyId);
 
     let json: unknown = {};
     if (body.length > 0) {

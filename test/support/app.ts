@@ -28,6 +28,7 @@ export const startTestApp = async (
     readonly clock?: Clock;
     readonly logRequests?: boolean;
     readonly masterKey?: string;
+    readonly rateLimits?: boolean;
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -40,6 +41,7 @@ export const startTestApp = async (
     partition: "aws",
     credentials: TEST_CREDENTIALS,
     logRequests: options.logRequests ?? true,
+    rateLimits: options.rateLimits ?? false,
     ...(options.masterKey === undefined ? {} : { masterKey: options.masterKey }),
   };
   const logged: Array<Record<string, unknown>> = [];
