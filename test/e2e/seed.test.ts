@@ -1,9 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { startTestApp, type TestApp } from "../support/app.js";
+import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
 
 // The seed document's own example: PutSecretValue with ClientRequestToken EXAMPLE2-90ab-cdef-fedc-ba987EXAMPLE
 // on MyTestDatabaseSecret returns ARN, Name, VersionId and VersionStages.
@@ -35,29 +34,12 @@ Seed("from the JS SDK", async ({ app }) => {
   assert.is(got.VersionId, TOKEN);
 });
 
-const run = promisify(execFile);
-
 Seed("from the AWS CLI (botocore signs without x-amz-content-sha256)", async ({ app }) => {
-  const env = {
-    PATH: process.env["PATH"] ?? "",
-    HOME: process.env["HOME"] ?? "/tmp",
-    AWS_ACCESS_KEY_ID: app.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: app.credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: app.config.region,
-    AWS_CONFIG_FILE: "/dev/null",
-    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-    AWS_EC2_METADATA_DISABLED: "true",
-  };
-  const aws = async (...args: string[]): Promise<Record<string, unknown>> => {
-    const { stdout } = await run(
-      "aws",
-      ["--endpoint-url", app.endpoint, "--output", "json", "secretsmanager", ...args],
-      { env },
-    );
-    return JSON.parse(stdout) as Record<string, unknown>;
-  };
-  await aws("create-secret", "--name", "cli/MyTestDatabaseSecret", "--secret-string", "first");
-  const put = await aws(
+  const skip = awsCliUnavailable();
+  if (skip !== undefined) return void process.stdout.write(`\n  skipped: the AWS CLI seed example: ${skip}\n`);
+  const aws = awsCli(app);
+  await aws.json("create-secret", "--name", "cli/MyTestDatabaseSecret", "--secret-string", "first");
+  const put = await aws.json(
     "put-secret-value",
     "--secret-id",
     "cli/MyTestDatabaseSecret",
@@ -70,19 +52,10 @@ Seed("from the AWS CLI (botocore signs without x-amz-content-sha256)", async ({ 
   assert.is(put["Name"], "cli/MyTestDatabaseSecret");
   assert.is(put["VersionId"], TOKEN);
   assert.equal(put["VersionStages"], ["AWSCURRENT"]);
-  const got = await aws("get-secret-value", "--secret-id", "cli/MyTestDatabaseSecret");
+  const got = await aws.json("get-secret-value", "--secret-id", "cli/MyTestDatabaseSecret");
   assert.is(got["SecretString"], VALUE);
   // The CLI reports a refused request with the AWS error type, and exits non-zero.
-  const refused = await run(
-    "aws",
-    ["--endpoint-url", app.endpoint, "secretsmanager", "get-secret-value", "--secret-id", "nope"],
-    {
-      env,
-    },
-  ).then(
-    () => "",
-    (e: { stderr: string }) => e.stderr,
-  );
+  const refused = await aws.failure("get-secret-value", "--secret-id", "nope");
   assert.match(refused, /ResourceNotFoundException/);
   assert.match(refused, /Secrets Manager can't find the specified secret\./);
 });
