@@ -20,6 +20,7 @@ export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: n
 export class SecretCatalog {
   private readonly secrets = new Map<string, CatalogEntry>();
   private applied = 0;
+  private existing = 0;
   private waiters: Array<{ readonly seq: number; readonly resolve: () => void }> = [];
 
   /** The stream sequence of the last record applied (or passed over): the projection's checkpoint. */
@@ -31,7 +32,9 @@ export class SecretCatalog {
     // Delivery is at least once: a record at or below the checkpoint was applied already.
     if (seq <= this.applied) return;
     const before = this.secrets.get(secretName)?.state ?? initialState;
-    this.secrets.set(secretName, { state: fold(events, before), subjectSeq: seq });
+    const after = fold(events, before);
+    this.existing += (after.status === "active" ? 1 : 0) - (before.status === "active" ? 1 : 0);
+    this.secrets.set(secretName, { state: after, subjectSeq: seq });
     this.advance(seq);
   }
 
@@ -53,6 +56,11 @@ export class SecretCatalog {
       if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now)
         due.push(name);
     return due;
+  }
+
+  /** How many secrets exist, scheduled for deletion or not: what the secrets-per-region quota counts. */
+  get secretCount(): number {
+    return this.existing;
   }
 
   /** Every secret that exists (scheduled for deletion or not). */

@@ -52,6 +52,8 @@ export const startApp = async (
     readonly authClock?: Clock;
     readonly logger?: Logger;
     readonly operations?: Readonly<Record<string, Operation>>;
+    /** The secrets-per-region quota; AWS's 500,000 unless a test needs a small one. */
+    readonly maxSecrets?: number;
   } = {},
 ): Promise<RunningApp> => {
   const clock = options.clock ?? Date.now;
@@ -118,6 +120,7 @@ export const startApp = async (
       home: { partition: config.partition, region: config.region, account: config.account },
       clock,
       arnSuffix: randomArnSuffix,
+      ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
       onBackgroundError: (what, error) =>
         logger({ level: "error", msg: `${what} failed`, error: error instanceof Error ? error.message : "unknown" }),
     });

@@ -139,6 +139,8 @@ export const fromServiceError = (e: ServiceError): AwsError => {
         "DecryptionFailure",
         "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
       );
+    case "SecretQuotaExceeded":
+      return modelled("LimitExceededException", `You have reached the quota of ${e.limit} secrets in this region.`);
     case "FilterIncomplete":
       return modelled("InvalidParameterException", "Each filter must have a Key and Values.");
     case "BatchSelectionAmbiguous":

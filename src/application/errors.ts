@@ -6,6 +6,7 @@ export type ServiceError =
   | { readonly _tag: "DecryptionFailed" }
   | { readonly _tag: "InvalidNextToken" }
   | { readonly _tag: "FilterIncomplete" }
+  | { readonly _tag: "SecretQuotaExceeded"; readonly limit: number }
   | { readonly _tag: "BatchSelectionAmbiguous" }
   | { readonly _tag: "BatchMaxResultsWithoutFilters" }
   | { readonly _tag: "ContentionExhausted" }

@@ -150,6 +150,7 @@ type PlainValue = { readonly kind: SealedValue["kind"]; readonly bytes: Buffer }
 
 const MAX_APPEND_ATTEMPTS = 64;
 const DEFAULT_PAGE = 100;
+const MAX_SECRETS = 500_000;
 /** BatchGetSecretValue returns at most 20 secrets a call. */
 const MAX_BATCH = 20;
 
@@ -173,6 +174,8 @@ export class SecretsService {
       readonly arnSuffix: ArnSuffixSource;
       /** Told of failures the caller is not: recording LastAccessedDate is best effort for a read. */
       readonly onBackgroundError: (what: string, error: unknown) => void;
+      /** AWS's quota of secrets per region (500,000), counting those scheduled for deletion. */
+      readonly maxSecrets?: number;
     },
   ) {
     this.pageTokens = new PageTokens(deps.masterKey);
@@ -182,6 +185,10 @@ export class SecretsService {
     const name = input.Name as SecretName;
     const token = input.ClientRequestToken as VersionId | undefined;
     const arnForNew = arnOf(this.deps.home, name, this.deps.arnSuffix());
+    // Counted across secrets, so checked here rather than by one secret's decider; a new name only.
+    const limit = this.deps.maxSecrets ?? MAX_SECRETS;
+    if (this.deps.catalog.entry(name).state.status === "absent" && this.deps.catalog.secretCount >= limit)
+      return E.left({ _tag: "SecretQuotaExceeded", limit });
     const result = await this.execute(name, { kind: "name", name }, "CreateSecret", async (state, now) => {
       const arn = state.status === "active" ? state.arn : arnForNew;
       const sealed = await this.sealAll(state, arn, token, input);

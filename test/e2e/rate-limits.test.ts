@@ -5,7 +5,7 @@ import { startTestApp } from "../support/app.js";
 import { rawRequest } from "../support/raw.js";
 
 // The clock stands still, so no bucket refills behind the test's back; then it moves a second.
-const RateLimits = suite("request-rate quotas (opt-in)");
+const RateLimits = suite("quotas: request rates (opt-in) and secrets per region");
 
 RateLimits("off by default: 60 CreateSecret calls in no time all succeed", async () => {
   const app = await startTestApp({ clock: () => Date.UTC(2026, 10, 27) });
@@ -51,5 +51,28 @@ RateLimits(
     }
   },
 );
+
+RateLimits("the secrets-per-region quota is on by default; secrets scheduled for deletion count", async () => {
+  const app = await startTestApp({ maxSecrets: 3 });
+  try {
+    const raw = rawRequest(app);
+    for (let i = 0; i < 3; i++)
+      assert.is(
+        (await raw.send("secretsmanager.CreateSecret", { Name: `q/${i}`, ClientRequestToken: randomUUID() })).status,
+        200,
+      );
+    await raw.send("secretsmanager.DeleteSecret", { SecretId: "q/0" });
+    const over = await raw.send("secretsmanager.CreateSecret", { Name: "q/3", ClientRequestToken: randomUUID() });
+    assert.is(over.json["__type"], "LimitExceededException");
+    await raw.send("secretsmanager.DeleteSecret", { SecretId: "q/0", ForceDeleteWithoutRecovery: true });
+    assert.is(
+      (await raw.send("secretsmanager.CreateSecret", { Name: "q/3", ClientRequestToken: randomUUID() })).status,
+      200,
+    );
+    raw.close();
+  } finally {
+    await app.stop();
+  }
+});
 
 RateLimits.run();

@@ -29,6 +29,7 @@ export const startTestApp = async (
     readonly logRequests?: boolean;
     readonly masterKey?: string;
     readonly rateLimits?: boolean;
+    readonly maxSecrets?: number;
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -48,6 +49,7 @@ export const startTestApp = async (
   // A test moves the service's clock; signatures from the SDK are still checked against real time.
   const app = await startApp(config, {
     logger: (line) => logged.push(line),
+    ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
     ...(options.clock === undefined ? {} : { clock: options.clock, authClock: Date.now }),
   });
   const client = new SecretsManagerClient({
