@@ -7,7 +7,7 @@ import { operationsOf, type Operation } from "./api/operations.js";
 import { RateLimits } from "./api/rate-limits.js";
 import { createApiServer, type RequestLog } from "./api/server.js";
 import { KeyShredder } from "./application/key-shredder.js";
-import { SecretsService, type Clock } from "./application/secrets-service.js";
+import { SecretsService, type Clock, type CompactionReport } from "./application/secrets-service.js";
 import { ensureDataDir, loadOrCreateCredentials, loadOrCreateMasterKey, lockDataDir } from "./bootstrap.js";
 import { masterKeyId } from "./crypto/envelope.js";
 import type { Config } from "./config.js";
@@ -27,7 +27,9 @@ export type RunningApp = {
   readonly log: EventLog;
   /** Completes the deletions whose recovery window has ended (the service also does it every minute). */
   purgeDueDeletions(): Promise<number>;
-  /** Resolves once the data keys of every deletion read so far are destroyed. */
+  /** Runs the compactor once (it also runs every SECRET_LEDGER_COMPACT_EVERY_SECONDS). */
+  compact(options?: { readonly dryRun?: boolean }): Promise<CompactionReport>;
+  /** Resolves once the data keys of every deletion and pruning read so far are destroyed. */
   whenKeysShredded(): Promise<void>;
   stop(): Promise<void>;
 };
@@ -103,7 +105,8 @@ export const startApp = async (
       1,
       ({ seq, secretName, record }) => {
         catalog.apply(seq, secretName, record.events);
-        for (const e of record.events) if (e.type === "SecretDeleted") shredder.shred(e.data);
+        for (const e of record.events)
+          if (e.type === "SecretDeleted" || e.type === "VersionsPruned") shredder.shred(e.data);
       },
       (seq, why) => {
         logger({ level: "error", msg: "log record passed over", seq, why });
@@ -120,6 +123,11 @@ export const startApp = async (
       home: { partition: config.partition, region: config.region, account: config.account },
       clock,
       arnSuffix: randomArnSuffix,
+      versionPolicy: {
+        keep: config.versions.keep,
+        minAgeMs: config.versions.minAgeHours * 60 * 60 * 1000,
+        quota: config.versions.quota,
+      },
       ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
       onBackgroundError: (what, error) =>
         logger({ level: "error", msg: `${what} failed`, error: error instanceof Error ? error.message : "unknown" }),
@@ -148,6 +156,13 @@ export const startApp = async (
       server.listen(config.listen.port, config.listen.host, () => resolve());
     });
     const purgeDueDeletions = (): Promise<number> => service.purgeDueDeletions();
+    const compact = (options?: { readonly dryRun?: boolean }): Promise<CompactionReport> => service.compact(options);
+    const compactTimer = setInterval(() => {
+      compact().catch((e: unknown) =>
+        logger({ level: "error", msg: "compaction failed", error: e instanceof Error ? e.message : "unknown" }),
+      );
+    }, config.compactEverySeconds * 1000);
+    compactTimer.unref();
     const purgeTimer = setInterval(() => {
       purgeDueDeletions().catch((e: unknown) =>
         logger({ level: "error", msg: "purge failed", error: e instanceof Error ? e.message : "unknown" }),
@@ -166,9 +181,11 @@ export const startApp = async (
       catalog,
       log,
       purgeDueDeletions,
+      compact,
       whenKeysShredded: () => shredder.whenIdle(),
       stop: async () => {
         clearInterval(purgeTimer);
+        clearInterval(compactTimer);
         // Stop taking requests and let those under way finish, then the consumer, then the connection.
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

@@ -17,6 +17,10 @@ export type Config = {
   readonly logRequests: boolean;
   /** AWS's request-rate quotas (ThrottlingException "Rate exceeded"); off unless turned on. */
   readonly rateLimits: boolean;
+  /** Versions: how many a secret keeps before pruning, how old a prunable one must be, and the quota. */
+  readonly versions: { readonly keep: number; readonly minAgeHours: number; readonly quota: number };
+  /** How often the compactor runs inside the service. */
+  readonly compactEverySeconds: number;
 };
 
 const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
@@ -31,6 +35,7 @@ const MasterKey = t.refinement(
   (s) => Buffer.from(s, "base64").length === 32,
   "base64 of 32 bytes (openssl rand -base64 32)",
 );
+const Count = t.refinement(t.string, (s) => /^[1-9]\d{0,8}$/.test(s), "positive whole number");
 const Flag = t.keyof({ "0": null, "1": null, true: null, false: null });
 
 const Env = t.partial({
@@ -44,9 +49,20 @@ const Env = t.partial({
   SECRET_LEDGER_MASTER_KEY: MasterKey,
   SECRET_LEDGER_LOG_REQUESTS: Flag,
   SECRET_LEDGER_RATE_LIMITS: Flag,
+  SECRET_LEDGER_VERSIONS_KEEP: Count,
+  SECRET_LEDGER_VERSIONS_MIN_AGE_HOURS: Count,
+  SECRET_LEDGER_VERSION_QUOTA: Count,
+  SECRET_LEDGER_COMPACT_EVERY_SECONDS: Count,
 });
 
 const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
+
+/**
+ * AWS prunes label-less versions beyond 100 once they are 24 hours old. The quota is the most versions a secret
+ * may hold: AWS's guidance is that one write every 10 minutes is sustainable, which leaves 144 versions younger
+ * than 24 hours (unprunable) plus the labelled ones, so the quota sits just above that, at 150.
+ */
+export const DEFAULT_VERSIONS = { keep: 100, minAgeHours: 24, quota: 150 } as const;
 
 export const DEFAULT_LISTEN = "127.0.0.1:4584";
 
@@ -66,6 +82,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
   if ((keyId === undefined) !== (secret === undefined))
     return E.left("set both SECRET_LEDGER_ACCESS_KEY_ID and SECRET_LEDGER_SECRET_ACCESS_KEY, or neither");
   const listen = v.SECRET_LEDGER_LISTEN ?? DEFAULT_LISTEN;
+  const quota = Number(v.SECRET_LEDGER_VERSION_QUOTA ?? DEFAULT_VERSIONS.quota);
+  if (quota <= Number(v.SECRET_LEDGER_VERSIONS_KEEP ?? DEFAULT_VERSIONS.keep))
+    return E.left("SECRET_LEDGER_VERSION_QUOTA must be above SECRET_LEDGER_VERSIONS_KEEP");
   const colon = listen.lastIndexOf(":");
   const region = v.SECRET_LEDGER_REGION ?? "us-east-1";
   return E.right({
@@ -81,5 +100,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     ...(v.SECRET_LEDGER_MASTER_KEY === undefined ? {} : { masterKey: v.SECRET_LEDGER_MASTER_KEY }),
     logRequests: isOn(v.SECRET_LEDGER_LOG_REQUESTS),
     rateLimits: isOn(v.SECRET_LEDGER_RATE_LIMITS),
+    versions: {
+      keep: Number(v.SECRET_LEDGER_VERSIONS_KEEP ?? DEFAULT_VERSIONS.keep),
+      minAgeHours: Number(v.SECRET_LEDGER_VERSIONS_MIN_AGE_HOURS ?? DEFAULT_VERSIONS.minAgeHours),
+      quota: Number(v.SECRET_LEDGER_VERSION_QUOTA ?? DEFAULT_VERSIONS.quota),
+    },
+    compactEverySeconds: Number(v.SECRET_LEDGER_COMPACT_EVERY_SECONDS ?? 300),
   });
 };

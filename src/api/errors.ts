@@ -134,6 +134,11 @@ export const fromServiceError = (e: ServiceError): AwsError => {
         "PublicPolicyException",
         "This resource policy grants public access to the secret, and BlockPublicPolicy is set.",
       );
+    case "VersionQuotaExceeded":
+      return modelled(
+        "LimitExceededException",
+        `You have exceeded the quota of ${e.quota} versions for this secret. Versions with no staging label are removed once they are more than 24 hours old.`,
+      );
     case "DecryptionFailed":
       return modelled(
         "DecryptionFailure",

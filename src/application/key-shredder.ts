@@ -1,8 +1,9 @@
-import type { SecretDeleted } from "../domain/events.js";
+import type { SecretDeleted, VersionsPruned } from "../domain/events.js";
 import type { KeyStore } from "../store/key-store.js";
 
 /**
- * Destroys the data keys of every version of a deleted secret, in the order deletions appear in the log.
+ * Destroys data keys: those of every version of a deleted secret, and those of pruned versions, in the order
+ * the events appear in the log.
  * Every server that follows the log does it (destroying is idempotent), so a crash between the SecretDeleted
  * event and the destruction is made good when any server next reads that event.
  */
@@ -14,7 +15,7 @@ export class KeyShredder {
     private readonly onFailure: (arn: string, error: unknown) => void,
   ) {}
 
-  shred(deleted: SecretDeleted["data"]): void {
+  shred(deleted: SecretDeleted["data"] | VersionsPruned["data"]): void {
     this.tail = this.tail.then(async () => {
       try {
         for (const versionId of deleted.versionIds) await this.keys.destroy(deleted.arn, versionId);

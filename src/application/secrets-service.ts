@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import { versionIndex, type CatalogEntry, type SecretCatalog } from "../../projections/secret-catalog.js";
-import type { SecretCommand } from "../domain/commands.js";
+import type { SecretCommand, VersionPolicy } from "../domain/commands.js";
 import { dayOf, decide } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import { arnOf, parseSecretId, selectVersion, type SecretReference } from "../domain/queries.js";
@@ -106,6 +106,12 @@ export type SecretValuesBatch = {
   readonly nextToken?: string;
 };
 
+/** What one compaction did (or, dry, would do). */
+export type CompactionReport = { readonly secretsPruned: number; readonly versionsPruned: number };
+
+const countPruned = (events: ReadonlyArray<SecretEvent>): number =>
+  events.reduce((n, e) => n + (e.type === "VersionsPruned" ? e.data.versionIds.length : 0), 0);
+
 type SecretsPage = { readonly secrets: ReadonlyArray<ActiveSecret>; readonly nextToken?: string };
 
 export type PutResourcePolicyInput = {
@@ -174,6 +180,8 @@ export class SecretsService {
       readonly arnSuffix: ArnSuffixSource;
       /** Told of failures the caller is not: recording LastAccessedDate is best effort for a read. */
       readonly onBackgroundError: (what: string, error: unknown) => void;
+      /** How many versions a secret keeps and may hold (see VersionPolicy). */
+      readonly versionPolicy: VersionPolicy;
       /** AWS's quota of secrets per region (500,000), counting those scheduled for deletion. */
       readonly maxSecrets?: number;
     },
@@ -236,6 +244,7 @@ export class SecretsService {
             ...(input.VersionStages === undefined
               ? {}
               : { versionStages: input.VersionStages.map((l) => l as StagingLabel) }),
+            versionPolicy: this.deps.versionPolicy,
             now,
           },
         },
@@ -279,6 +288,7 @@ export class SecretsService {
             ...s.values,
             ...(input.Description === undefined ? {} : { description: input.Description }),
             ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
+            versionPolicy: this.deps.versionPolicy,
             now,
           },
         },
@@ -394,6 +404,41 @@ export class SecretsService {
       PolicyValidationPassed: problems.length === 0,
       ValidationErrors: problems.map((p) => ({ CheckName: p.check, ErrorMessage: p.message })),
     });
+  }
+
+  /**
+   * The compactor: prunes, through the decider, every secret holding more versions than the policy keeps.
+   * With `dryRun`, decides the same and appends nothing.
+   */
+  async compact(options: { readonly dryRun?: boolean } = {}): Promise<CompactionReport> {
+    const { keep } = this.deps.versionPolicy;
+    let secrets = 0;
+    let versions = 0;
+    for (const secret of [...this.deps.catalog.allSecrets()]) {
+      if (secret.versions.size <= keep) continue;
+      const command = (now: number): SecretCommand => ({
+        type: "PruneVersions",
+        data: { versionPolicy: this.deps.versionPolicy, now },
+      });
+      let pruned = 0;
+      if (options.dryRun === true) {
+        const decision = decide(command(this.deps.clock()), secret);
+        if (E.isRight(decision)) pruned = countPruned(decision.right);
+      } else {
+        const result = await this.execute(
+          secret.name,
+          { kind: "name", name: secret.name },
+          "PruneVersions",
+          (_state, now) => decided(command(now)),
+        );
+        if (E.isRight(result)) pruned = countPruned(result.right.events);
+      }
+      if (pruned > 0) {
+        secrets++;
+        versions += pruned;
+      }
+    }
+    return { secretsPruned: secrets, versionsPruned: versions };
   }
 
   /** Completes every deletion whose recovery window has ended; returns how many secrets were deleted. */

@@ -1,5 +1,12 @@
 import type { Millis, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
 
+/**
+ * How many versions a secret keeps (the service's configuration, carried by the commands that need it): above
+ * `keep`, versions with no label older than `minAgeMs` are pruned, oldest first; `quota` is the most versions
+ * a secret may hold.
+ */
+export type VersionPolicy = { readonly keep: number; readonly minAgeMs: Millis; readonly quota: number };
+
 // Commands carry everything the decider needs as data: the time, the ARN drawn for a new secret, and values
 // already sealed by the crypto layer. The decider never calls a clock, a random source or a cipher.
 
@@ -25,6 +32,7 @@ export type PutSecretValue = {
     readonly secretString?: SealedValue;
     readonly secretBinary?: SealedValue;
     readonly versionStages?: ReadonlyArray<StagingLabel>;
+    readonly versionPolicy: VersionPolicy;
     readonly now: Millis;
   };
 };
@@ -47,6 +55,7 @@ export type UpdateSecret = {
     readonly secretBinary?: SealedValue;
     readonly description?: string;
     readonly kmsKeyId?: string;
+    readonly versionPolicy: VersionPolicy;
     readonly now: Millis;
   };
 };
@@ -88,6 +97,12 @@ export type PutResourcePolicy = {
 
 export type DeleteResourcePolicy = { readonly type: "DeleteResourcePolicy"; readonly data: { readonly now: Millis } };
 
+/** Issued by the compactor: prunes what the version policy allows. */
+export type PruneVersions = {
+  readonly type: "PruneVersions";
+  readonly data: { readonly versionPolicy: VersionPolicy; readonly now: Millis };
+};
+
 export type SecretCommand =
   | CreateSecret
   | PutSecretValue
@@ -100,4 +115,5 @@ export type SecretCommand =
   | PurgeDeletedSecret
   | RecordAccess
   | PutResourcePolicy
-  | DeleteResourcePolicy;
+  | DeleteResourcePolicy
+  | PruneVersions;

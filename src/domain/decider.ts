@@ -9,6 +9,7 @@ import type {
   UntagResource,
   UpdateSecret,
   UpdateSecretVersionStage,
+  VersionPolicy,
 } from "./commands.js";
 import type { SecretError } from "./errors.js";
 import { grantsPublicAccess, isPolicyProblem, parsePolicy } from "./resource-policy.js";
@@ -28,6 +29,7 @@ import {
   type SecretTagged,
   type SecretUntagged,
   type SecretUpdated,
+  type VersionsPruned,
 } from "./events.js";
 import type { ActiveSecret, SecretState, Version } from "./state.js";
 import {
@@ -83,6 +85,11 @@ export const decide = (command: SecretCommand, state: SecretState): Decision => 
           : [event<ResourcePolicyDeleted>("ResourcePolicyDeleted", {}, command.data.now)],
       );
     }
+    case "PruneVersions": {
+      if (state.status !== "active") return E.right([]);
+      const pruned = prunableVersions(state, command.data.now, command.data.versionPolicy);
+      return E.right(pruned.length === 0 ? [] : [versionsPruned(state, pruned, command.data.now)]);
+    }
     case "RecordAccess":
       return recordAccess(command.data.versionId, command.data.now, state);
     default: {
@@ -130,7 +137,7 @@ const putSecretValue = (cmd: PutSecretValue["data"], state: SecretState): Decisi
   if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
   const token = cmd.clientRequestToken;
   if (secret.right.versions.has(token)) return sameValueOrConflict(secret.right, token, value.right);
-  return newVersion(secret.right, token, value.right, cmd.versionStages, cmd.now);
+  return newVersion(secret.right, token, value.right, cmd.versionStages, cmd.versionPolicy, cmd.now);
 };
 
 /** A new version `token` holding `value`, with the staging labels PutSecretValue's rules give it. */
@@ -139,8 +146,14 @@ const newVersion = (
   token: VersionId,
   value: SealedValue,
   versionStages: ReadonlyArray<StagingLabel> | undefined,
+  policy: VersionPolicy,
   now: Millis,
 ): Decision => {
+  // The version quota: a full secret first prunes what it may; if that frees no room, the write is refused.
+  const pruned = state.versions.size >= policy.quota ? prunableVersions(state, now, policy) : [];
+  if (state.versions.size - pruned.length >= policy.quota)
+    return E.left({ _tag: "VersionQuotaExceeded", quota: policy.quota });
+  const pruning = pruned.length === 0 ? [] : [versionsPruned(state, pruned, now)];
   const requested = new Set(versionStages ?? [AWSCURRENT]);
   // The first version of a secret always gets AWSCURRENT, whatever else was asked for.
   if (state.versions.size === 0) requested.add(AWSCURRENT);
@@ -152,7 +165,7 @@ const newVersion = (
     if (labels.get(AWSPENDING) === formerCurrent) moves.push(...attach(labels, AWSPENDING, undefined, now));
   }
   if (labels.size > MAX_STAGING_LABELS) return E.left({ _tag: "StagingLabelQuotaExceeded", limit: MAX_STAGING_LABELS });
-  return E.right([versionCreated(token, value, now), ...moves]);
+  return E.right([...pruning, versionCreated(token, value, now), ...moves]);
 };
 
 const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], found: SecretState): Decision => {
@@ -204,7 +217,7 @@ const updateSecret = (cmd: UpdateSecret["data"], state: SecretState): Decision =
   const token = cmd.clientRequestToken;
   const version = current.versions.has(token)
     ? sameValueOrConflict(current, token, value.right)
-    : newVersion(current, token, value.right, undefined, cmd.now);
+    : newVersion(current, token, value.right, undefined, cmd.versionPolicy, cmd.now);
   return E.map((events: ReadonlyArray<SecretEvent>) => [...metadata, ...events])(version);
 };
 
@@ -271,6 +284,24 @@ const putResourcePolicy = (cmd: PutResourcePolicy["data"], state: SecretState): 
       : [event<ResourcePolicyPut>("ResourcePolicyPut", { policy: cmd.policy }, cmd.now)],
   );
 };
+
+/**
+ * The versions the policy lets go, oldest first: none while the secret holds no more than `keep`; then only
+ * versions with no staging label created more than `minAgeMs` ago, until `keep` remain or none is eligible.
+ */
+export const prunableVersions = (state: ActiveSecret, now: Millis, policy: VersionPolicy): ReadonlyArray<VersionId> => {
+  const excess = state.versions.size - policy.keep;
+  if (excess <= 0) return [];
+  const labelled = new Set(state.labels.values());
+  return [...state.versions.values()]
+    .filter((v) => !labelled.has(v.versionId) && v.createdAt < now - policy.minAgeMs)
+    .sort((a, b) => a.createdAt - b.createdAt)
+    .slice(0, excess)
+    .map((v) => v.versionId);
+};
+
+const versionsPruned = (state: ActiveSecret, versionIds: ReadonlyArray<VersionId>, now: Millis): VersionsPruned =>
+  event<VersionsPruned>("VersionsPruned", { arn: state.arn, versionIds }, now);
 
 /** LastAccessedDate has day resolution: one event for the first read of a version on each day. */
 export const dayOf = (now: Millis): Millis => Math.floor(now / DAY_MS) * DAY_MS;

@@ -29,6 +29,7 @@ export type SecretError =
   | { readonly _tag: "TagQuotaExceeded"; readonly limit: number }
   | { readonly _tag: "ReservedTagKey"; readonly key: string }
   | { readonly _tag: "MalformedPolicy"; readonly message: string }
-  | { readonly _tag: "PublicPolicyBlocked" };
+  | { readonly _tag: "PublicPolicyBlocked" }
+  | { readonly _tag: "VersionQuotaExceeded"; readonly quota: number };
 
 export const secretError = <E extends SecretError>(e: E): E => e;

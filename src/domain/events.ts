@@ -102,6 +102,19 @@ export const ResourcePolicyDeleted = t.readonly(
 );
 export type ResourcePolicyDeleted = t.TypeOf<typeof ResourcePolicyDeleted>;
 
+/**
+ * Versions removed from the secret (no staging label, older than the minimum age): the ciphertext stays in the
+ * log, and the data keys are destroyed after this event, so the values can never be read again.
+ */
+export const VersionsPruned = t.readonly(
+  t.type({
+    type: t.literal("VersionsPruned"),
+    data: t.readonly(t.type({ arn: t.string, versionIds: t.readonlyArray(VersionId) })),
+    meta,
+  }),
+);
+export type VersionsPruned = t.TypeOf<typeof VersionsPruned>;
+
 export const SecretEvent = t.union([
   SecretCreated,
   VersionCreated,
@@ -115,6 +128,7 @@ export const SecretEvent = t.union([
   SecretAccessed,
   ResourcePolicyPut,
   ResourcePolicyDeleted,
+  VersionsPruned,
 ]);
 export type SecretEvent = t.TypeOf<typeof SecretEvent>;
 

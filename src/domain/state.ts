@@ -114,6 +114,12 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       const { resourcePolicy: _removed, ...rest } = state;
       return { ...rest, lastChangedAt: event.meta.at };
     }
+    case "VersionsPruned": {
+      if (state.status !== "active") return state;
+      const versions = new Map(state.versions);
+      for (const versionId of event.data.versionIds) versions.delete(versionId);
+      return { ...state, versions };
+    }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
       const version = state.versions.get(event.data.versionId);

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/secrets-service.js";
-import type { Config } from "../../src/config.js";
+import { DEFAULT_VERSIONS, type Config } from "../../src/config.js";
 import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
 export const TEST_CREDENTIALS = {
@@ -30,6 +30,7 @@ export const startTestApp = async (
     readonly masterKey?: string;
     readonly rateLimits?: boolean;
     readonly maxSecrets?: number;
+    readonly versions?: Config["versions"];
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -43,6 +44,8 @@ export const startTestApp = async (
     credentials: TEST_CREDENTIALS,
     logRequests: options.logRequests ?? true,
     rateLimits: options.rateLimits ?? false,
+    versions: options.versions ?? DEFAULT_VERSIONS,
+    compactEverySeconds: 3600,
     ...(options.masterKey === undefined ? {} : { masterKey: options.masterKey }),
   };
   const logged: Array<Record<string, unknown>> = [];

@@ -15,6 +15,9 @@ import type { SealedValue, SecretName, StagingLabel, VersionId } from "../../src
 // Given/When/Then over plain data, as Emmett tests deciders.
 
 export const NOW = 1_800_000_000_000;
+export const HOUR = 60 * 60 * 1000;
+/** The service's defaults: keep 100, prune only versions older than 24 hours, at most 150 versions. */
+export const POLICY = { keep: 100, minAgeMs: 24 * HOUR, quota: 150 } as const;
 export const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
 
 /** A version id from a short name: `v('1')` is 32 characters long, as VersionIds must be. */
@@ -48,13 +51,15 @@ export const putSecretValue = (
   token: string | undefined,
   value: SealedValue | undefined,
   stages?: string[],
+  now = NOW,
 ): PutSecretValue => ({
   type: "PutSecretValue",
   data: {
     ...(token === undefined ? {} : { clientRequestToken: v(token) }),
     ...(value === undefined ? {} : value.kind === "string" ? { secretString: value } : { secretBinary: value }),
     ...(stages === undefined ? {} : { versionStages: stages.map(label) }),
-    now: NOW,
+    versionPolicy: POLICY,
+    now,
   },
 });
 export const updateStage = (l: string, moveTo?: string, removeFrom?: string): UpdateSecretVersionStage => ({

@@ -12,6 +12,7 @@ import {
   label,
   moved,
   NOW,
+  POLICY,
   putSecretValue,
   sealed,
   updateStage,
@@ -96,7 +97,13 @@ test("PutSecretValue without SecretString or SecretBinary is refused", () => {
 test("PutSecretValue with both SecretString and SecretBinary is refused", () => {
   const both: SecretCommand = {
     type: "PutSecretValue",
-    data: { clientRequestToken: v("2"), secretString: sealed("a"), secretBinary: sealed("b", "binary"), now: NOW },
+    data: {
+      clientRequestToken: v("2"),
+      secretString: sealed("a"),
+      secretBinary: sealed("b", "binary"),
+      versionPolicy: POLICY,
+      now: NOW,
+    },
   };
   given(withFirstVersion()).when(both).thenRefused({ _tag: "SecretValueAmbiguous" });
 });

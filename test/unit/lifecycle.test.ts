@@ -6,6 +6,7 @@ import type { Tag } from "../../src/domain/types.js";
 import {
   ARN,
   NOW,
+  POLICY,
   createSecret,
   given,
   putSecretValue,
@@ -29,9 +30,11 @@ const scheduled = (days = 30): SecretEvent => event("DeletionScheduled", { delet
 const deleted = (versionIds: string[], forced: boolean, at = NOW): SecretEvent =>
   event("SecretDeleted", { arn: ARN, versionIds: versionIds.map(v), forced }, at);
 const tag = (Key: string, Value = "v"): Tag => ({ Key, Value });
-const update = (data: Omit<Extract<SecretCommand, { type: "UpdateSecret" }>["data"], "now">): SecretCommand => ({
+const update = (
+  data: Omit<Extract<SecretCommand, { type: "UpdateSecret" }>["data"], "now" | "versionPolicy">,
+): SecretCommand => ({
   type: "UpdateSecret",
-  data: { ...data, now: NOW },
+  data: { ...data, versionPolicy: POLICY, now: NOW },
 });
 
 // §4.10 DeleteSecret and §5.3 the deletion lifecycle
