@@ -62,7 +62,8 @@ export const startApp = async (
   const authClock = options.authClock ?? clock;
   const logger: Logger = options.logger ?? ((line) => process.stdout.write(JSON.stringify(line) + "\n"));
   ensureDataDir(config.dataDir);
-  const unlock = lockDataDir(config.dataDir);
+  // One service per data directory when it runs its own nats-server there: two would share one store.
+  const unlock = config.natsUrl === undefined ? lockDataDir(config.dataDir) : () => undefined;
   let bootstrapped: { credentials: ReturnType<typeof loadOrCreateCredentials>; masterKey: Buffer };
   try {
     bootstrapped = {
