@@ -1,6 +1,8 @@
 import type { SecretDeleted, VersionsPruned } from "../domain/events.js";
 import type { KeyStore } from "../store/key-store.js";
 
+const CONCURRENT_DESTROYS = 16;
+
 /**
  * Destroys data keys: those of every version of a deleted secret, and those of pruned versions, in the order
  * the events appear in the log.
@@ -18,7 +20,13 @@ export class KeyShredder {
   shred(deleted: SecretDeleted["data"] | VersionsPruned["data"]): void {
     this.tail = this.tail.then(async () => {
       try {
-        for (const versionId of deleted.versionIds) await this.keys.destroy(deleted.arn, versionId);
+        // The keys of one event are independent: destroy them a few at a time rather than one by one.
+        const pending = [...deleted.versionIds];
+        const worker = async (): Promise<void> => {
+          for (let versionId = pending.shift(); versionId !== undefined; versionId = pending.shift())
+            await this.keys.destroy(deleted.arn, versionId);
+        };
+        await Promise.all(Array.from({ length: Math.min(CONCURRENT_DESTROYS, pending.length) }, worker));
       } catch (e) {
         this.onFailure(deleted.arn, e);
       }
