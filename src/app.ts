@@ -157,7 +157,10 @@ export const startApp = async (
       server.listen(config.listen.port, config.listen.host, () => resolve());
     });
     const purgeDueDeletions = (): Promise<number> => service.purgeDueDeletions();
-    const compact = (options?: { readonly dryRun?: boolean }): Promise<CompactionReport> => service.compact(options);
+    const compact = async (options?: { readonly dryRun?: boolean }): Promise<CompactionReport> => {
+      if (options?.dryRun !== true) await shredder.retryFailed();
+      return service.compact(options);
+    };
     const compactTimer = setInterval(() => {
       compact().catch((e: unknown) =>
         logger({ level: "error", msg: "compaction failed", error: e instanceof Error ? e.message : "unknown" }),

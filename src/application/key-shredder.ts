@@ -1,40 +1,57 @@
 import type { SecretDeleted, VersionsPruned } from "../domain/events.js";
-import type { KeyStore } from "../store/key-store.js";
 
 const CONCURRENT_DESTROYS = 16;
 
+type Destruction = SecretDeleted["data"] | VersionsPruned["data"];
+
+/** What the shredder needs of the key store. */
+export type KeyDestroyer = { destroy(arn: string, versionId: string): Promise<void> };
+
 /**
  * Destroys data keys: those of every version of a deleted secret, and those of pruned versions, in the order
- * the events appear in the log.
- * Every server that follows the log does it (destroying is idempotent), so a crash between the SecretDeleted
- * event and the destruction is made good when any server next reads that event.
+ * the events appear in the log. Every server that follows the log does it (destroying is idempotent), so a
+ * crash between the event and the destruction is made good when any server next reads that event; a
+ * destruction that fails while running is kept and tried again by the next compaction.
  */
 export class KeyShredder {
   private tail: Promise<void> = Promise.resolve();
+  private failed: Destruction[] = [];
 
   constructor(
-    private readonly keys: KeyStore,
+    private readonly keys: KeyDestroyer,
     private readonly onFailure: (arn: string, error: unknown) => void,
   ) {}
 
-  shred(deleted: SecretDeleted["data"] | VersionsPruned["data"]): void {
+  shred(destruction: Destruction): void {
     this.tail = this.tail.then(async () => {
       try {
         // The keys of one event are independent: destroy them a few at a time rather than one by one.
-        const pending = [...deleted.versionIds];
+        const pending = [...destruction.versionIds];
         const worker = async (): Promise<void> => {
           for (let versionId = pending.shift(); versionId !== undefined; versionId = pending.shift())
-            await this.keys.destroy(deleted.arn, versionId);
+            await this.keys.destroy(destruction.arn, versionId);
         };
         await Promise.all(Array.from({ length: Math.min(CONCURRENT_DESTROYS, pending.length) }, worker));
       } catch (e) {
-        this.onFailure(deleted.arn, e);
+        this.failed.push(destruction);
+        this.onFailure(destruction.arn, e);
       }
     });
   }
 
-  /** Resolves once every deletion handed over so far has had its keys destroyed (or failed). */
+  /** Queues again every destruction that failed, and resolves when the queue is through. */
+  retryFailed(): Promise<void> {
+    for (const destruction of this.failed.splice(0)) this.shred(destruction);
+    return this.whenIdle();
+  }
+
+  /** Resolves once every destruction handed over so far is done (or has failed). */
   whenIdle(): Promise<void> {
     return this.tail;
+  }
+
+  /** How many destructions wait for a retry. */
+  get failures(): number {
+    return this.failed.length;
   }
 }
