@@ -3,7 +3,6 @@
 // directly (one record per secret, as CreateSecret plus PutSecretValue calls would have left it, dated a month
 // back), with a wrapped data key for every version that will be pruned, on a nats-server of its own.
 import { jetstream } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +16,8 @@ import { labelMoved, secretCreated, versionCreated, type CommandRecord } from ".
 import type { SecretName, StagingLabel, VersionId } from "../src/domain/types.js";
 import { EventLog } from "../src/store/event-log.js";
 import { startNatsServer } from "../src/store/nats-server.js";
-import { dataKeyKey, keyBucketName, secretSubject } from "../src/store/subjects.js";
+import { KeyStore } from "../src/store/key-store.js";
+import { secretSubject } from "../src/store/subjects.js";
 
 const { values: args } = parseArgs({ options: { secrets: { type: "string" }, versions: { type: "string" } } });
 const SECRETS = Number(args.secrets ?? 10_000);
@@ -35,7 +35,7 @@ const main = async (): Promise<void> => {
   try {
     const nc = await connect({ servers: nats.url });
     await EventLog.open(nc, region);
-    const kv = await new Kvm(nc).create(keyBucketName(region), { history: 1, storage: "file" });
+    const keys = await KeyStore.open(nc, region);
     const js = jetstream(nc);
     const seeding = performance.now();
     const pending: Array<Promise<unknown>> = [];
@@ -56,7 +56,7 @@ const main = async (): Promise<void> => {
         );
         // Only the versions the compactor will prune need a key for it to destroy.
         if (v < VERSIONS - DEFAULT_VERSIONS.keep) {
-          pending.push(kv.put(dataKeyKey(arn, versionId), wrapDataKey(masterKey, dataKey, { arn, versionId })));
+          pending.push(keys.put(arn, versionId, wrapDataKey(masterKey, dataKey, { arn, versionId })));
           await flushSome();
         }
         ids.push(versionId);

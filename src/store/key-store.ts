@@ -1,26 +1,58 @@
-import { Kvm, type KV } from "@nats-io/kv";
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { dataKeyKey, keyBucketName } from "./subjects.js";
-
-const MASTER_KEY_ID = "master-key-id";
+import { dataKeySubject, keyStreamName, masterKeyIdSubject, keySubjectPrefix } from "./subjects.js";
 
 /** How many wrapped keys are kept in memory, most recently used first (about 100 bytes each). */
 const CACHED_KEYS = 100_000;
 
 /**
- * Wrapped data keys, one per version, kept in a KV bucket beside the log rather than in it: the log is
- * immutable, the keys are not, so destroying a key shreds the version whose ciphertext stays in the log.
- * Reads are served from a bounded in-memory cache of wrapped keys (useless without the master key); a key
- * written once never changes, so a cached entry is only ever removed, never stale.
+ * Wrapped data keys, one message per version on a stream of their own beside the log: the log is immutable,
+ * the keys are not. Destroying a key erases its message, which overwrites the bytes in nats-server's files
+ * (a KV purge would only hide them), so a pruned or deleted version's ciphertext, which stays in the log, can
+ * never be decrypted again, from this store or from a backup taken afterwards. Reads are served from a bounded
+ * cache of wrapped keys (useless without the master key); a key is written once and never changes, so a cached
+ * entry is only ever removed, never stale.
  */
 export class KeyStore {
   private readonly cache = new Map<string, string>();
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+    private readonly region: string,
+  ) {}
 
   static async open(nc: NatsConnection, region: string): Promise<KeyStore> {
-    const kv = await new Kvm(nc).create(keyBucketName(region), { history: 1, storage: "file" });
-    return new KeyStore(kv);
+    const jsm = await jetstreamManager(nc);
+    const stream = keyStreamName(region);
+    try {
+      await jsm.streams.info(stream);
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound)) throw e;
+      await jsm.streams.add({
+        name: stream,
+        subjects: [`${keySubjectPrefix(region)}.>`],
+        storage: StorageType.File,
+        num_replicas: 1,
+        max_msgs_per_subject: 1,
+        discard: DiscardPolicy.Old,
+        // Single keys are erased; the store as a whole is never purged.
+        deny_delete: false,
+        deny_purge: true,
+        allow_direct: true,
+      });
+    }
+    return new KeyStore(jetstream(nc), jsm, stream, region);
   }
 
   /**
@@ -28,47 +60,49 @@ export class KeyStore {
    * or checks it against the one recorded: every server on one log must use the same master key.
    */
   async claimMasterKey(masterKeyId: string): Promise<"recorded" | "matches" | "differs"> {
+    const subject = masterKeyIdSubject(this.region);
     try {
-      await this.kv.create(MASTER_KEY_ID, masterKeyId);
+      await this.js.publish(subject, masterKeyId, { expect: { lastSubjectSequence: 0 } });
       return "recorded";
-    } catch {
-      const entry = await this.kv.get(MASTER_KEY_ID);
-      return entry?.string() === masterKeyId ? "matches" : "differs";
+    } catch (e) {
+      if (!(e instanceof JetStreamApiError)) throw e;
+      const recorded = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+      return recorded?.string() === masterKeyId ? "matches" : "differs";
     }
   }
 
   async put(arn: string, versionId: string, wrappedKey: string): Promise<void> {
-    const key = dataKeyKey(arn, versionId);
-    await this.kv.put(key, wrappedKey);
-    this.remember(key, wrappedKey);
+    const subject = dataKeySubject(this.region, arn, versionId);
+    await this.js.publish(subject, wrappedKey);
+    this.remember(subject, wrappedKey);
   }
 
   /** The wrapped key, or undefined when there is none (never written, or destroyed). */
   async get(arn: string, versionId: string): Promise<string | undefined> {
-    const key = dataKeyKey(arn, versionId);
-    const cached = this.cache.get(key);
+    const subject = dataKeySubject(this.region, arn, versionId);
+    const cached = this.cache.get(subject);
     if (cached !== undefined) {
-      this.remember(key, cached);
+      this.remember(subject, cached);
       return cached;
     }
-    const entry = await this.kv.get(key);
-    if (entry === null || entry.operation !== "PUT") return undefined;
-    const wrapped = entry.string();
-    this.remember(key, wrapped);
+    const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    if (message === null) return undefined;
+    const wrapped = message.string();
+    this.remember(subject, wrapped);
     return wrapped;
   }
 
-  /** Destroys a version's data key for good (a purge leaves no earlier value behind in the bucket). */
+  /** Destroys a version's data key for good: its message is erased (overwritten), not just deleted. */
   async destroy(arn: string, versionId: string): Promise<void> {
-    const key = dataKeyKey(arn, versionId);
-    this.cache.delete(key);
-    const entry = await this.kv.get(key);
-    if (entry !== null && entry.operation === "PUT") await this.kv.purge(key);
+    const subject = dataKeySubject(this.region, arn, versionId);
+    this.cache.delete(subject);
+    const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    if (message !== null) await this.jsm.streams.deleteMessage(this.stream, message.seq, true);
   }
 
-  private remember(key: string, wrapped: string): void {
-    this.cache.delete(key);
-    this.cache.set(key, wrapped);
+  private remember(subject: string, wrapped: string): void {
+    this.cache.delete(subject);
+    this.cache.set(subject, wrapped);
     if (this.cache.size > CACHED_KEYS) this.cache.delete(this.cache.keys().next().value as string);
   }
 }

@@ -1,18 +1,26 @@
 // One stream per region, one subject per secret. A secret name may contain `.` (the subject token separator),
 // so the name travels as one base64url token, which only uses [A-Za-z0-9_-].
 
-export const streamName = (region: string): string => `SECRET_LEDGER_${region.toUpperCase().replace(/-/g, "_")}`;
+/** One subject token for any text: base64url uses only [A-Za-z0-9_-]. */
+const token = (s: string): string => Buffer.from(s, "utf8").toString("base64url");
+
+export const streamName = (region: string): string => `SECRET_LEDGER_EVENTS_${region.toUpperCase().replace(/-/g, "_")}`;
 
 export const subjectPrefix = (region: string): string => `secret-ledger.${region}.secret`;
 
-export const secretSubject = (region: string, name: string): string =>
-  `${subjectPrefix(region)}.${Buffer.from(name, "utf8").toString("base64url")}`;
+export const secretSubject = (region: string, name: string): string => `${subjectPrefix(region)}.${token(name)}`;
 
 export const nameOfSubject = (subject: string): string =>
   Buffer.from(subject.slice(subject.lastIndexOf(".") + 1), "base64url").toString("utf8");
 
-export const keyBucketName = (region: string): string => `secret-ledger-keys-${region}`;
+export const keyStreamName = (region: string): string =>
+  `SECRET_LEDGER_KEYS_${region.toUpperCase().replace(/-/g, "_")}`;
 
-/** Where the wrapped data key of one version lives: a KV key (`[-/=.\w]+`) per secret incarnation and version. */
-export const dataKeyKey = (arn: string, versionId: string): string =>
-  `${Buffer.from(arn, "utf8").toString("base64url")}.${Buffer.from(versionId, "utf8").toString("base64url")}`;
+export const keySubjectPrefix = (region: string): string => `secret-ledger.${region}.key`;
+
+/** Where the wrapped data key of one version lives: one subject per secret incarnation (ARN) and version. */
+export const dataKeySubject = (region: string, arn: string, versionId: string): string =>
+  `${keySubjectPrefix(region)}.v.${token(arn)}.${token(versionId)}`;
+
+/** Where the identifier of the master key that wraps the region's data keys is recorded. */
+export const masterKeyIdSubject = (region: string): string => `${keySubjectPrefix(region)}.master-key-id`;

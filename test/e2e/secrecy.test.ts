@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   UpdateSecretVersionStageCommand,
@@ -80,7 +81,10 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
     const dataKey = unwrapDataKey(masterKey, wrapped ?? "", { arn: created.ARN ?? "", versionId: token });
 
     // Positive control: the scan does see what the log holds (the wrapped key is in the KV's files).
-    assert.ok(holding(join(dataDir, "nats"), Buffer.from(wrapped ?? "")).length > 0, "the scan reads the store");
+    assert.ok(
+      holding(join(dataDir, "nats"), Buffer.from(wrapped ?? "")).length > 0,
+      "the scan reads the store (the wrapped key is there)",
+    );
     for (const [what, needle] of [
       ["the string value", Buffer.from(canary)],
       ["the string value in base64", Buffer.from(Buffer.from(canary).toString("base64"))],
@@ -92,6 +96,10 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
     ] as const)
       assert.equal(holding(join(dataDir, "nats"), needle), [], `${what} is in the nats store`);
     assert.equal(holding(dataDir, Buffer.from(canary)), [], "the canary is somewhere in the data directory");
+    // Deleting the secret erases its keys: the wrapped key's bytes leave nats-server's files, not just its index.
+    await app.client.send(new DeleteSecretCommand({ SecretId: "canary", ForceDeleteWithoutRecovery: true }));
+    await app.whenKeysShredded();
+    assert.equal(holding(join(dataDir, "nats"), Buffer.from(wrapped ?? "")), [], "an erased key is still on disk");
     const logged = JSON.stringify(app.logged);
     assert.ok(app.logged.length >= 5, "requests were logged");
     assert.not.match(logged, /CANARY/);
