@@ -14,6 +14,7 @@ import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import { CommandRecord } from "../domain/events.js";
+import { ensureStream } from "./streams.js";
 import { nameOfSubject, secretSubject, streamName, subjectPrefix } from "./subjects.js";
 
 export type AppendResult =
@@ -65,12 +66,7 @@ export class EventLog {
       allow_direct: true,
       duplicate_window: nanos(2 * 60 * 1000),
     };
-    try {
-      await jsm.streams.info(stream);
-    } catch (e) {
-      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound)) throw e;
-      await jsm.streams.add(config);
-    }
+    await ensureStream(jsm, config);
     return new EventLog(jetstream(nc), jsm, stream, region);
   }
 

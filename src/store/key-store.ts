@@ -1,6 +1,5 @@
 import {
   DiscardPolicy,
-  JetStreamApiCodes,
   JetStreamApiError,
   StorageType,
   jetstream,
@@ -9,6 +8,7 @@ import {
   type JetStreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { ensureStream } from "./streams.js";
 import { dataKeySubject, keyStreamName, masterKeyIdSubject, keySubjectPrefix } from "./subjects.js";
 
 /** How many wrapped keys are kept in memory, most recently used first (about 100 bytes each). */
@@ -35,23 +35,18 @@ export class KeyStore {
   static async open(nc: NatsConnection, region: string): Promise<KeyStore> {
     const jsm = await jetstreamManager(nc);
     const stream = keyStreamName(region);
-    try {
-      await jsm.streams.info(stream);
-    } catch (e) {
-      if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound)) throw e;
-      await jsm.streams.add({
-        name: stream,
-        subjects: [`${keySubjectPrefix(region)}.>`],
-        storage: StorageType.File,
-        num_replicas: 1,
-        max_msgs_per_subject: 1,
-        discard: DiscardPolicy.Old,
-        // Single keys are erased; the store as a whole is never purged.
-        deny_delete: false,
-        deny_purge: true,
-        allow_direct: true,
-      });
-    }
+    await ensureStream(jsm, {
+      name: stream,
+      subjects: [`${keySubjectPrefix(region)}.>`],
+      storage: StorageType.File,
+      num_replicas: 1,
+      max_msgs_per_subject: 1,
+      discard: DiscardPolicy.Old,
+      // Single keys are erased; the store as a whole is never purged.
+      deny_delete: false,
+      deny_purge: true,
+      allow_direct: true,
+    });
     return new KeyStore(jetstream(nc), jsm, stream, region);
   }
 
