@@ -8,7 +8,7 @@ import {
   type SecretState,
   type Version,
 } from "../src/domain/state.js";
-import { AWSCURRENT, AWSPREVIOUS, type StagingLabel } from "../src/domain/types.js";
+import type { StagingLabel } from "../src/domain/types.js";
 
 /** One secret as folded from its subject, with the stream sequence of the last record on that subject. */
 export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: number };
@@ -119,15 +119,3 @@ export type VersionView = Version & { readonly stages: ReadonlyArray<StagingLabe
 /** The version index of one secret: every version, newest first, with its labels (empty: deprecated). */
 export const versionIndex = (secret: ActiveSecret): ReadonlyArray<VersionView> =>
   [...secret.versions.values()].reverse().map((v) => ({ ...v, stages: stagesOf(secret, v.versionId) }));
-
-const holderOf = (secret: ActiveSecret, label: StagingLabel): VersionView | undefined => {
-  const versionId = secret.labels.get(label);
-  const version = versionId === undefined ? undefined : secret.versions.get(versionId);
-  return version === undefined ? undefined : { ...version, stages: stagesOf(secret, version.versionId) };
-};
-
-/** The AWSCURRENT view of a secret. */
-export const currentVersion = (secret: ActiveSecret): VersionView | undefined => holderOf(secret, AWSCURRENT);
-
-/** The AWSPREVIOUS view of a secret. */
-export const previousVersion = (secret: ActiveSecret): VersionView | undefined => holderOf(secret, AWSPREVIOUS);

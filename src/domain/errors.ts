@@ -31,5 +31,3 @@ export type SecretError =
   | { readonly _tag: "MalformedPolicy"; readonly message: string }
   | { readonly _tag: "PublicPolicyBlocked" }
   | { readonly _tag: "VersionQuotaExceeded"; readonly quota: number };
-
-export const secretError = <E extends SecretError>(e: E): E => e;
