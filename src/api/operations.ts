@@ -34,26 +34,31 @@ const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_ID_NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
 const MAX_VALUE_BYTES = 65536;
 
-const checkSecretId = (input: Record<string, unknown>): AwsError | undefined => {
+/**
+ * What AWS checks beyond the model, for every operation alike: a secret name's characters (Name on
+ * CreateSecret, SecretId anywhere unless it is an ARN), and a SecretString's size in bytes (the model counts
+ * characters; the quota is 65,536 bytes).
+ */
+const beyondTheModel = (input: Record<string, unknown>): AwsError | undefined => {
+  const name = input["Name"];
+  if (typeof name === "string" && !SECRET_NAME.test(name)) return invalidName;
   const id = input["SecretId"];
-  return typeof id === "string" && !id.startsWith("arn:") && !SECRET_ID_NAME.test(id) ? invalidName : undefined;
+  if (typeof id === "string" && !isValidSecretId(id)) return invalidName;
+  const value = input["SecretString"];
+  if (typeof value === "string" && Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES)
+    return fromInputProblems([
+      {
+        _tag: "ConstraintViolated",
+        path: "secretString",
+        value: undefined,
+        sensitive: true,
+        constraint: `Member must have length less than or equal to ${MAX_VALUE_BYTES}`,
+      },
+    ]);
+  return undefined;
 };
 
-/** The model counts characters; the quota is 65,536 bytes of value, so a multi-byte string is also measured. */
-const checkValueBytes = (input: Record<string, unknown>): AwsError | undefined => {
-  const value = input["SecretString"];
-  return typeof value === "string" && Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES
-    ? fromInputProblems([
-        {
-          _tag: "ConstraintViolated",
-          path: "secretString",
-          value: undefined,
-          sensitive: true,
-          constraint: `Member must have length less than or equal to ${MAX_VALUE_BYTES}`,
-        },
-      ])
-    : undefined;
-};
+const isValidSecretId = (id: string): boolean => id.startsWith("arn:") || SECRET_ID_NAME.test(id);
 
 /** SecretBinary travels as base64. */
 const onTheWire = (value: SecretValue): object =>
@@ -62,82 +67,68 @@ const onTheWire = (value: SecretValue): object =>
 const answer = <T extends object | null>(result: E.Either<ServiceError, T>): E.Either<AwsError, object | null> =>
   E.mapLeft(fromServiceError)(result);
 
-const refuse = (error: AwsError | undefined): E.Either<AwsError, never> | undefined =>
-  error === undefined ? undefined : E.left(error);
-
-export const operationsOf = (service: SecretsService): Readonly<Record<string, Operation>> => ({
-  CreateSecret: async (input) => {
-    const name = input["Name"] as string;
-    if (!SECRET_NAME.test(name)) return E.left(invalidName);
-    return refuse(checkValueBytes(input)) ?? answer(await service.createSecret(input as CreateSecretInput));
-  },
-  PutSecretValue: async (input) =>
-    refuse(checkSecretId(input) ?? checkValueBytes(input)) ??
-    answer(await service.putSecretValue(input as PutSecretValueInput)),
-  UpdateSecretVersionStage: async (input) =>
-    refuse(checkSecretId(input)) ??
-    answer(await service.updateSecretVersionStage(input as UpdateSecretVersionStageInput)),
-  GetSecretValue: async (input) =>
-    refuse(checkSecretId(input)) ??
-    answer(E.map(onTheWire)(await service.getSecretValue(input as GetSecretValueInput))),
-  BatchGetSecretValue: async (input) => {
-    const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
-    // Names that are not valid are reported per secret, like any other secret that cannot be read.
-    const invalid = ids.filter((id) => checkSecretId({ SecretId: id }) !== undefined);
-    const batch = await service.batchGetSecretValue({
-      ...(input as BatchGetSecretValueInput),
-      ...(input["SecretIdList"] === undefined ? {} : { SecretIdList: ids.filter((id) => !invalid.includes(id)) }),
-    });
-    return answer(
-      E.map((b: SecretValuesBatch) => {
-        const errors = [
-          ...invalid.map((id) => ({ SecretId: id, ErrorCode: invalidName.type, Message: invalidName.message })),
-          ...b.values.flatMap(({ secretId, result }) => {
-            if (E.isRight(result)) return [];
-            const e = fromServiceError(result.left);
-            return [{ SecretId: secretId, ErrorCode: e.type, Message: e.message }];
-          }),
-        ];
-        return {
-          SecretValues: b.values.flatMap(({ result }) => (E.isRight(result) ? [onTheWire(result.right)] : [])),
-          Errors: errors,
-          ...(b.nextToken === undefined ? {} : { NextToken: b.nextToken }),
-        };
-      })(batch),
-    );
-  },
-  UpdateSecret: async (input) =>
-    refuse(checkSecretId(input) ?? checkValueBytes(input)) ??
-    answer(await service.updateSecret(input as UpdateSecretInput)),
-  TagResource: async (input) =>
-    refuse(checkSecretId(input)) ?? answer(await service.tagResource(input as TagResourceInput)),
-  UntagResource: async (input) =>
-    refuse(checkSecretId(input)) ?? answer(await service.untagResource(input as UntagResourceInput)),
-  DeleteSecret: async (input) =>
-    refuse(checkSecretId(input)) ?? answer(await service.deleteSecret(input as DeleteSecretInput)),
-  RestoreSecret: async (input) =>
-    refuse(checkSecretId(input)) ?? answer(await service.restoreSecret(input as RestoreSecretInput)),
-  GetRandomPassword: (input) =>
-    Promise.resolve(
-      E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
-        randomPassword(input as PasswordRequest),
+export const operationsOf = (service: SecretsService): Readonly<Record<string, Operation>> => {
+  const handlers: Readonly<Record<string, Operation>> = {
+    CreateSecret: async (input) => answer(await service.createSecret(input as CreateSecretInput)),
+    PutSecretValue: async (input) => answer(await service.putSecretValue(input as PutSecretValueInput)),
+    UpdateSecretVersionStage: async (input) =>
+      answer(await service.updateSecretVersionStage(input as UpdateSecretVersionStageInput)),
+    GetSecretValue: async (input) =>
+      answer(E.map(onTheWire)(await service.getSecretValue(input as GetSecretValueInput))),
+    BatchGetSecretValue: async (input) => {
+      const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
+      // Names that are not valid are reported per secret, like any other secret that cannot be read.
+      const invalid = ids.filter((id) => !isValidSecretId(id));
+      const batch = await service.batchGetSecretValue({
+        ...(input as BatchGetSecretValueInput),
+        ...(input["SecretIdList"] === undefined ? {} : { SecretIdList: ids.filter((id) => isValidSecretId(id)) }),
+      });
+      return answer(
+        E.map((b: SecretValuesBatch) => {
+          const errors = [
+            ...invalid.map((id) => ({ SecretId: id, ErrorCode: invalidName.type, Message: invalidName.message })),
+            ...b.values.flatMap(({ secretId, result }) => {
+              if (E.isRight(result)) return [];
+              const e = fromServiceError(result.left);
+              return [{ SecretId: secretId, ErrorCode: e.type, Message: e.message }];
+            }),
+          ];
+          return {
+            SecretValues: b.values.flatMap(({ result }) => (E.isRight(result) ? [onTheWire(result.right)] : [])),
+            Errors: errors,
+            ...(b.nextToken === undefined ? {} : { NextToken: b.nextToken }),
+          };
+        })(batch),
+      );
+    },
+    UpdateSecret: async (input) => answer(await service.updateSecret(input as UpdateSecretInput)),
+    TagResource: async (input) => answer(await service.tagResource(input as TagResourceInput)),
+    UntagResource: async (input) => answer(await service.untagResource(input as UntagResourceInput)),
+    DeleteSecret: async (input) => answer(await service.deleteSecret(input as DeleteSecretInput)),
+    RestoreSecret: async (input) => answer(await service.restoreSecret(input as RestoreSecretInput)),
+    GetRandomPassword: (input) =>
+      Promise.resolve(
+        E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
+          randomPassword(input as PasswordRequest),
+        ),
       ),
-    ),
-  PutResourcePolicy: async (input) =>
-    refuse(checkSecretId(input)) ?? answer(await service.putResourcePolicy(input as PutResourcePolicyInput)),
-  GetResourcePolicy: (input) =>
-    Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.getResourcePolicy(input as { SecretId: string }))),
-  DeleteResourcePolicy: async (input) =>
-    refuse(checkSecretId(input)) ?? answer(await service.deleteResourcePolicy(input as { SecretId: string })),
-  ValidateResourcePolicy: (input) =>
-    Promise.resolve(
-      refuse(checkSecretId(input)) ?? answer(service.validateResourcePolicy(input as ValidateResourcePolicyInput)),
-    ),
-  DescribeSecret: (input) =>
-    Promise.resolve(refuse(checkSecretId(input)) ?? answer(service.describeSecret(input as DescribeSecretInput))),
-  ListSecrets: (input) => Promise.resolve(answer(service.listSecrets(input as ListSecretsInput))),
-  ListSecretVersionIds: (input) =>
-    Promise.resolve(
-      refuse(checkSecretId(input)) ?? answer(service.listSecretVersionIds(input as ListSecretVersionIdsInput)),
-    ),
-});
+    PutResourcePolicy: async (input) => answer(await service.putResourcePolicy(input as PutResourcePolicyInput)),
+    GetResourcePolicy: (input) => Promise.resolve(answer(service.getResourcePolicy(input as { SecretId: string }))),
+    DeleteResourcePolicy: async (input) => answer(await service.deleteResourcePolicy(input as { SecretId: string })),
+    ValidateResourcePolicy: (input) =>
+      Promise.resolve(answer(service.validateResourcePolicy(input as ValidateResourcePolicyInput))),
+    DescribeSecret: (input) => Promise.resolve(answer(service.describeSecret(input as DescribeSecretInput))),
+    ListSecrets: (input) => Promise.resolve(answer(service.listSecrets(input as ListSecretsInput))),
+    ListSecretVersionIds: (input) =>
+      Promise.resolve(answer(service.listSecretVersionIds(input as ListSecretVersionIdsInput))),
+  };
+  return Object.fromEntries(
+    Object.entries(handlers).map(([name, handler]): [string, Operation] => [
+      name,
+      (input) => {
+        const refused = beyondTheModel(input);
+        return refused === undefined ? handler(input) : Promise.resolve(E.left(refused));
+      },
+    ]),
+  );
+};

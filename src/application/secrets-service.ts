@@ -199,26 +199,19 @@ export class SecretsService {
       return E.left({ _tag: "SecretQuotaExceeded", limit });
     const result = await this.execute(name, { kind: "name", name }, "CreateSecret", async (state, now) => {
       const arn = state.status === "active" ? state.arn : arnForNew;
-      const sealed = await this.sealAll(state, arn, token, input);
-      return E.map(
-        (s: SealedValues) =>
-          ({
-            command: {
-              type: "CreateSecret",
-              data: {
-                name,
-                arn,
-                ...(token === undefined ? {} : { clientRequestToken: token }),
-                ...s.values,
-                ...(input.Description === undefined ? {} : { description: input.Description }),
-                ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
-                ...(input.Tags === undefined ? {} : { tags: input.Tags.map(toTag) }),
-                now,
-              },
-            },
-            wrappedKeys: s.wrappedKeys,
-          }) as const,
-      )(sealed);
+      return this.sealedCommand(state, arn, token, input, (values) => ({
+        type: "CreateSecret",
+        data: {
+          name,
+          arn,
+          ...(token === undefined ? {} : { clientRequestToken: token }),
+          ...values,
+          ...(input.Description === undefined ? {} : { description: input.Description }),
+          ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
+          ...(input.Tags === undefined ? {} : { tags: input.Tags.map(toTag) }),
+          now,
+        },
+      }));
     });
     return E.map(({ state }: Executed) => {
       const secret = active(state);
@@ -233,23 +226,18 @@ export class SecretsService {
     const token = input.ClientRequestToken as VersionId | undefined;
     const result = await this.onSecret(input.SecretId, "PutSecretValue", async (state, now) => {
       // A secret gone meanwhile has no ARN to seal for; the decider refuses the command without values.
-      const sealed =
-        state.status === "active" ? await this.sealAll(state, state.arn, token, input) : E.right(NOTHING_SEALED);
-      return E.map((s: SealedValues) => ({
-        command: {
-          type: "PutSecretValue" as const,
-          data: {
-            ...(token === undefined ? {} : { clientRequestToken: token }),
-            ...s.values,
-            ...(input.VersionStages === undefined
-              ? {}
-              : { versionStages: input.VersionStages.map((l) => l as StagingLabel) }),
-            versionPolicy: this.deps.versionPolicy,
-            now,
-          },
+      return this.sealedCommand(state, state.status === "active" ? state.arn : undefined, token, input, (values) => ({
+        type: "PutSecretValue",
+        data: {
+          ...(token === undefined ? {} : { clientRequestToken: token }),
+          ...values,
+          ...(input.VersionStages === undefined
+            ? {}
+            : { versionStages: input.VersionStages.map((l) => l as StagingLabel) }),
+          versionPolicy: this.deps.versionPolicy,
+          now,
         },
-        wrappedKeys: s.wrappedKeys,
-      }))(sealed);
+      }));
     });
     return E.map(({ state }: Executed) => {
       const secret = active(state);
@@ -277,24 +265,19 @@ export class SecretsService {
 
   async updateSecret(input: UpdateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
     const token = input.ClientRequestToken as VersionId | undefined;
-    const result = await this.onSecret(input.SecretId, "UpdateSecret", async (state, now) => {
-      const sealed =
-        state.status === "active" ? await this.sealAll(state, state.arn, token, input) : E.right(NOTHING_SEALED);
-      return E.map((s: SealedValues) => ({
-        command: {
-          type: "UpdateSecret" as const,
-          data: {
-            ...(token === undefined ? {} : { clientRequestToken: token }),
-            ...s.values,
-            ...(input.Description === undefined ? {} : { description: input.Description }),
-            ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
-            versionPolicy: this.deps.versionPolicy,
-            now,
-          },
+    const result = await this.onSecret(input.SecretId, "UpdateSecret", (state, now) =>
+      this.sealedCommand(state, state.status === "active" ? state.arn : undefined, token, input, (values) => ({
+        type: "UpdateSecret",
+        data: {
+          ...(token === undefined ? {} : { clientRequestToken: token }),
+          ...values,
+          ...(input.Description === undefined ? {} : { description: input.Description }),
+          ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
+          versionPolicy: this.deps.versionPolicy,
+          now,
         },
-        wrappedKeys: s.wrappedKeys,
-      }))(sealed);
-    });
+      })),
+    );
     const withValue = input.SecretString !== undefined || input.SecretBinary !== undefined;
     return E.map(({ state }: Executed) => ({
       ...arnAndName(state),
@@ -664,6 +647,18 @@ export class SecretsService {
     if (reference.kind === "name" || entry.state.status === "absent") return entry;
     const resolved = this.deps.catalog.resolve(reference);
     return resolved?.name === name ? entry : { state: initialState, subjectSeq: entry.subjectSeq };
+  }
+
+  /** A command built around the request's sealed values (none when there is no `arn` to seal for). */
+  private async sealedCommand(
+    state: SecretState,
+    arn: string | undefined,
+    token: VersionId | undefined,
+    input: { readonly SecretString?: string; readonly SecretBinary?: Buffer },
+    build: (values: SealedValues["values"]) => SecretCommand,
+  ): Promise<E.Either<ServiceError, Prepared>> {
+    const sealed = arn === undefined ? E.right(NOTHING_SEALED) : await this.sealAll(state, arn, token, input);
+    return E.map((s: SealedValues) => ({ command: build(s.values), wrappedKeys: s.wrappedKeys }))(sealed);
   }
 
   /**

@@ -72,6 +72,3 @@ export const startTestApp = async (
     },
   };
 };
-
-/** Signs and sends a raw AWS JSON 1.1 request, for what the SDK would not send. */
-export { rawRequest } from "./raw.js";
