@@ -4,7 +4,7 @@
 // back), with a wrapped data key for every version that will be pruned, on a nats-server of its own.
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { startApp } from "../src/app.js";
 import { DEFAULT_VERSIONS } from "../src/config.js";
 import { newDataKey, sealValue, wrapDataKey } from "../src/crypto/envelope.js";
+import { DEFAULT_ALIAS, loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { labelMoved, secretCreated, versionCreated, type CommandRecord } from "../src/domain/events.js";
 import type { SecretName, StagingLabel, VersionId } from "../src/domain/types.js";
 import { EventLog } from "../src/store/event-log.js";
@@ -31,7 +32,9 @@ const seconds = (from: number): string => ((performance.now() - from) / 1000).to
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), "secret-ledger-compaction-"));
   const nats = await startNatsServer({ storeDir: join(dir, "nats"), logFile: join(dir, "nats-server.log") });
-  const masterKey = randomBytes(32);
+  const keyringFile = join(dir, "keyring.json");
+  const defaultKey = loadOrCreateKeyring(keyringFile).keys.find((k) => k.aliases?.includes(DEFAULT_ALIAS));
+  const material = Buffer.from(defaultKey?.material[0]?.key ?? "", "base64");
   try {
     const nc = await connect({ servers: nats.url });
     await EventLog.open(nc, region);
@@ -56,7 +59,8 @@ const main = async (): Promise<void> => {
         );
         // Only the versions the compactor will prune need a key for it to destroy.
         if (v < VERSIONS - DEFAULT_VERSIONS.keep) {
-          pending.push(keys.put(arn, versionId, wrapDataKey(masterKey, dataKey, { arn, versionId })));
+          const wrapped = wrapDataKey(material, dataKey, { arn, versionId });
+          pending.push(keys.put(arn, versionId, { keyId: defaultKey?.keyId ?? "", generation: 1, wrapped }));
           await flushSome();
         }
         ids.push(versionId);
@@ -81,7 +85,9 @@ const main = async (): Promise<void> => {
         account,
         partition: "aws",
         credentials: { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: "unused" },
-        masterKey: masterKey.toString("base64"),
+        keyringFile,
+        principalsFile: join(dir, "principals.json"),
+        auditFailClosed: true,
         logRequests: false,
         rateLimits: false,
         versions: DEFAULT_VERSIONS,

@@ -3,17 +3,22 @@ import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SecretCatalog } from "../projections/secret-catalog.js";
+import { Authorizer } from "./access/authorizer.js";
+import { readPrincipalsFile, type Identity, type PrincipalRegistry } from "./access/principals.js";
+import { Auditor } from "./audit/auditor.js";
 import { operationsOf, type Operation } from "./api/operations.js";
 import { RateLimits } from "./api/rate-limits.js";
 import { createApiServer, type RequestLog } from "./api/server.js";
 import { KeyShredder } from "./application/key-shredder.js";
 import { SecretsService, type Clock, type CompactionReport } from "./application/secrets-service.js";
-import { ensureDataDir, loadOrCreateCredentials, loadOrCreateMasterKey, lockDataDir } from "./bootstrap.js";
-import { masterKeyId } from "./crypto/envelope.js";
+import { ensureDataDir, legacyMasterKey, loadOrCreateCredentials, lockDataDir } from "./bootstrap.js";
+import { Keyring, loadOrCreateKeyring, materialFingerprint, readKeyringFile } from "./crypto/keyring.js";
 import type { Config } from "./config.js";
+import { AuditStream } from "./store/audit-stream.js";
 import { EventLog } from "./store/event-log.js";
 import { KeyStore } from "./store/key-store.js";
 import { startNatsServer, type RunningNatsServer } from "./store/nats-server.js";
+import { WatchedFile } from "./watched-file.js";
 
 export type Logger = (line: Record<string, unknown>) => void;
 
@@ -25,6 +30,8 @@ export type RunningApp = {
   readonly credentialsFile: string;
   readonly catalog: SecretCatalog;
   readonly log: EventLog;
+  /** Resolves once every audit record handed in so far is written. */
+  whenAudited(): Promise<void>;
   /** Completes the deletions whose recovery window has ended (the service also does it every minute). */
   purgeDueDeletions(): Promise<number>;
   /** Runs the compactor once (it also runs every SECRET_LEDGER_COMPACT_EVERY_SECONDS). */
@@ -64,18 +71,48 @@ export const startApp = async (
   ensureDataDir(config.dataDir);
   // One service per data directory when it runs its own nats-server there: two would share one store.
   const unlock = config.natsUrl === undefined ? lockDataDir(config.dataDir) : () => undefined;
-  let bootstrapped: { credentials: ReturnType<typeof loadOrCreateCredentials>; masterKey: Buffer };
+  const home = { partition: config.partition, region: config.region, account: config.account };
+  let bootstrapped: {
+    credentials: ReturnType<typeof loadOrCreateCredentials>;
+    keyring: WatchedFile<Keyring>;
+    principals: WatchedFile<PrincipalRegistry>;
+  };
+  const reloadFailed = (what: string) => (path: string, error: unknown) =>
+    logger({
+      level: "error",
+      msg: `${what} not reloaded; the previous one stays in use`,
+      path,
+      error: error instanceof Error ? error.message : "unknown",
+    });
   try {
+    loadOrCreateKeyring(config.keyringFile, legacyMasterKey(config.dataDir));
     bootstrapped = {
       credentials: loadOrCreateCredentials(config.dataDir, config.credentials),
-      masterKey: loadOrCreateMasterKey(config.dataDir, config.masterKey),
+      keyring: new WatchedFile(
+        config.keyringFile,
+        (path) => new Keyring(readKeyringFile(path), home),
+        () => {
+          throw new Error(`the keyring ${config.keyringFile} is gone`);
+        },
+        reloadFailed("keyring"),
+      ),
+      principals: new WatchedFile(
+        config.principalsFile,
+        (path) => readPrincipalsFile(path, config.account),
+        (): PrincipalRegistry => new Map(),
+        reloadFailed("principals file"),
+      ),
     };
   } catch (e) {
     unlock();
     throw e;
   }
   const { credentials, source, file } = bootstrapped.credentials;
-  const { masterKey } = bootstrapped;
+  const { keyring, principals } = bootstrapped;
+  // The bootstrap credentials are the account's root: allowed everything, whatever the principals file says.
+  const root: Identity = { credentials, principal: { kind: "root", arn: `arn:aws:iam::${config.account}:root` } };
+  const identityOf = (accessKeyId: string): Identity | undefined =>
+    accessKeyId === credentials.accessKeyId ? root : principals.current().get(accessKeyId);
 
   let nats: RunningNatsServer | undefined;
   let nc: NatsConnection | undefined;
@@ -89,10 +126,19 @@ export const startApp = async (
     nc = await connect({ servers: natsUrl, name: "secret-ledger", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     const log = await EventLog.open(nc, config.region);
     const keys = await KeyStore.open(nc, config.region);
-    if ((await keys.claimMasterKey(masterKeyId(masterKey))) === "differs")
-      throw new Error(
-        `the log of region ${config.region} was written with another master key: every server on one log needs the same SECRET_LEDGER_MASTER_KEY`,
-      );
+    const auditor = new Auditor(await AuditStream.open(nc, config.region), keyring.current().derivedKey("audit-chain"));
+    const claims: Array<[string, string]> = [
+      ["default key", keyring.current().defaultKeyId],
+      ...keyring
+        .current()
+        .allMaterial()
+        .map((m): [string, string] => [`material ${m.keyId}/${m.generation}`, materialFingerprint(m.material)]),
+    ];
+    for (const [what, fingerprint] of claims)
+      if ((await keys.claim(what, fingerprint)) === "differs")
+        throw new Error(
+          `the log of region ${config.region} was written with another keyring (its ${what} differs): every server on one log needs the same SECRET_LEDGER_KEYRING`,
+        );
     const catalog = new SecretCatalog();
     const shredder = new KeyShredder(keys, (arn, error) =>
       logger({
@@ -120,8 +166,8 @@ export const startApp = async (
       log,
       keys,
       catalog,
-      masterKey,
-      home: { partition: config.partition, region: config.region, account: config.account },
+      keyring: () => keyring.current(),
+      home,
       clock,
       arnSuffix: randomArnSuffix,
       versionPolicy: {
@@ -137,9 +183,24 @@ export const startApp = async (
       if (config.logRequests || entry.status >= 500)
         logger({ level: entry.status >= 500 ? "error" : "info", msg: "request", ...entry });
     };
+    const authorizer = new Authorizer(config.account, (secretId) => service.accessTarget(secretId));
     const server = createApiServer({
-      operations: options.operations ?? operationsOf(service),
-      credentialsFor: (id) => (id === credentials.accessKeyId ? credentials : undefined),
+      operations: options.operations ?? operationsOf(service, authorizer),
+      identityOf,
+      audit: {
+        record: (entry) => auditor.record(entry),
+        failClosed: config.auditFailClosed,
+        targetOf: (secretId) => service.accessTarget(secretId).shownAs,
+        onFailure: (requestId, error) =>
+          logger({
+            level: "error",
+            msg: config.auditFailClosed
+              ? "audit record not written; secret values withheld"
+              : "audit record not written",
+            requestId,
+            error: error instanceof Error ? error.message : "unknown",
+          }),
+      },
       region: config.region,
       clock: authClock,
       log: requestLog,
@@ -184,6 +245,7 @@ export const startApp = async (
       credentialsFile: file,
       catalog,
       log,
+      whenAudited: () => auditor.whenIdle(),
       purgeDueDeletions,
       compact,
       whenKeysShredded: () => shredder.whenIdle(),
@@ -197,9 +259,9 @@ export const startApp = async (
         });
         await follower.stop();
         await shredder.whenIdle();
+        await auditor.whenIdle();
         await connection.drain();
         await nats?.stop();
-        masterKey.fill(0);
         unlock();
       },
     };
@@ -208,5 +270,30 @@ export const startApp = async (
     await nats?.stop();
     unlock();
     throw e;
+  }
+};
+
+/**
+ * Runs `work` with a connection to the log's nats-server: NATS_URL's, or the data directory's own, started
+ * for the while (which needs the service on that directory to be stopped).
+ */
+export const withNats = async <T>(config: Config, work: (nc: NatsConnection) => Promise<T>): Promise<T> => {
+  const unlock = config.natsUrl === undefined ? lockDataDir(config.dataDir) : () => undefined;
+  let nats: RunningNatsServer | undefined;
+  try {
+    if (config.natsUrl === undefined)
+      nats = await startNatsServer({
+        storeDir: join(config.dataDir, "nats"),
+        logFile: join(config.dataDir, "nats-server.log"),
+      });
+    const nc = await connect({ servers: config.natsUrl ?? (nats as RunningNatsServer).url, name: "secret-ledger-cli" });
+    try {
+      return await work(nc);
+    } finally {
+      await nc.drain();
+    }
+  } finally {
+    await nats?.stop();
+    unlock();
   }
 };

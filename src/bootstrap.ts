@@ -7,7 +7,7 @@ import type { Credentials } from "./api/sigv4.js";
 import { KEY_BYTES } from "./crypto/envelope.js";
 
 // Files the service keeps in its data directory, readable by its owner only (mode 0600): the bootstrap
-// credentials, when none are configured, and the master key that wraps every data key.
+// credentials, when none are configured. (The master keys are in the keyring: src/crypto/keyring.ts.)
 
 const StoredCredentials = t.type({ accessKeyId: t.string, secretAccessKey: t.string });
 
@@ -88,17 +88,12 @@ export const loadOrCreateCredentials = (
   return { credentials, source: "generated", file };
 };
 
-/** The master key from SECRET_LEDGER_MASTER_KEY, else from the data directory (created on first start). */
-export const loadOrCreateMasterKey = (dataDir: string, configured: string | undefined): Buffer => {
-  if (configured !== undefined) return Buffer.from(configured, "base64");
+/** The master key an earlier version kept in `data/master.key`, which the keyring takes over. */
+export const legacyMasterKey = (dataDir: string): Buffer | undefined => {
   const file = join(dataDir, "master.key");
-  if (existsSync(file)) {
-    assertPrivate(file);
-    const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
-    if (key.length !== KEY_BYTES) throw new Error(`${file} does not hold a ${KEY_BYTES}-byte key in base64`);
-    return key;
-  }
-  const key = randomBytes(KEY_BYTES);
-  writePrivate(file, key.toString("base64") + "\n");
+  if (!existsSync(file)) return undefined;
+  assertPrivate(file);
+  const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");
+  if (key.length !== KEY_BYTES) throw new Error(`${file} does not hold a ${KEY_BYTES}-byte key in base64`);
   return key;
 };

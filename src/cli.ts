@@ -1,43 +1,146 @@
 #!/usr/bin/env node
-// secret-ledger's command line: `secret-ledger compact [--dry-run]` runs the compactor once against the log
-// (NATS_URL, or the data directory's own nats-server when no service is running on it) and reports.
+// secret-ledger's command line, with the service's configuration (SECRET_LEDGER_*, NATS_URL):
+//   compact [--dry-run]            runs the compactor once against the log and reports
+//   keys list|create|rotate|disable|enable   manages the keyring (the master keys)
+//   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
 import { startApp } from "./app.js";
-import { loadConfig } from "./config.js";
+import { auditCommand } from "./audit/commands.js";
+import { legacyMasterKey } from "./bootstrap.js";
+import { loadConfig, type Config } from "./config.js";
+import {
+  DEFAULT_ALIAS,
+  createKey,
+  keyArn,
+  loadOrCreateKeyring,
+  rotateKey,
+  setKeyEnabled,
+  writeKeyringFile,
+} from "./crypto/keyring.js";
 
-const USAGE = "usage: secret-ledger compact [--dry-run]\n";
+const USAGE = `usage: secret-ledger compact [--dry-run]
+       secret-ledger keys list
+       secret-ledger keys create [--alias alias/<name>] [--description <text>]
+       secret-ledger keys rotate <key id | alias/… | key ARN>
+       secret-ledger keys disable|enable <key id | alias/… | key ARN>
+       secret-ledger audit verify
+       secret-ledger audit tail [--follow] [--secret <name or ARN>]
+`;
+
+const out = (line: string): void => {
+  process.stdout.write(line + "\n");
+};
+
+const compact = async (config: Config, dryRun: boolean): Promise<number> => {
+  // Only the compactor is wanted: the API listens on a free loopback port for the few moments this runs.
+  const app = await startApp(
+    { ...config, listen: { host: "127.0.0.1", port: 0 } },
+    { logger: (line) => process.stderr.write(JSON.stringify(line) + "\n") },
+  );
+  try {
+    const report = await app.compact({ dryRun });
+    await app.whenKeysShredded();
+    out(
+      `${dryRun ? "would prune" : "pruned"} ${report.versionsPruned} version(s) of ${report.secretsPruned} secret(s)`,
+    );
+    return 0;
+  } finally {
+    await app.stop();
+  }
+};
+
+/** The keyring file is changed in place (atomically); a running service picks the change up by itself. */
+const keys = (
+  config: Config,
+  action: string | undefined,
+  key: string | undefined,
+  options: { alias?: string; description?: string },
+): number => {
+  const file = loadOrCreateKeyring(config.keyringFile, legacyMasterKey(config.dataDir));
+  const needKey = (): string => {
+    if (key === undefined) throw new Error(`keys ${action ?? ""} needs a key id, alias or ARN`);
+    return key;
+  };
+  switch (action) {
+    case "list":
+      for (const k of file.keys)
+        out(
+          [
+            keyArn(config, k.keyId),
+            k.enabled ? "Enabled" : "Disabled",
+            `generation ${Math.max(...k.material.map((m) => m.generation))}`,
+            ...(k.aliases ?? []),
+          ].join("  "),
+        );
+      return 0;
+    case "create": {
+      const created = createKey(file, options);
+      writeKeyringFile(config.keyringFile, created.file);
+      out(keyArn(config, created.keyId));
+      return 0;
+    }
+    case "rotate": {
+      const rotated = rotateKey(file, needKey());
+      writeKeyringFile(config.keyringFile, rotated.file);
+      out(`${needKey()}: new key material, generation ${rotated.generation}; older generations still decrypt`);
+      return 0;
+    }
+    case "disable":
+    case "enable":
+      if (
+        action === "disable" &&
+        file.keys.some((k) => k.aliases?.includes(DEFAULT_ALIAS) && k.aliases.includes(key ?? ""))
+      )
+        out(
+          `note: ${DEFAULT_ALIAS} is the default key; secrets without a KmsKeyId cannot be read or written while it is disabled`,
+        );
+      writeKeyringFile(config.keyringFile, setKeyEnabled(file, needKey(), action === "enable"));
+      out(`${needKey()}: ${action}d`);
+      return 0;
+    case undefined:
+    default:
+      process.stderr.write(USAGE);
+      return 2;
+  }
+};
 
 const main = async (): Promise<number> => {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { "dry-run": { type: "boolean" }, help: { type: "boolean" } },
+    options: {
+      "dry-run": { type: "boolean" },
+      follow: { type: "boolean" },
+      secret: { type: "string" },
+      alias: { type: "string" },
+      description: { type: "string" },
+      help: { type: "boolean" },
+    },
   });
-  if (values.help === true || positionals[0] !== "compact" || positionals.length !== 1) {
-    process.stderr.write(USAGE);
-    return values.help === true ? 0 : 2;
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
   }
   const config = loadConfig(process.env);
   if (E.isLeft(config)) {
     process.stderr.write(`secret-ledger: configuration error: ${config.left}\n`);
     return 2;
   }
-  // Only the compactor is wanted: the API listens on a free loopback port for the few moments this runs.
-  const app = await startApp(
-    { ...config.right, listen: { host: "127.0.0.1", port: 0 } },
-    { logger: (line) => process.stderr.write(JSON.stringify(line) + "\n") },
-  );
-  try {
-    const dryRun = values["dry-run"] === true;
-    const report = await app.compact({ dryRun });
-    await app.whenKeysShredded();
-    process.stdout.write(
-      `${dryRun ? "would prune" : "pruned"} ${report.versionsPruned} version(s) of ${report.secretsPruned} secret(s)\n`,
-    );
-    return 0;
-  } finally {
-    await app.stop();
-  }
+  const [command, action, key, ...rest] = positionals;
+  if (command === "compact" && action === undefined) return compact(config.right, values["dry-run"] === true);
+  if (command === "keys" && rest.length === 0)
+    return keys(config.right, action, key, {
+      ...(values.alias === undefined ? {} : { alias: values.alias }),
+      ...(values.description === undefined ? {} : { description: values.description }),
+    });
+  if (command === "audit" && key === undefined && (action === "verify" || action === "tail"))
+    return auditCommand(config.right, action, {
+      follow: values.follow === true,
+      ...(values.secret === undefined ? {} : { secret: values.secret }),
+      out,
+    });
+  process.stderr.write(USAGE);
+  return 2;
 };
 
 main().then(

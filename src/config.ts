@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 /** Everything the service can be told, from SECRET_LEDGER_* variables and NATS_URL. The only config loader. */
 export type Config = {
@@ -12,8 +12,12 @@ export type Config = {
   readonly account: string;
   readonly partition: string;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Base64 of 32 bytes; unset: kept in `dataDir/master.key`, created on first start. */
-  readonly masterKey?: string;
+  /** The keyring file (master keys); `dataDir/keyring.json` unless set, created on first start. */
+  readonly keyringFile: string;
+  /** The principals file (access keys, identity policies); `dataDir/principals.json` unless set. */
+  readonly principalsFile: string;
+  /** Whether secret values are withheld when their audit record cannot be written (fail closed). */
+  readonly auditFailClosed: boolean;
   readonly logRequests: boolean;
   /** AWS's request-rate quotas (ThrottlingException "Rate exceeded"); off unless turned on. */
   readonly rateLimits: boolean;
@@ -30,11 +34,6 @@ const HostPort = t.refinement(
   (s) => /^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/.test(s) && Number(s.slice(s.lastIndexOf(":") + 1)) <= 65535,
   "host:port",
 );
-const MasterKey = t.refinement(
-  t.string,
-  (s) => Buffer.from(s, "base64").length === 32,
-  "base64 of 32 bytes (openssl rand -base64 32)",
-);
 const Count = t.refinement(t.string, (s) => /^[1-9]\d{0,8}$/.test(s), "positive whole number");
 const Flag = t.keyof({ "0": null, "1": null, true: null, false: null });
 
@@ -46,7 +45,9 @@ const Env = t.partial({
   SECRET_LEDGER_ACCOUNT: Account,
   SECRET_LEDGER_ACCESS_KEY_ID: t.string,
   SECRET_LEDGER_SECRET_ACCESS_KEY: t.string,
-  SECRET_LEDGER_MASTER_KEY: MasterKey,
+  SECRET_LEDGER_KEYRING: t.string,
+  SECRET_LEDGER_PRINCIPALS: t.string,
+  SECRET_LEDGER_AUDIT_FAIL_CLOSED: Flag,
   SECRET_LEDGER_LOG_REQUESTS: Flag,
   SECRET_LEDGER_RATE_LIMITS: Flag,
   SECRET_LEDGER_VERSIONS_KEEP: Count,
@@ -87,9 +88,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     return E.left("SECRET_LEDGER_VERSION_QUOTA must be above SECRET_LEDGER_VERSIONS_KEEP");
   const colon = listen.lastIndexOf(":");
   const region = v.SECRET_LEDGER_REGION ?? "us-east-1";
+  const dataDir = resolve(v.SECRET_LEDGER_DATA ?? "data");
   return E.right({
     listen: { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(listen.slice(colon + 1)) },
-    dataDir: resolve(v.SECRET_LEDGER_DATA ?? "data"),
+    dataDir,
     ...(v.NATS_URL === undefined ? {} : { natsUrl: v.NATS_URL }),
     region,
     account: v.SECRET_LEDGER_ACCOUNT ?? "000000000000",
@@ -97,7 +99,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     ...(keyId === undefined || secret === undefined
       ? {}
       : { credentials: { accessKeyId: keyId, secretAccessKey: secret } }),
-    ...(v.SECRET_LEDGER_MASTER_KEY === undefined ? {} : { masterKey: v.SECRET_LEDGER_MASTER_KEY }),
+    keyringFile: resolve(v.SECRET_LEDGER_KEYRING ?? join(dataDir, "keyring.json")),
+    principalsFile: resolve(v.SECRET_LEDGER_PRINCIPALS ?? join(dataDir, "principals.json")),
+    auditFailClosed: v.SECRET_LEDGER_AUDIT_FAIL_CLOSED === undefined || isOn(v.SECRET_LEDGER_AUDIT_FAIL_CLOSED),
     logRequests: isOn(v.SECRET_LEDGER_LOG_REQUESTS),
     rateLimits: isOn(v.SECRET_LEDGER_RATE_LIMITS),
     versions: {

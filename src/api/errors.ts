@@ -1,3 +1,4 @@
+import type { Refusal } from "../access/authorizer.js";
 import type { ServiceError } from "../application/errors.js";
 import type { PasswordRefusal } from "../crypto/random-password.js";
 import type { InputProblem } from "./model.js";
@@ -31,6 +32,14 @@ export const internalError: AwsError = {
 };
 
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
+
+/** IAM's refusal, worded as AWS words it. */
+export const accessDenied = (r: Refusal): AwsError =>
+  modelled(
+    "AccessDeniedException",
+    `User: ${r.principalArn} is not authorized to perform: ${r.action}${r.resource === undefined ? "" : ` on resource: ${r.resource}`} ` +
+      (r.why === "no identity-based policy allows" ? `because ${r.why} the ${r.action} action` : `with an ${r.why}`),
+  );
 
 export const fromServiceError = (e: ServiceError): AwsError => {
   switch (e._tag) {
@@ -143,6 +152,13 @@ export const fromServiceError = (e: ServiceError): AwsError => {
       return modelled(
         "DecryptionFailure",
         "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+      );
+    case "AccessDenied":
+      return accessDenied(e.refusal);
+    case "EncryptionFailed":
+      return modelled(
+        "EncryptionFailure",
+        "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
       );
     case "SecretQuotaExceeded":
       return modelled("LimitExceededException", `You have reached the quota of ${e.limit} secrets in this region.`);

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import type { Authorizer, Caller } from "../access/authorizer.js";
 import type { ServiceError } from "../application/errors.js";
 import { randomPassword, type PasswordRequest } from "../crypto/random-password.js";
 import type {
@@ -21,13 +22,20 @@ import type {
   SecretsService,
   UpdateSecretVersionStageInput,
 } from "../application/secrets-service.js";
-import { fromInputProblems, fromPasswordRefusal, fromServiceError, invalidName, type AwsError } from "./errors.js";
+import {
+  accessDenied,
+  fromInputProblems,
+  fromPasswordRefusal,
+  fromServiceError,
+  invalidName,
+  type AwsError,
+} from "./errors.js";
 
 // Each operation takes its input already checked against the service model (types, lengths, patterns) and
 // turns the service's answer into the AWS output shape. No business rule lives here.
 
 /** An operation answers an output object, or null for an operation without output (an empty body). */
-export type Operation = (input: Record<string, unknown>) => Promise<E.Either<AwsError, object | null>>;
+export type Operation = (input: Record<string, unknown>, caller: Caller) => Promise<E.Either<AwsError, object | null>>;
 
 // Names: ASCII letters, digits and /_+=.@- (CreateSecret); a SecretId may also be an ARN.
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
@@ -67,7 +75,7 @@ const onTheWire = (value: SecretValue): object =>
 const answer = <T extends object | null>(result: E.Either<ServiceError, T>): E.Either<AwsError, object | null> =>
   E.mapLeft(fromServiceError)(result);
 
-export const operationsOf = (service: SecretsService): Readonly<Record<string, Operation>> => {
+export const operationsOf = (service: SecretsService, authorizer: Authorizer): Readonly<Record<string, Operation>> => {
   const handlers: Readonly<Record<string, Operation>> = {
     CreateSecret: async (input) => answer(await service.createSecret(input as CreateSecretInput)),
     PutSecretValue: async (input) => answer(await service.putSecretValue(input as PutSecretValueInput)),
@@ -75,14 +83,20 @@ export const operationsOf = (service: SecretsService): Readonly<Record<string, O
       answer(await service.updateSecretVersionStage(input as UpdateSecretVersionStageInput)),
     GetSecretValue: async (input) =>
       answer(E.map(onTheWire)(await service.getSecretValue(input as GetSecretValueInput))),
-    BatchGetSecretValue: async (input) => {
+    BatchGetSecretValue: async (input, caller) => {
       const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
       // Names that are not valid are reported per secret, like any other secret that cannot be read.
       const invalid = ids.filter((id) => !isValidSecretId(id));
-      const batch = await service.batchGetSecretValue({
-        ...(input as BatchGetSecretValueInput),
-        ...(input["SecretIdList"] === undefined ? {} : { SecretIdList: ids.filter((id) => isValidSecretId(id)) }),
-      });
+      const batch = await service.batchGetSecretValue(
+        {
+          ...(input as BatchGetSecretValueInput),
+          ...(input["SecretIdList"] === undefined ? {} : { SecretIdList: ids.filter((id) => isValidSecretId(id)) }),
+        },
+        (secretId) => {
+          const refusal = authorizer.mayRead(caller, secretId);
+          return refusal === undefined ? undefined : { _tag: "AccessDenied", refusal };
+        },
+      );
       return answer(
         E.map((b: SecretValuesBatch) => {
           const errors = [
@@ -125,9 +139,12 @@ export const operationsOf = (service: SecretsService): Readonly<Record<string, O
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]): [string, Operation] => [
       name,
-      (input) => {
+      (input, caller) => {
+        // Every operation needs its own action allowed; then AWS's checks beyond the model.
+        const refusal = authorizer.check(caller, name, input);
+        if (refusal !== undefined) return Promise.resolve(E.left(accessDenied(refusal)));
         const refused = beyondTheModel(input);
-        return refused === undefined ? handler(input) : Promise.resolve(E.left(refused));
+        return refused === undefined ? handler(input, caller) : Promise.resolve(E.left(refused));
       },
     ]),
   );

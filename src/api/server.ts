@@ -12,10 +12,14 @@ import {
   unknownOperation,
   type AwsError,
 } from "./errors.js";
+import type { Caller } from "../access/authorizer.js";
+import type { Identity } from "../access/principals.js";
+import type { AuditEntry } from "../audit/chain.js";
+import { auditFacts } from "../audit/facts.js";
 import { decodeInput, operationNames } from "./model.js";
 import type { Operation } from "./operations.js";
 import type { RateLimits } from "./rate-limits.js";
-import { verifyRequest, type Credentials } from "./sigv4.js";
+import { verifyRequest } from "./sigv4.js";
 
 // The AWS JSON 1.1 edge: POST / with X-Amz-Target: secretsmanager.<Operation>, SigV4 on every request.
 
@@ -35,14 +39,28 @@ export type RequestLog = (entry: {
 
 export type ApiOptions = {
   readonly operations: Readonly<Record<string, Operation>>;
-  readonly credentialsFor: (accessKeyId: string) => Credentials | undefined;
+  /** Who an access key belongs to: its secret key and principal. */
+  readonly identityOf: (accessKeyId: string) => Identity | undefined;
   readonly region: string;
   readonly clock: () => number;
   readonly log: RequestLog;
   readonly onInternalError: (requestId: string, error: unknown) => void;
   /** AWS's request-rate quotas, when they are turned on. */
   readonly rateLimits?: RateLimits;
+  /** Every request becomes an audit record; answers that carry secret values wait for theirs. */
+  readonly audit?: {
+    record(entry: AuditEntry): Promise<void>;
+    /** Withhold secret values when their record cannot be written (else answer, and report the failure). */
+    readonly failClosed: boolean;
+    /** A SecretId as its ARN when it names a secret, else as given. */
+    targetOf(secretId: string): string;
+    onFailure(requestId: string, error: unknown): void;
+  };
 };
+
+/** The operations whose answers carry secret values. */
+const VALUE_OPERATIONS = new Set(["GetSecretValue", "BatchGetSecretValue"]);
+const MAX_USER_AGENT = 256;
 
 const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
   new Promise((resolve, reject) => {
@@ -70,32 +88,62 @@ const send = (res: ServerResponse, status: number, body: object | null, requestI
 
 const errorBody = (e: AwsError): object => ({ __type: e.type, [e.messageKey]: e.message });
 
+const claimedAccessKeyId = (req: IncomingMessage): string | null => {
+  const authorization = req.headers["authorization"];
+  const claimed = typeof authorization === "string" ? /Credential=([A-Za-z0-9]{1,128})\//.exec(authorization) : null;
+  return claimed?.[1] ?? null;
+};
+
+const userAgentOf = (req: IncomingMessage): string => {
+  const agent = req.headers["user-agent"];
+  return typeof agent === "string" ? agent.slice(0, MAX_USER_AGENT) : "";
+};
+
 type Handled = {
   readonly status: number;
   readonly body: object | null;
   readonly op: string;
   readonly error?: AwsError;
   readonly accessKeyId?: string;
+  readonly caller?: Caller;
+  readonly input?: Record<string, unknown>;
 };
 
 export const createApiServer = (opts: ApiOptions): Server => {
   const handle = async (req: IncomingMessage): Promise<Handled> => {
+    // What the request has shown so far, for the audit record of a failure.
+    const known: { caller?: Caller; input?: Record<string, unknown> } = {};
     const fail = (error: AwsError, op: string, accessKeyId?: string): Handled => ({
       status: error.status,
       body: errorBody(error),
       error,
       op,
       ...(accessKeyId === undefined ? {} : { accessKeyId }),
+      ...known,
     });
     const body = await readBody(req);
     if (body === "too-large") return fail(bodyTooLarge, "");
     const target = typeof req.headers["x-amz-target"] === "string" ? req.headers["x-amz-target"] : "";
     const auth = verifyRequest(
       { method: req.method ?? "", url: req.url ?? "/", headers: req.headers, body },
-      { credentialsFor: opts.credentialsFor, region: opts.region, service: "secretsmanager", now: opts.clock() },
+      {
+        credentialsFor: (id) => opts.identityOf(id)?.credentials,
+        region: opts.region,
+        service: "secretsmanager",
+        now: opts.clock(),
+      },
     );
     if (E.isLeft(auth)) return fail(fromAuthFailure(auth.left), target);
     const { accessKeyId } = auth.right;
+    const identity = opts.identityOf(accessKeyId);
+    if (identity === undefined) return fail(fromAuthFailure({ _tag: "UnrecognizedClient" }), target);
+    const caller: Caller = {
+      principal: identity.principal,
+      accessKeyId,
+      sourceIp: req.socket.remoteAddress ?? "",
+      userAgent: userAgentOf(req),
+    };
+    known.caller = caller;
     const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     if (req.method !== "POST" || (req.url ?? "/").split("?")[0] !== "/" || !operationNames.includes(opName))
       return fail(unknownOperation(target), target, accessKeyId);
@@ -111,17 +159,53 @@ export const createApiServer = (opts: ApiOptions): Server => {
         return fail(malformedBody("The request body is not valid JSON."), opName, accessKeyId);
       }
     }
-    const input = decodeInput(opName, json);
-    if (E.isLeft(input)) return fail(fromInputProblems(input.left), opName, accessKeyId);
-    const result = await operation(input.right);
+    const decoded = decodeInput(opName, json);
+    if (E.isLeft(decoded)) return fail(fromInputProblems(decoded.left), opName, accessKeyId);
+    const input = decoded.right;
+    known.input = input;
+    const result = await operation(decoded.right, caller);
     if (E.isLeft(result)) return fail(result.left, opName, accessKeyId);
-    return { status: 200, body: result.right, op: opName, accessKeyId };
+    return { status: 200, body: result.right, op: opName, accessKeyId, caller, input };
+  };
+
+  /** The request's audit record; a value-carrying answer is withheld if its record cannot be written. */
+  const audited = async (req: IncomingMessage, requestId: string, out: Handled): Promise<Handled> => {
+    const audit = opts.audit;
+    if (audit === undefined) return out;
+    const facts = auditFacts(out.input, out.status === 200 ? out.body : undefined, (id) => audit.targetOf(id));
+    const entry: AuditEntry = {
+      time: new Date(opts.clock()).toISOString(),
+      requestId,
+      principal: out.caller?.principal.arn ?? null,
+      // Unverified when the signature failed: the key id the request claimed, which is what an auditor wants.
+      accessKeyId: out.caller?.accessKeyId ?? claimedAccessKeyId(req),
+      sourceIp: req.socket.remoteAddress ?? "",
+      userAgent: userAgentOf(req),
+      operation: out.op,
+      secretArns: [...facts.secretArns],
+      versionIds: [...facts.versionIds],
+      outcome: out.error?.type ?? "Success",
+    };
+    const written = audit.record(entry);
+    if (!(out.status === 200 && VALUE_OPERATIONS.has(out.op))) {
+      written.catch((e: unknown) => audit.onFailure(requestId, e));
+      return out;
+    }
+    try {
+      await written;
+      return out;
+    } catch (e) {
+      audit.onFailure(requestId, e);
+      if (!audit.failClosed) return out;
+      return { status: internalError.status, body: errorBody(internalError), error: internalError, op: out.op };
+    }
   };
 
   return createServer((req, res) => {
     const started = performance.now();
     const requestId = randomUUID();
     handle(req)
+      .then((out) => audited(req, requestId, out))
       .catch((error: unknown) => {
         // Only the service's own failures get here (storage down, a bug); never bad input.
         opts.onInternalError(requestId, error);

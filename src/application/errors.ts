@@ -1,9 +1,12 @@
+import type { Refusal } from "../access/authorizer.js";
 import type { SecretError } from "../domain/errors.js";
 
 /** What a request can fail with once it is valid: a domain rule, or a part of the service itself. */
 export type ServiceError =
   | SecretError
   | { readonly _tag: "DecryptionFailed" }
+  | { readonly _tag: "EncryptionFailed" }
+  | { readonly _tag: "AccessDenied"; readonly refusal: Refusal }
   | { readonly _tag: "InvalidNextToken" }
   | { readonly _tag: "FilterIncomplete" }
   | { readonly _tag: "SecretQuotaExceeded"; readonly limit: number }

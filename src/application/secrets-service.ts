@@ -25,7 +25,16 @@ import {
   type SecretState,
   type Version,
 } from "../domain/state.js";
-import type { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../domain/types.js";
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  AWSPREVIOUS,
+  type SealedValue,
+  type SecretName,
+  type StagingLabel,
+  type Tag,
+  type VersionId,
+} from "../domain/types.js";
 import {
   DecryptionError,
   newDataKey,
@@ -35,8 +44,10 @@ import {
   wrapDataKey,
   type VersionContext,
 } from "../crypto/envelope.js";
+import type { Keyring } from "../crypto/keyring.js";
 import type { EventLog } from "../store/event-log.js";
-import type { KeyStore } from "../store/key-store.js";
+import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
+import type { AccessTarget } from "../access/authorizer.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
 
@@ -174,7 +185,8 @@ export class SecretsService {
       readonly log: EventLog;
       readonly keys: KeyStore;
       readonly catalog: SecretCatalog;
-      readonly masterKey: Buffer;
+      /** The master keys, as they are now (the keyring file is read again when it changes). */
+      readonly keyring: () => Keyring;
       readonly home: { readonly partition: string; readonly region: string; readonly account: string };
       readonly clock: Clock;
       readonly arnSuffix: ArnSuffixSource;
@@ -186,7 +198,7 @@ export class SecretsService {
       readonly maxSecrets?: number;
     },
   ) {
-    this.pageTokens = new PageTokens(deps.masterKey);
+    this.pageTokens = new PageTokens(deps.keyring().derivedKey("page-token"));
   }
 
   async createSecret(input: CreateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
@@ -199,7 +211,9 @@ export class SecretsService {
       return E.left({ _tag: "SecretQuotaExceeded", limit });
     const result = await this.execute(name, { kind: "name", name }, "CreateSecret", async (state, now) => {
       const arn = state.status === "active" ? state.arn : arnForNew;
-      return this.sealedCommand(state, arn, token, input, (values) => ({
+      // A name that exists keeps its key; the decider then compares the values or refuses the name.
+      const kmsKeyId = state.status === "active" ? state.kmsKeyId : input.KmsKeyId;
+      return this.sealedCommand(state, arn, token, input, kmsKeyId, (values) => ({
         type: "CreateSecret",
         data: {
           name,
@@ -226,7 +240,8 @@ export class SecretsService {
     const token = input.ClientRequestToken as VersionId | undefined;
     const result = await this.onSecret(input.SecretId, "PutSecretValue", async (state, now) => {
       // A secret gone meanwhile has no ARN to seal for; the decider refuses the command without values.
-      return this.sealedCommand(state, state.status === "active" ? state.arn : undefined, token, input, (values) => ({
+      const secret = state.status === "active" ? state : undefined;
+      return this.sealedCommand(state, secret?.arn, token, input, secret?.kmsKeyId, (values) => ({
         type: "PutSecretValue",
         data: {
           ...(token === undefined ? {} : { clientRequestToken: token }),
@@ -265,8 +280,12 @@ export class SecretsService {
 
   async updateSecret(input: UpdateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
     const token = input.ClientRequestToken as VersionId | undefined;
-    const result = await this.onSecret(input.SecretId, "UpdateSecret", (state, now) =>
-      this.sealedCommand(state, state.status === "active" ? state.arn : undefined, token, input, (values) => ({
+    const result = await this.onSecret(input.SecretId, "UpdateSecret", (state, now) => {
+      const secret = state.status === "active" ? state : undefined;
+      // A new key must be usable before anything changes: it wraps the new version and the labelled ones.
+      if (input.KmsKeyId !== undefined && E.isLeft(this.deps.keyring().forWrapping(input.KmsKeyId)))
+        return Promise.resolve(E.left({ _tag: "EncryptionFailed" } as const));
+      return this.sealedCommand(state, secret?.arn, token, input, input.KmsKeyId ?? secret?.kmsKeyId, (values) => ({
         type: "UpdateSecret",
         data: {
           ...(token === undefined ? {} : { clientRequestToken: token }),
@@ -276,8 +295,9 @@ export class SecretsService {
           versionPolicy: this.deps.versionPolicy,
           now,
         },
-      })),
-    );
+      }));
+    });
+    if (E.isRight(result)) await this.reencryptLabelledVersions(result.right);
     const withValue = input.SecretString !== undefined || input.SecretBinary !== undefined;
     return E.map(({ state }: Executed) => ({
       ...arnAndName(state),
@@ -460,6 +480,23 @@ export class SecretsService {
     });
   }
 
+  /** What authorization needs of the secret a SecretId (or CreateSecret's Name) names. */
+  accessTarget(secretId: string): AccessTarget {
+    const state = this.lookup(secretId);
+    if (state.status === "active")
+      return {
+        arn: state.arn,
+        shownAs: state.arn,
+        tags: state.tags ?? [],
+        ...(state.resourcePolicy === undefined ? {} : { resourcePolicy: state.resourcePolicy }),
+      };
+    const { partition, region, account } = this.deps.home;
+    const arn = secretId.startsWith("arn:")
+      ? secretId
+      : `arn:${partition}:secretsmanager:${region}:${account}:secret:${secretId}`;
+    return { arn, shownAs: secretId, tags: [] };
+  }
+
   describeSecret(input: DescribeSecretInput): E.Either<ServiceError, Record<string, unknown>> {
     const state = this.lookup(input.SecretId);
     if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
@@ -479,7 +516,11 @@ export class SecretsService {
    * BatchGetSecretValue: the AWSCURRENT value of each secret named, or of each secret the filters match (a page
    * at a time); a secret that cannot be read is reported in its place, and does not fail the call.
    */
-  async batchGetSecretValue(input: BatchGetSecretValueInput): Outcome<SecretValuesBatch> {
+  async batchGetSecretValue(
+    input: BatchGetSecretValueInput,
+    /** Whether the caller may read this one secret; a refusal is reported in its place. */
+    mayRead: (secretId: string) => ServiceError | undefined = () => undefined,
+  ): Outcome<SecretValuesBatch> {
     if ((input.SecretIdList === undefined) === (input.Filters === undefined))
       return E.left({ _tag: "BatchSelectionAmbiguous" });
     if (input.MaxResults !== undefined && input.Filters === undefined)
@@ -494,7 +535,13 @@ export class SecretsService {
       nextToken = page.right.nextToken;
     }
     const values = [];
-    for (const secretId of ids) values.push({ secretId, result: await this.getSecretValue({ SecretId: secretId }) });
+    for (const secretId of ids) {
+      const refused = mayRead(secretId);
+      values.push({
+        secretId,
+        result: refused !== undefined ? E.left(refused) : await this.getSecretValue({ SecretId: secretId }),
+      });
+    }
     return E.right({ values, ...(nextToken === undefined ? {} : { nextToken }) });
   }
 
@@ -628,7 +675,7 @@ export class SecretsService {
         // The keys go first: a version in the log must always find its key.
         for (const k of prepared.right.wrappedKeys)
           if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
-            await keys.put(k.arn, k.versionId, k.wrapped);
+            await keys.put(k.arn, k.versionId, k.key);
         const record: CommandRecord = { schemaVersion: 1, command: commandName, requestId: randomUUID(), events };
         const appended = await log.append(name, entry.subjectSeq, record);
         if (appended._tag === "Appended") {
@@ -655,21 +702,24 @@ export class SecretsService {
     arn: string | undefined,
     token: VersionId | undefined,
     input: { readonly SecretString?: string; readonly SecretBinary?: Buffer },
+    kmsKeyId: string | undefined,
     build: (values: SealedValues["values"]) => SecretCommand,
   ): Promise<E.Either<ServiceError, Prepared>> {
-    const sealed = arn === undefined ? E.right(NOTHING_SEALED) : await this.sealAll(state, arn, token, input);
+    const sealed = arn === undefined ? E.right(NOTHING_SEALED) : await this.sealAll(state, arn, token, input, kmsKeyId);
     return E.map((s: SealedValues) => ({ command: build(s.values), wrappedKeys: s.wrappedKeys }))(sealed);
   }
 
   /**
    * Seals the request's value(s) for version `token`. A token that already names a version is sealed under
-   * that version's own data key, so the decider can compare fingerprints; a new one gets a fresh data key.
+   * that version's own data key, so the decider can compare fingerprints; a new one gets a fresh data key,
+   * wrapped under the master key `kmsKeyId` names.
    */
   private async sealAll(
     state: SecretState,
     arn: string,
     token: VersionId | undefined,
     input: { readonly SecretString?: string; readonly SecretBinary?: Buffer },
+    kmsKeyId: string | undefined,
   ): Promise<E.Either<ServiceError, SealedValues>> {
     const plain: PlainValue[] = [];
     if (input.SecretString !== undefined)
@@ -689,8 +739,10 @@ export class SecretsService {
       if (E.isLeft(key)) return key;
       dataKey = key.right;
     } else {
+      const wrapping = this.deps.keyring().forWrapping(kmsKeyId);
+      if (E.isLeft(wrapping)) return E.left({ _tag: "EncryptionFailed" });
       dataKey = newDataKey();
-      wrappedKeys.push({ arn, versionId: token, wrapped: wrapDataKey(this.deps.masterKey, dataKey, ctx) });
+      wrappedKeys.push({ arn, versionId: token, key: wrapWith(wrapping.right, dataKey, ctx) });
     }
     try {
       const values: { secretString?: SealedValue; secretBinary?: SealedValue } = {};
@@ -705,11 +757,40 @@ export class SecretsService {
     }
   }
 
+  /**
+   * After UpdateSecret changed the KmsKeyId, AWS re-encrypts the versions labelled AWSCURRENT, AWSPENDING and
+   * AWSPREVIOUS with the new key; here their data keys are re-wrapped (the ciphertext in the log stays as it
+   * is). A version whose current key cannot unwrap it stays as it was, as on AWS without kms:Decrypt.
+   */
+  private async reencryptLabelledVersions({ state, events }: Executed): Promise<void> {
+    const changed = events.find((e) => e.type === "SecretUpdated" && e.data.kmsKeyId !== undefined);
+    if (changed === undefined || state.status !== "active") return;
+    const wrapping = this.deps.keyring().forWrapping(state.kmsKeyId);
+    if (E.isLeft(wrapping)) return;
+    for (const label of [AWSCURRENT, AWSPENDING, AWSPREVIOUS]) {
+      const versionId = state.labels.get(label);
+      if (versionId === undefined) continue;
+      const ctx: VersionContext = { arn: state.arn, versionId };
+      const key = await this.dataKey(ctx);
+      if (E.isLeft(key)) {
+        this.deps.onBackgroundError(`re-encrypting version ${versionId}`, new Error("its key is not available"));
+        continue;
+      }
+      try {
+        await this.deps.keys.rewrap(state.arn, versionId, wrapWith(wrapping.right, key.right, ctx));
+      } finally {
+        key.right.fill(0);
+      }
+    }
+  }
+
   private async dataKey(ctx: VersionContext): Outcome<Buffer> {
     const wrapped = await this.deps.keys.get(ctx.arn, ctx.versionId);
     if (wrapped === undefined) return E.left({ _tag: "DecryptionFailed" });
+    const wrapping = this.deps.keyring().forUnwrapping(wrapped.keyId, wrapped.generation);
+    if (E.isLeft(wrapping)) return E.left({ _tag: "DecryptionFailed" });
     try {
-      return E.right(unwrapDataKey(this.deps.masterKey, wrapped, ctx));
+      return E.right(unwrapDataKey(wrapping.right.material, wrapped.wrapped, ctx));
     } catch (e) {
       if (e instanceof DecryptionError) return E.left({ _tag: "DecryptionFailed" });
       throw e;
@@ -730,7 +811,17 @@ export class SecretsService {
   }
 }
 
-type WrappedKey = { readonly arn: string; readonly versionId: VersionId; readonly wrapped: string };
+type WrappedKey = { readonly arn: string; readonly versionId: VersionId; readonly key: WrappedDataKey };
+
+const wrapWith = (
+  wrapping: { readonly keyId: string; readonly generation: number; readonly material: Buffer },
+  dataKey: Buffer,
+  ctx: VersionContext,
+): WrappedDataKey => ({
+  keyId: wrapping.keyId,
+  generation: wrapping.generation,
+  wrapped: wrapDataKey(wrapping.material, dataKey, ctx),
+});
 type SealedValues = {
   readonly values: { readonly secretString?: SealedValue; readonly secretBinary?: SealedValue };
   readonly wrappedKeys: ReadonlyArray<WrappedKey>;

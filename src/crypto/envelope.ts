@@ -45,10 +45,6 @@ const open = (key: Buffer, sealed: string, aad: Buffer): Buffer => {
 
 export const newDataKey = (): Buffer => randomBytes(KEY_BYTES);
 
-/** Names a master key without revealing it: an HMAC of a fixed label under the key. */
-export const masterKeyId = (masterKey: Buffer): string =>
-  createHmac("sha256", masterKey).update("secret-ledger/master-key-id/v1").digest("base64url");
-
 export const wrapDataKey = (masterKey: Buffer, dataKey: Buffer, ctx: VersionContext): string =>
   seal(masterKey, dataKey, additionalData("data-key", ctx));
 

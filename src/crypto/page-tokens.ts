@@ -1,15 +1,12 @@
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
  * NextToken values: opaque, and bound by an HMAC to the listing they continue (its query), so a token cannot
  * be forged, edited, or replayed against another listing: such a token is simply not valid.
  */
 export class PageTokens {
-  private readonly key: Buffer;
-
-  constructor(masterKey: Buffer) {
-    this.key = Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "secret-ledger/page-token/v1", 32));
-  }
+  /** A key of their own, derived from the keyring (Keyring.derivedKey). */
+  constructor(private readonly key: Buffer) {}
 
   issue(query: string, cursor: unknown): string {
     const payload = Buffer.from(JSON.stringify(cursor), "utf8").toString("base64url");

@@ -20,9 +20,14 @@ const STATEMENT_KEYS = new Set([
   "Condition",
 ]);
 
-/** The policy's statements if it parses and follows the grammar; otherwise what is wrong with it. */
+/**
+ * The policy's statements if it parses and follows the grammar; otherwise what is wrong with it. A resource
+ * policy names who it applies to (Principal); an identity policy applies to whom it is attached to, and names
+ * what it applies to (Resource).
+ */
 export const parsePolicy = (
   text: string,
+  kind: "resource" | "identity" = "resource",
 ): { readonly statements: ReadonlyArray<Record<string, unknown>> } | PolicyProblem => {
   let doc: unknown;
   try {
@@ -49,9 +54,12 @@ export const parsePolicy = (
       return syntax("A statement needs exactly one of Action and NotAction.");
     if (!isStringOrStrings(statement["Action"] ?? statement["NotAction"]))
       return syntax("Action must be a string or a list of strings.");
-    // A resource policy names who it applies to.
-    if ((statement["Principal"] === undefined) === (statement["NotPrincipal"] === undefined))
+    if (kind === "resource" && (statement["Principal"] === undefined) === (statement["NotPrincipal"] === undefined))
       return syntax("A statement in a resource policy needs exactly one of Principal and NotPrincipal.");
+    if (kind === "identity" && (statement["Principal"] !== undefined || statement["NotPrincipal"] !== undefined))
+      return syntax("A statement in an identity policy has no Principal.");
+    if (kind === "identity" && (statement["Resource"] === undefined) === (statement["NotResource"] === undefined))
+      return syntax("A statement in an identity policy needs exactly one of Resource and NotResource.");
     const resource = statement["Resource"] ?? statement["NotResource"];
     if (resource !== undefined && !isStringOrStrings(resource))
       return syntax("Resource must be a string or a list of strings.");

@@ -8,8 +8,23 @@ import {
   type JetStreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
 import { ensureStream } from "./streams.js";
-import { dataKeySubject, keyStreamName, masterKeyIdSubject, keySubjectPrefix } from "./subjects.js";
+import { dataKeySubject, keyStreamName, keyringClaimSubject, keySubjectPrefix } from "./subjects.js";
+
+/** A data key wrapped by one generation of one master key, as the key store keeps it. */
+export const WrappedDataKey = t.readonly(t.type({ keyId: t.string, generation: t.number, wrapped: t.string }));
+export type WrappedDataKey = t.TypeOf<typeof WrappedDataKey>;
+
+const decodeWrapped = (text: string): WrappedDataKey | undefined => {
+  try {
+    const decoded = WrappedDataKey.decode(JSON.parse(text));
+    return E.isRight(decoded) ? decoded.right : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 /** How many wrapped keys are kept in memory, most recently used first (about 100 bytes each). */
 const CACHED_KEYS = 100_000;
@@ -18,12 +33,13 @@ const CACHED_KEYS = 100_000;
  * Wrapped data keys, one message per version on a stream of their own beside the log: the log is immutable,
  * the keys are not. Destroying a key erases its message, which overwrites the bytes in nats-server's files
  * (a KV purge would only hide them), so a pruned or deleted version's ciphertext, which stays in the log, can
- * never be decrypted again, from this store or from a backup taken afterwards. Reads are served from a bounded
- * cache of wrapped keys (useless without the master key); a key is written once and never changes, so a cached
- * entry is only ever removed, never stale.
+ * never be decrypted again, from this store or from a backup taken afterwards. A key re-wrapped under another
+ * master key (UpdateSecret with a new KmsKeyId) is written anew and the old message erased. Reads are served
+ * from a bounded cache of wrapped keys (useless without the master keys), updated by this process's writes;
+ * another process's re-wrap leaves a cached entry that still opens, under the older master key.
  */
 export class KeyStore {
-  private readonly cache = new Map<string, string>();
+  private readonly cache = new Map<string, WrappedDataKey>();
 
   private constructor(
     private readonly js: JetStreamClient,
@@ -40,7 +56,8 @@ export class KeyStore {
       subjects: [`${keySubjectPrefix(region)}.>`],
       storage: StorageType.File,
       num_replicas: 1,
-      max_msgs_per_subject: 1,
+      // Never dropped by a limit (which would delete without erasing): every message goes by destroy or rewrap.
+      max_msgs_per_subject: -1,
       discard: DiscardPolicy.Old,
       // Single keys are erased; the store as a whole is never purged.
       deny_delete: false,
@@ -51,29 +68,40 @@ export class KeyStore {
   }
 
   /**
-   * Records which master key wraps this region's data keys (by an identifier derived from it, not the key),
-   * or checks it against the one recorded: every server on one log must use the same master key.
+   * Records a fact about the keyring (which key is the default, a fingerprint of each key material, never the
+   * key), or checks it against the one recorded: every server on one log must hold the same keyring.
    */
-  async claimMasterKey(masterKeyId: string): Promise<"recorded" | "matches" | "differs"> {
-    const subject = masterKeyIdSubject(this.region);
+  async claim(what: string, fingerprint: string): Promise<"recorded" | "matches" | "differs"> {
+    const subject = keyringClaimSubject(this.region, what);
     try {
-      await this.js.publish(subject, masterKeyId, { expect: { lastSubjectSequence: 0 } });
+      await this.js.publish(subject, fingerprint, { expect: { lastSubjectSequence: 0 } });
       return "recorded";
     } catch (e) {
       if (!(e instanceof JetStreamApiError)) throw e;
       const recorded = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
-      return recorded?.string() === masterKeyId ? "matches" : "differs";
+      return recorded?.string() === fingerprint ? "matches" : "differs";
     }
   }
 
-  async put(arn: string, versionId: string, wrappedKey: string): Promise<void> {
+  async put(arn: string, versionId: string, key: WrappedDataKey): Promise<void> {
     const subject = dataKeySubject(this.region, arn, versionId);
-    await this.js.publish(subject, wrappedKey);
-    this.remember(subject, wrappedKey);
+    await this.js.publish(subject, JSON.stringify(key));
+    this.remember(subject, key);
+  }
+
+  /**
+   * Re-wraps a version's data key: the new wrapping is written, then every older one erased. A crash between
+   * the two leaves the old one too, which `destroy` still erases.
+   */
+  async rewrap(arn: string, versionId: string, key: WrappedDataKey): Promise<void> {
+    const subject = dataKeySubject(this.region, arn, versionId);
+    const ack = await this.js.publish(subject, JSON.stringify(key));
+    this.remember(subject, key);
+    await this.eraseAll(subject, ack.seq);
   }
 
   /** The wrapped key, or undefined when there is none (never written, or destroyed). */
-  async get(arn: string, versionId: string): Promise<string | undefined> {
+  async get(arn: string, versionId: string): Promise<WrappedDataKey | undefined> {
     const subject = dataKeySubject(this.region, arn, versionId);
     const cached = this.cache.get(subject);
     if (cached !== undefined) {
@@ -82,20 +110,28 @@ export class KeyStore {
     }
     const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
     if (message === null) return undefined;
-    const wrapped = message.string();
-    this.remember(subject, wrapped);
+    const wrapped = decodeWrapped(message.string());
+    if (wrapped !== undefined) this.remember(subject, wrapped);
     return wrapped;
   }
 
-  /** Destroys a version's data key for good: its message is erased (overwritten), not just deleted. */
+  /** Destroys a version's data key for good: its messages are erased (overwritten), not just deleted. */
   async destroy(arn: string, versionId: string): Promise<void> {
     const subject = dataKeySubject(this.region, arn, versionId);
     this.cache.delete(subject);
-    const message = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
-    if (message !== null) await this.jsm.streams.deleteMessage(this.stream, message.seq, true);
+    await this.eraseAll(subject, Number.MAX_SAFE_INTEGER);
   }
 
-  private remember(subject: string, wrapped: string): void {
+  /** Erases every message on `subject` below sequence `below`, oldest first. */
+  private async eraseAll(subject: string, below: number): Promise<void> {
+    for (;;) {
+      const message = await this.jsm.direct.getMessage(this.stream, { seq: 1, next_by_subj: subject });
+      if (message === null || message.seq >= below) return;
+      await this.jsm.streams.deleteMessage(this.stream, message.seq, true);
+    }
+  }
+
+  private remember(subject: string, wrapped: WrappedDataKey): void {
     this.cache.delete(subject);
     this.cache.set(subject, wrapped);
     if (this.cache.size > CACHED_KEYS) this.cache.delete(this.cache.keys().next().value as string);

@@ -22,5 +22,12 @@ export const keySubjectPrefix = (region: string): string => `secret-ledger.${reg
 export const dataKeySubject = (region: string, arn: string, versionId: string): string =>
   `${keySubjectPrefix(region)}.v.${token(arn)}.${token(versionId)}`;
 
-/** Where the identifier of the master key that wraps the region's data keys is recorded. */
-export const masterKeyIdSubject = (region: string): string => `${keySubjectPrefix(region)}.master-key-id`;
+/** Where a fact about the keyring the region's data keys are wrapped with is recorded (KeyStore.claim). */
+export const keyringClaimSubject = (region: string, what: string): string =>
+  `${keySubjectPrefix(region)}.claim.${token(what)}`;
+
+export const auditStreamName = (region: string): string =>
+  `SECRET_LEDGER_AUDIT_${region.toUpperCase().replace(/-/g, "_")}`;
+
+/** The audit trail of a region is one subject: one chain, its order the subject's order. */
+export const auditSubject = (region: string): string => `secret-ledger.${region}.audit`;

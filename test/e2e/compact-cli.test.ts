@@ -2,7 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { CreateSecretCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { execFile } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { projectRoot } from "../../src/store/nats-server.js";
@@ -15,9 +15,8 @@ const CompactCli = suite("secret-ledger compact");
 
 CompactCli("prunes from the command line, after a dry run that changes nothing", async () => {
   const region = freshRegion();
-  const masterKey = randomBytes(32).toString("base64");
   // The versions are written with a clock a month back, so they are well past 24 hours for the command.
-  const app = await startTestApp({ region, masterKey, clock: () => Date.now() - 30 * 24 * 60 * 60 * 1000 });
+  const app = await startTestApp({ region, clock: () => Date.now() - 30 * 24 * 60 * 60 * 1000 });
   try {
     await app.client.send(
       new CreateSecretCommand({ Name: "cli/big", SecretString: "v0", ClientRequestToken: randomUUID() }),
@@ -31,7 +30,7 @@ CompactCli("prunes from the command line, after a dry run that changes nothing",
       NATS_URL: sharedNatsUrl(),
       SECRET_LEDGER_REGION: region,
       SECRET_LEDGER_DATA: tempDir("compact-cli"),
-      SECRET_LEDGER_MASTER_KEY: masterKey,
+      SECRET_LEDGER_KEYRING: app.config.keyringFile,
       SECRET_LEDGER_ACCESS_KEY_ID: "AKIDCOMPACTCLI000000",
       SECRET_LEDGER_SECRET_ACCESS_KEY: "unused",
     };
@@ -51,7 +50,7 @@ CompactCli("prunes from the command line, after a dry run that changes nothing",
       () => "",
       (e: { stderr: string; code: number }) => `${e.code}: ${e.stderr}`,
     );
-    assert.is(usage, "2: usage: secret-ledger compact [--dry-run]\n");
+    assert.match(usage, /^2: usage: secret-ledger compact \[--dry-run\]\n/);
   } finally {
     await app.stop();
   }

@@ -10,13 +10,10 @@ import {
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { CommandRecord, type SecretEvent } from "../../src/domain/events.js";
-import { DecryptionError, openValue, unwrapDataKey } from "../../src/crypto/envelope.js";
-import { KeyStore } from "../../src/store/key-store.js";
+import { DecryptionError, openValue } from "../../src/crypto/envelope.js";
 import { streamName } from "../../src/store/subjects.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { freshRegion } from "../support/nats.js";
 import { sdkError } from "../support/sdk.js";
 
@@ -145,15 +142,11 @@ Compactor(
       const logged = events.find((e) => e.event.type === "VersionCreated" && e.event.data.versionId === first)?.event;
       assert.ok(logged?.type === "VersionCreated", "the pruned version is still in the log");
       assert.is(events.filter((e) => e.event.type === "VersionsPruned").length, 1);
-      const nc = await connect({ servers: app.natsUrl });
-      const keys = await KeyStore.open(nc, app.config.region);
       const arn = created.ARN ?? "";
-      assert.is(await keys.get(arn, first), undefined);
+      assert.is(await dataKeyOf(app, arn, first), undefined);
       // No other key opens it either: not a kept version's, not a fresh one.
-      const masterKey = Buffer.from(readFileSync(join(app.config.dataDir, "master.key"), "utf8").trim(), "base64");
       const current = (await app.client.send(new GetSecretValueCommand({ SecretId: "big" }))).VersionId ?? "";
-      const otherKey = unwrapDataKey(masterKey, (await keys.get(arn, current)) ?? "", { arn, versionId: current });
-      await nc.drain();
+      const otherKey = (await dataKeyOf(app, arn, current))?.dataKey ?? Buffer.alloc(32);
       if (logged?.type === "VersionCreated")
         for (const key of [otherKey, randomBytes(32)])
           assert.throws(
@@ -168,10 +161,13 @@ Compactor(
 
 Compactor("two instances compacting at once prune each version once", async () => {
   const region = freshRegion();
-  const masterKey = randomBytes(32).toString("base64");
+  const keyringFile = sharedKeyring();
   let now = Date.UTC(2026, 10, 1);
   const clock = () => now;
-  const [a, b] = [await startTestApp({ region, masterKey, clock }), await startTestApp({ region, masterKey, clock })];
+  const [a, b] = [
+    await startTestApp({ region, keyringFile, clock }),
+    await startTestApp({ region, keyringFile, clock }),
+  ];
   try {
     for (const name of ["one", "two", "three"]) {
       await a.client.send(

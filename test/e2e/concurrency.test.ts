@@ -7,8 +7,8 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { randomBytes, randomUUID } from "node:crypto";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { randomUUID } from "node:crypto";
+import { startTestApp, type TestApp, sharedKeyring } from "../support/app.js";
 import { freshRegion, within } from "../support/nats.js";
 
 const versionsOf = async (client: SecretsManagerClient, id: string) =>
@@ -64,9 +64,9 @@ Concurrency("32 concurrent PutSecretValue calls through one server: no version l
 
 Concurrency("two servers on one log, 16 writers each: the expected-sequence guard keeps every version", async () => {
   const region = freshRegion();
-  // Servers on one log share its master key.
-  const masterKey = randomBytes(32).toString("base64");
-  const [b, c] = [await startTestApp({ region, masterKey }), await startTestApp({ region, masterKey })];
+  // Servers on one log share its keyring.
+  const keyringFile = sharedKeyring();
+  const [b, c] = [await startTestApp({ region, keyringFile }), await startTestApp({ region, keyringFile })];
   try {
     await b.client.send(
       new CreateSecretCommand({ Name: "shared", SecretString: "v0", ClientRequestToken: randomUUID() }),
@@ -109,14 +109,14 @@ Concurrency("a server with another master key than the log's refuses to start", 
   const region = freshRegion();
   const first = await startTestApp({ region });
   try {
-    const refused = await startTestApp({ region, masterKey: randomBytes(32).toString("base64") }).then(
+    const refused = await startTestApp({ region, keyringFile: sharedKeyring() }).then(
       async (app) => {
         await app.stop();
         return "";
       },
       (e: Error) => e.message,
     );
-    assert.match(refused, /written with another master key/);
+    assert.match(refused, /written with another keyring/);
   } finally {
     await first.stop();
   }

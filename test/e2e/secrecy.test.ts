@@ -7,13 +7,11 @@ import {
   PutSecretValueCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { connect } from "@nats-io/transport-node";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { unwrapDataKey } from "../../src/crypto/envelope.js";
-import { KeyStore } from "../../src/store/key-store.js";
-import { startTestApp } from "../support/app.js";
+import { readKeyringFile } from "../../src/crypto/keyring.js";
+import { dataKeyOf, startTestApp } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
 import { tempDir } from "../support/nats.js";
 
@@ -71,14 +69,12 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
     assert.is(tooLong.name, "ValidationException");
     assert.not.match(tooLong.message, /CANARY/);
 
-    // The data key of the first version, unwrapped with the master key from the data directory.
-    const nc = await connect({ servers: app.natsUrl });
-    const keys = await KeyStore.open(nc, app.config.region);
-    const wrapped = await keys.get(created.ARN ?? "", token);
-    await nc.drain();
-    assert.ok(wrapped !== undefined);
-    const masterKey = Buffer.from(readFileSync(join(dataDir, "master.key"), "utf8").trim(), "base64");
-    const dataKey = unwrapDataKey(masterKey, wrapped ?? "", { arn: created.ARN ?? "", versionId: token });
+    // The data key of the first version, unwrapped with the keyring from the data directory.
+    const opened = await dataKeyOf(app, created.ARN ?? "", token);
+    assert.ok(opened !== undefined);
+    const wrapped = opened?.wrapped.wrapped;
+    const dataKey = opened?.dataKey ?? Buffer.alloc(0);
+    const masterKey = Buffer.from(readKeyringFile(app.config.keyringFile).keys[0]?.material[0]?.key ?? "", "base64");
 
     // Positive control: the scan does see what the log holds (the wrapped key is in the KV's files).
     assert.ok(

@@ -6,7 +6,7 @@ import { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { CommandRecord } from "../../src/domain/events.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
 import { KeyStore } from "../../src/store/key-store.js";
-import { secretSubject, streamName } from "../../src/store/subjects.js";
+import { keyStreamName, secretSubject, streamName } from "../../src/store/subjects.js";
 import { created, moved, versionAdded } from "../support/decider.js";
 import { refused } from "../support/assertions.js";
 import { freshRegion, sharedNatsUrl, startOwnNatsServer, tempDir, within } from "../support/nats.js";
@@ -112,12 +112,24 @@ Log("a follower stopped at once, before its consumer exists, still stops", async
 
 Log("wrapped keys are kept and read back by ARN and version", async ({ nc, region }) => {
   const keys = await KeyStore.open(nc, region);
-  await keys.put("arn:x", "v".repeat(32), "wrapped-key");
-  assert.is(await keys.get("arn:x", "v".repeat(32)), "wrapped-key");
+  const first = { keyId: "k1", generation: 1, wrapped: "wrapped-key" };
+  const second = { keyId: "k2", generation: 3, wrapped: "rewrapped-key" };
+  await keys.put("arn:x", "v".repeat(32), first);
+  assert.equal(await keys.get("arn:x", "v".repeat(32)), first);
   assert.is(await keys.get("arn:x", "w".repeat(32)), undefined);
-  assert.is(await keys.claimMasterKey("id-1"), "recorded");
-  assert.is(await keys.claimMasterKey("id-1"), "matches");
-  assert.is(await keys.claimMasterKey("id-2"), "differs");
+  // A re-wrap replaces the key and erases the old message; destroy erases whatever is left.
+  await keys.rewrap("arn:x", "v".repeat(32), second);
+  const fresh = await KeyStore.open(nc, region);
+  assert.equal(await fresh.get("arn:x", "v".repeat(32)), second);
+  const jsm = await jetstreamManager(nc);
+  assert.is((await jsm.streams.info(keyStreamName(region))).state.messages, 1);
+  await fresh.destroy("arn:x", "v".repeat(32));
+  assert.is(await KeyStore.open(nc, region).then((k) => k.get("arn:x", "v".repeat(32))), undefined);
+  assert.is((await jsm.streams.info(keyStreamName(region))).state.messages, 0);
+  assert.is(await keys.claim("k1/1", "fp-1"), "recorded");
+  assert.is(await keys.claim("k1/1", "fp-1"), "matches");
+  assert.is(await keys.claim("k1/1", "fp-2"), "differs");
+  assert.is(await keys.claim("k1/2", "fp-2"), "recorded");
 });
 
 Log.run();

@@ -1,7 +1,13 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { connect } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/secrets-service.js";
 import { DEFAULT_VERSIONS, type Config } from "../../src/config.js";
+import { unwrapDataKey } from "../../src/crypto/envelope.js";
+import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";
+import { KeyStore, type WrappedDataKey } from "../../src/store/key-store.js";
 import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
 export const TEST_CREDENTIALS = {
@@ -27,16 +33,20 @@ export const startTestApp = async (
     readonly natsUrl?: string;
     readonly clock?: Clock;
     readonly logRequests?: boolean;
-    readonly masterKey?: string;
+    /** A keyring file to share with another process; the data dir's own otherwise. */
+    readonly keyringFile?: string;
+    readonly principalsFile?: string;
+    readonly auditFailClosed?: boolean;
     readonly rateLimits?: boolean;
     readonly maxSecrets?: number;
     readonly versions?: Config["versions"];
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
+  const dataDir = options.dataDir ?? tempDir("data");
   const config: Config = {
     listen: { host: "127.0.0.1", port: 0 },
-    dataDir: options.dataDir ?? tempDir("data"),
+    dataDir,
     ...(natsUrl === undefined ? {} : { natsUrl }),
     region: options.region ?? freshRegion(),
     account: "123456789012",
@@ -46,7 +56,9 @@ export const startTestApp = async (
     rateLimits: options.rateLimits ?? false,
     versions: options.versions ?? DEFAULT_VERSIONS,
     compactEverySeconds: 3600,
-    ...(options.masterKey === undefined ? {} : { masterKey: options.masterKey }),
+    keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
+    principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
+    auditFailClosed: options.auditFailClosed ?? true,
   };
   const logged: Array<Record<string, unknown>> = [];
   // A test moves the service's clock; signatures from the SDK are still checked against real time.
@@ -71,4 +83,30 @@ export const startTestApp = async (
       await app.stop();
     },
   };
+};
+
+/** A version's wrapped data key as the key store holds it, and the data key unwrapped with the app's keyring. */
+export const dataKeyOf = async (
+  app: TestApp,
+  arn: string,
+  versionId: string,
+): Promise<{ readonly wrapped: WrappedDataKey; readonly dataKey: Buffer } | undefined> => {
+  const nc = await connect({ servers: app.natsUrl });
+  try {
+    const wrapped = await (await KeyStore.open(nc, app.config.region)).get(arn, versionId);
+    if (wrapped === undefined) return undefined;
+    const keyring = new Keyring(readKeyringFile(app.config.keyringFile), app.config);
+    const material = keyring.forUnwrapping(wrapped.keyId, wrapped.generation);
+    if (E.isLeft(material)) throw new Error(`the keyring cannot unwrap ${versionId}: ${material.left._tag}`);
+    return { wrapped, dataKey: unwrapDataKey(material.right.material, wrapped.wrapped, { arn, versionId }) };
+  } finally {
+    await nc.drain();
+  }
+};
+
+/** A new keyring file of its own, for servers that must share one (several on one log, a CLI beside a test). */
+export const sharedKeyring = (): string => {
+  const file = join(tempDir("keyring"), "keyring.json");
+  loadOrCreateKeyring(file);
+  return file;
 };

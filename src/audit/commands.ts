@@ -1,0 +1,107 @@
+import * as E from "fp-ts/lib/Either.js";
+import { withNats } from "../app.js";
+import type { Config } from "../config.js";
+import { Keyring, readKeyringFile } from "../crypto/keyring.js";
+import { AuditStream } from "../store/audit-stream.js";
+import { AuditBatch, GENESIS, verifyMessage, type ChainBreak, type ChainHead, type ChainedRecord } from "./chain.js";
+
+// `secret-ledger audit verify` and `secret-ledger audit tail`: the audit trail read back, checked, shown.
+
+type Options = { readonly follow: boolean; readonly secret?: string; readonly out: (line: string) => void };
+
+const chainKey = (config: Config): Buffer =>
+  new Keyring(readKeyringFile(config.keyringFile), config).derivedKey("audit-chain");
+
+/**
+ * Walks the whole chain: every message present, in sequence, each record linked to the one before and with
+ * the hash its content gives. Exit status 0 when intact, 1 with the first break named.
+ */
+const verify = async (config: Config, out: (line: string) => void): Promise<number> => {
+  const key = chainKey(config);
+  return withNats(config, async (nc) => {
+    const stream = await AuditStream.open(nc, config.region);
+    let head: ChainHead = GENESIS;
+    let expectedSeq = 1;
+    let broken: ChainBreak | undefined;
+    await stream.read(({ seq, payload }) => {
+      if (broken !== undefined) return;
+      const checked = verifyMessage(key, head, expectedSeq, seq, payload);
+      if (E.isLeft(checked)) broken = checked.left;
+      else head = checked.right;
+      expectedSeq = seq + 1;
+    });
+    const { lastSeq } = await stream.bounds();
+    if (broken === undefined && expectedSeq <= lastSeq)
+      broken = {
+        seq: expectedSeq,
+        n: head.n + 1,
+        problem: `messages ${expectedSeq}–${lastSeq} missing: removed from the stream`,
+      };
+    if (broken !== undefined) {
+      out(
+        `audit chain BROKEN at message ${broken.seq}${broken.n === undefined ? "" : `, record ${broken.n}`}: ${broken.problem}`,
+      );
+      out(`records 1–${head.n} verified before the break`);
+      return 1;
+    }
+    out(`audit chain intact: ${head.n} record(s) in ${lastSeq} message(s)`);
+    return 0;
+  });
+};
+
+/** The name in a secret's ARN, without the 6-character suffix. */
+const nameInArn = (arn: string): string | undefined => /:secret:(.+)-[A-Za-z0-9]{6}$/s.exec(arn)?.[1];
+
+/** Whether a record concerns the secret named (by name, partial ARN or ARN). */
+const concerns = (record: ChainedRecord, secret: string): boolean =>
+  record.secretArns.some((arn) => arn === secret || nameInArn(arn) === secret || arn.startsWith(`${secret}-`));
+
+const readable = (r: ChainedRecord): string =>
+  [
+    r.time,
+    `#${r.n}`,
+    r.outcome,
+    r.operation === "" ? "-" : r.operation,
+    r.principal ?? `(unauthenticated${r.accessKeyId === null ? "" : ` ${r.accessKeyId}`})`,
+    r.secretArns.length === 0 ? "-" : r.secretArns.join(","),
+    r.versionIds.length === 0 ? "-" : `versions=${r.versionIds.join(",")}`,
+    `from=${r.sourceIp}`,
+    `request=${r.requestId}`,
+    JSON.stringify(r.userAgent),
+  ].join("  ");
+
+const tail = async (config: Config, options: Options): Promise<number> =>
+  withNats(config, async (nc) => {
+    const stream = await AuditStream.open(nc, config.region);
+    const stop = new AbortController();
+    const interrupt = (): void => stop.abort();
+    process.once("SIGINT", interrupt);
+    process.once("SIGTERM", interrupt);
+    try {
+      await stream.read(
+        ({ seq, payload }) => {
+          let batch: AuditBatch | undefined;
+          try {
+            const decoded = AuditBatch.decode(JSON.parse(Buffer.from(payload).toString("utf8")));
+            batch = E.isRight(decoded) ? decoded.right : undefined;
+          } catch {
+            batch = undefined;
+          }
+          if (batch === undefined) {
+            options.out(`message ${seq}: not readable (run audit verify)`);
+            return;
+          }
+          for (const record of batch.records)
+            if (options.secret === undefined || concerns(record, options.secret)) options.out(readable(record));
+        },
+        { follow: options.follow, signal: stop.signal },
+      );
+    } finally {
+      process.off("SIGINT", interrupt);
+      process.off("SIGTERM", interrupt);
+    }
+    return 0;
+  });
+
+export const auditCommand = (config: Config, action: "verify" | "tail", options: Options): Promise<number> =>
+  action === "verify" ? verify(config, options.out) : tail(config, options);
