@@ -124,6 +124,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
     const body = await readBody(req);
     if (body === "too-large") return fail(bodyTooLarge, "");
     const target = typeof req.headers["x-amz-target"] === "string" ? req.headers["x-amz-target"] : "";
+    const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     const auth = verifyRequest(
       { method: req.method ?? "", url: req.url ?? "/", headers: req.headers, body },
       {
@@ -133,10 +134,10 @@ export const createApiServer = (opts: ApiOptions): Server => {
         now: opts.clock(),
       },
     );
-    if (E.isLeft(auth)) return fail(fromAuthFailure(auth.left), target);
+    if (E.isLeft(auth)) return fail(fromAuthFailure(auth.left), opName || target);
     const { accessKeyId } = auth.right;
     const identity = opts.identityOf(accessKeyId);
-    if (identity === undefined) return fail(fromAuthFailure({ _tag: "UnrecognizedClient" }), target);
+    if (identity === undefined) return fail(fromAuthFailure({ _tag: "UnrecognizedClient" }), opName || target);
     const caller: Caller = {
       principal: identity.principal,
       accessKeyId,
@@ -144,7 +145,6 @@ export const createApiServer = (opts: ApiOptions): Server => {
       userAgent: userAgentOf(req),
     };
     known.caller = caller;
-    const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     if (req.method !== "POST" || (req.url ?? "/").split("?")[0] !== "/" || !operationNames.includes(opName))
       return fail(unknownOperation(target), target, accessKeyId);
     const operation = opts.operations[opName];

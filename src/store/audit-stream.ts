@@ -93,21 +93,30 @@ export class AuditStream {
 
   /**
    * Delivers every message from the first on, in order; with `follow`, keeps delivering new ones until
-   * `signal` aborts, otherwise stops once nothing more is pending.
+   * `signal` aborts. Otherwise it stops at the last sequence the stream reported when it started, or when a
+   * fetch finds nothing more: a message nats-server finds damaged is not delivered, even if it is the last.
    */
   async read(
     onMessage: (m: AuditMessage) => void,
     options: { readonly follow?: boolean; readonly signal?: AbortSignal } = {},
   ): Promise<void> {
-    const { messages: held } = await this.bounds();
-    if (held === 0 && options.follow !== true) return;
     const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.All });
-    const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
-    options.signal?.addEventListener("abort", () => void messages.close());
-    for await (const m of messages) {
-      onMessage({ seq: m.seq, payload: m.data });
-      if (options.follow !== true && m.info.pending === 0) break;
+    if (options.follow === true) {
+      const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
+      options.signal?.addEventListener("abort", () => void messages.close());
+      for await (const m of messages) onMessage({ seq: m.seq, payload: m.data });
+      return;
     }
-    await messages.close();
+    const { lastSeq, messages: held } = await this.bounds();
+    if (held === 0) return;
+    for (;;) {
+      let delivered = 0;
+      for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
+        delivered++;
+        onMessage({ seq: m.seq, payload: m.data });
+        if (m.seq >= lastSeq) return;
+      }
+      if (delivered === 0) return;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { connect } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/secrets-service.js";
@@ -110,3 +111,44 @@ export const sharedKeyring = (): string => {
   loadOrCreateKeyring(file);
   return file;
 };
+
+/** A user for the principals file: its access key, and its policies. */
+export type TestUser = {
+  readonly name: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly policies: ReadonlyArray<object>;
+};
+
+export const user = (name: string, ...statements: ReadonlyArray<object>): TestUser => ({
+  name,
+  accessKeyId: `AKID${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`.padEnd(20, "0").slice(0, 20),
+  secretAccessKey: `secret-of-${name}-${"x".repeat(20)}`,
+  policies: statements.length === 0 ? [] : [{ Version: "2012-10-17", Statement: statements }],
+});
+
+/** Writes the principals file (mode 0600, replaced atomically as an operator's editor or tool would). */
+export const writePrincipals = (path: string, users: ReadonlyArray<TestUser>): void => {
+  const temporary = `${path}.tmp`;
+  writeFileSync(
+    temporary,
+    JSON.stringify({
+      users: users.map((u) => ({
+        name: u.name,
+        accessKeys: [{ accessKeyId: u.accessKeyId, secretAccessKey: u.secretAccessKey }],
+        policies: u.policies,
+      })),
+    }),
+    { mode: 0o600 },
+  );
+  renameSync(temporary, path);
+};
+
+/** An SDK client signing as `who`, against the app. */
+export const clientAs = (app: TestApp, who: TestUser): SecretsManagerClient =>
+  new SecretsManagerClient({
+    endpoint: app.endpoint,
+    region: app.config.region,
+    credentials: { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey },
+    maxAttempts: 1,
+  });

@@ -1,0 +1,268 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { AuditBatch, type ChainedRecord } from "../../src/audit/chain.js";
+import { AuditStream, type AuditMessage } from "../../src/store/audit-stream.js";
+import { projectRoot } from "../../src/store/nats-server.js";
+import { auditStreamName } from "../../src/store/subjects.js";
+import { clientAs, startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
+import { sdkError } from "../support/sdk.js";
+import { freshRegion, startOwnNatsServer, tempDir, within } from "../support/nats.js";
+
+const run = promisify(execFile);
+const cli = (): string => join(projectRoot(), "dist", "src", "cli.js");
+
+/** Every message of the region's audit stream, as stored. */
+const auditMessages = async (natsUrl: string, region: string): Promise<AuditMessage[]> => {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const messages: AuditMessage[] = [];
+    await within(
+      10_000,
+      "reading the audit stream",
+      (await AuditStream.open(nc, region)).read((m) => messages.push(m)),
+    );
+    return messages;
+  } finally {
+    await nc.drain();
+  }
+};
+
+const recordsOf = (messages: ReadonlyArray<AuditMessage>): ChainedRecord[] =>
+  messages.flatMap((m) => {
+    const decoded = AuditBatch.decode(JSON.parse(Buffer.from(m.payload).toString("utf8")));
+    return E.isRight(decoded) ? decoded.right.records : [];
+  });
+
+/** `secret-ledger audit …` against a nats-server, with the app's keyring: exit code and output. */
+const auditCli = async (app: TestApp, natsUrl: string, ...args: string[]): Promise<{ code: number; out: string }> => {
+  const env = {
+    PATH: process.env["PATH"] ?? "",
+    NATS_URL: natsUrl,
+    SECRET_LEDGER_REGION: app.config.region,
+    SECRET_LEDGER_ACCOUNT: app.config.account,
+    SECRET_LEDGER_DATA: tempDir("audit-cli"),
+    SECRET_LEDGER_KEYRING: app.config.keyringFile,
+  };
+  return run(process.execPath, [cli(), "audit", ...args], { env, timeout: 30_000 }).then(
+    (r) => ({ code: 0, out: r.stdout }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
+};
+
+const reader = user("reader", { Effect: "Allow", Action: "secretsmanager:Get*", Resource: "*" });
+
+const Audit = suite("the audit trail");
+
+Audit("every call is a record: reads, writes, refusals and failed signatures; never a value", async () => {
+  const principals = join(tempDir("principals"), "principals.json");
+  writePrincipals(principals, [reader]);
+  const app = await startTestApp({ principalsFile: principals });
+  const asReader = clientAs(app, reader);
+  const forger = new SecretsManagerClient({
+    endpoint: app.endpoint,
+    region: app.config.region,
+    credentials: { accessKeyId: reader.accessKeyId, secretAccessKey: "not-the-secret-key" },
+    maxAttempts: 1,
+  });
+  try {
+    const token = randomUUID();
+    const created = await app.client.send(
+      new CreateSecretCommand({ Name: "audited", SecretString: "AUDIT-CANARY-1", ClientRequestToken: token }),
+    );
+    await asReader.send(new GetSecretValueCommand({ SecretId: "audited" }));
+    const refused = await sdkError(
+      asReader.send(
+        new PutSecretValueCommand({
+          SecretId: "audited",
+          SecretString: "AUDIT-CANARY-2",
+          ClientRequestToken: randomUUID(),
+        }),
+      ),
+    );
+    assert.is(refused.name, "AccessDeniedException");
+    const forged = await sdkError(forger.send(new GetSecretValueCommand({ SecretId: "audited" })));
+    assert.is(forged.name, "InvalidSignatureException");
+    await app.whenAudited();
+
+    const records = recordsOf(await auditMessages(app.natsUrl, app.config.region));
+    const summary = records.map((r) => [r.operation, r.principal, r.outcome]);
+    const root = `arn:aws:iam::123456789012:root`;
+    const readerArn = "arn:aws:iam::123456789012:user/reader";
+    assert.equal(summary, [
+      ["CreateSecret", root, "Success"],
+      ["GetSecretValue", readerArn, "Success"],
+      ["PutSecretValue", readerArn, "AccessDeniedException"],
+      ["GetSecretValue", null, "InvalidSignatureException"],
+    ]);
+    const [create, read, refusal, failedSignature] = records;
+    assert.equal(create?.secretArns, [created.ARN]);
+    assert.equal(create?.versionIds, [token]);
+    assert.equal(read?.versionIds, [token]);
+    assert.is(read?.sourceIp.includes("127.0.0.1"), true);
+    assert.match(read?.userAgent ?? "", /aws-sdk-js/);
+    assert.equal(refusal?.secretArns, [created.ARN]);
+    assert.is(failedSignature?.accessKeyId, reader.accessKeyId, "the key the forged request claimed");
+    assert.equal(
+      records.map((r) => r.n),
+      [1, 2, 3, 4],
+    );
+    const everything = JSON.stringify(records);
+    assert.not.match(everything, /AUDIT-CANARY/);
+    assert.not.ok(everything.includes(reader.secretAccessKey));
+    assert.not.match(everything, /Signature=/);
+
+    // The command line shows them, one secret's only with --secret, and finds the chain intact.
+    const tail = await auditCli(app, app.natsUrl, "tail", "--secret", "audited");
+    assert.is(tail.code, 0);
+    // The forged request is not trusted enough to say which secret it wanted: it is not among them.
+    assert.is(tail.out.trim().split("\n").length, 3);
+    assert.match(tail.out, /AccessDeniedException {2}PutSecretValue {2}arn:aws:iam::123456789012:user\/reader/);
+    const verified = await auditCli(app, app.natsUrl, "verify");
+    assert.equal(verified, {
+      code: 0,
+      out: `audit chain intact: 4 record(s) in ${(await auditMessages(app.natsUrl, app.config.region)).length} message(s)\n`,
+    });
+  } finally {
+    asReader.destroy();
+    forger.destroy();
+    await app.stop();
+  }
+});
+
+Audit("a record altered or removed in a copy of the store is named by audit verify", async () => {
+  const dir = tempDir("tamper");
+  const nats = await startOwnNatsServer(dir);
+  const region = freshRegion();
+  const principals = join(tempDir("principals"), "principals.json");
+  writePrincipals(principals, [reader]);
+  const app = await startTestApp({ natsUrl: nats.url, region, principalsFile: principals });
+  const asReader = clientAs(app, reader);
+  try {
+    await app.client.send(new CreateSecretCommand({ Name: "t", SecretString: "v", ClientRequestToken: randomUUID() }));
+    for (let i = 0; i < 3; i++) await asReader.send(new GetSecretValueCommand({ SecretId: "t" }));
+    await sdkError(asReader.send(new DeleteSecretCommand({ SecretId: "t" })));
+    for (let i = 0; i < 3; i++) await asReader.send(new GetSecretValueCommand({ SecretId: "t" }));
+    await app.whenAudited();
+    const original = await auditMessages(nats.url, region);
+    const records = recordsOf(original);
+    const refusal = records.find((r) => r.outcome === "AccessDeniedException");
+    const refusalSeq = original.find((m) => recordsOf([m]).some((r) => r.n === refusal?.n))?.seq;
+    assert.ok(refusal !== undefined && refusalSeq !== undefined);
+    assert.is((await auditCli(app, nats.url, "verify")).code, 0);
+    asReader.destroy();
+    await app.stop();
+    await nats.stop();
+
+    // 1. In a copy of the store files, the refusal rewritten as a success (same length, so the file still parses).
+    const altered = join(tempDir("altered"), "store");
+    cpSync(join(dir, "store"), altered, { recursive: true });
+    const blocks = join(altered, "jetstream", "$G", "streams", auditStreamName(region), "msgs");
+    let changed = 0;
+    for (const name of readdirSync(blocks).filter((f) => f.endsWith(".blk"))) {
+      const bytes = readFileSync(join(blocks, name));
+      const at = bytes.indexOf('"outcome":"AccessDeniedException"');
+      if (at < 0) continue;
+      bytes.write(`"outcome":"Success"${" ".repeat(14)}`, at, "latin1");
+      writeFileSync(join(blocks, name), bytes);
+      changed++;
+    }
+    assert.is(changed, 1);
+    const onAltered = await startOwnNatsServer(join(altered, ".."));
+    const alteredVerdict = await auditCli(app, onAltered.url, "verify");
+    await onAltered.stop();
+    assert.is(alteredVerdict.code, 1);
+    assert.match(
+      alteredVerdict.out,
+      new RegExp(`^audit chain BROKEN at message ${refusalSeq}, record ${refusal?.n}: `),
+    );
+
+    // 2. A history rewritten through JetStream itself, on a fresh server: the refusal turned into a success,
+    //    hashes kept (nats-server's own checksums are then right); then, instead, the refusal's message left out.
+    const rewrite = async (
+      change: (m: AuditMessage) => AuditMessage | undefined,
+    ): Promise<{ code: number; out: string }> => {
+      const server = await startOwnNatsServer();
+      const nc = await connect({ servers: server.url });
+      await AuditStream.open(nc, region);
+      const jsm = await jetstreamManager(nc);
+      for (const m of original) {
+        const kept = change(m);
+        if (kept !== undefined) await jsm.jetstream().publish(`secret-ledger.${region}.audit`, kept.payload);
+      }
+      await nc.drain();
+      const verdict = await auditCli(app, server.url, "verify");
+      await server.stop();
+      return verdict;
+    };
+    const forged = await rewrite((m) => {
+      if (m.seq !== refusalSeq) return m;
+      const text = Buffer.from(m.payload)
+        .toString("utf8")
+        .replace('"outcome":"AccessDeniedException"', '"outcome":"Success"');
+      return { seq: m.seq, payload: Buffer.from(text) };
+    });
+    assert.is(forged.code, 1);
+    assert.match(
+      forged.out,
+      `audit chain BROKEN at message ${refusalSeq}, record ${refusal?.n}: altered: its hash does not match its content`,
+    );
+    const removed = await rewrite((m) => (m.seq === refusalSeq ? undefined : m));
+    assert.is(removed.code, 1);
+    assert.match(
+      removed.out,
+      `audit chain BROKEN at message ${refusalSeq}, record ${refusal?.n}: record ${refusal?.n} missing`,
+    );
+  } finally {
+    await nats.stop();
+  }
+});
+
+Audit(
+  "when the audit cannot be written, secret values are withheld (fail closed) unless configured otherwise",
+  async () => {
+    for (const failClosed of [true, false]) {
+      const app = await startTestApp({ auditFailClosed: failClosed });
+      try {
+        await app.client.send(
+          new CreateSecretCommand({ Name: "fc", SecretString: "value", ClientRequestToken: randomUUID() }),
+        );
+        await app.whenAudited();
+        // The audit stream goes away (an operator's mistake, a broken store): records can no longer be written.
+        const nc = await connect({ servers: app.natsUrl });
+        await (await jetstreamManager(nc)).streams.delete(auditStreamName(app.config.region));
+        await nc.drain();
+        const read = app.client.send(new GetSecretValueCommand({ SecretId: "fc" }));
+        if (failClosed) {
+          const withheld = await sdkError(read);
+          assert.equal([withheld.name, withheld.status], ["InternalServiceError", 500]);
+        } else assert.is((await read).SecretString, "value");
+        // Metadata is still served: only values wait for their record.
+        assert.is((await app.client.send(new DescribeSecretCommand({ SecretId: "fc" }))).Name, "fc");
+        await app.whenAudited();
+        assert.ok(
+          app.logged.some((l) => typeof l["msg"] === "string" && l["msg"].startsWith("audit record not written")),
+        );
+      } finally {
+        await app.stop();
+      }
+    }
+  },
+);
+
+Audit.run();
