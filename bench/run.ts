@@ -19,6 +19,7 @@ const REPS = Number(args.reps ?? 1);
 const WARMUP_MS = 500;
 const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: randomBytes(30).toString("base64") };
 const region = "us-east-1";
+const UNAUDITED_REGION = "us-west-2";
 
 type Result = { name: string; inFlight: number; count: number; perSecond: number; p50: number; p99: number };
 
@@ -87,21 +88,26 @@ const main = async (): Promise<void> => {
   const results: Result[] = [];
   const children: ChildProcess[] = [];
   try {
-    // The service, in a process of its own, on the same nats-server.
-    const service = spawn(process.execPath, [join(import.meta.dirname, "..", "src", "main.js")], {
-      env: {
-        ...process.env,
-        NATS_URL: nats.url,
-        SECRET_LEDGER_DATA: join(dir, "data"),
-        SECRET_LEDGER_LISTEN: "127.0.0.1:0",
-        SECRET_LEDGER_REGION: region,
-        SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
-        SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(service);
-    const endpoint = (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string;
+    // The service, in a process of its own, on the same nats-server; and beside it, on a region of its own,
+    // the same service with the audit trail off: what auditing costs is measured in the same run.
+    const serviceAt = async (script: string, serviceRegion: string): Promise<string> => {
+      const service = spawn(process.execPath, [join(import.meta.dirname, "..", script)], {
+        env: {
+          ...process.env,
+          NATS_URL: nats.url,
+          SECRET_LEDGER_DATA: join(dir, `data-${serviceRegion}`),
+          SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+          SECRET_LEDGER_REGION: serviceRegion,
+          SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+          SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      children.push(service);
+      return (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string;
+    };
+    const endpoint = await serviceAt(join("src", "main.js"), region);
+    const unauditedEndpoint = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION);
 
     // The bare HTTP reference: node:http answering {} to every request, in a process of its own.
     const bare = spawn(
@@ -116,6 +122,7 @@ const main = async (): Promise<void> => {
     const barePort = (await waitForLine(bare, /port (\d+)/))[1] as string;
 
     const client = new AwsJsonClient(endpoint, credentials, region);
+    const unaudited = new AwsJsonClient(unauditedEndpoint, credentials, UNAUDITED_REGION);
     const bareClient = new AwsJsonClient(`http://127.0.0.1:${barePort}`, credentials, region);
     const nc = await connect({ servers: nats.url });
     const js = jetstream(nc);
@@ -124,14 +131,15 @@ const main = async (): Promise<void> => {
     const rawLast = new Map<string, number>();
 
     const secretValue = JSON.stringify({ username: "bench", password: randomBytes(24).toString("base64") });
-    for (let i = 0; i < 64; i++)
-      ok(
-        await client.send("secretsmanager.CreateSecret", {
-          Name: `bench/${i}`,
-          SecretString: secretValue,
-          ClientRequestToken: randomUUID(),
-        }),
-      );
+    for (const c of [client, unaudited])
+      for (let i = 0; i < 64; i++)
+        ok(
+          await c.send("secretsmanager.CreateSecret", {
+            Name: `bench/${i}`,
+            SecretString: secretValue,
+            ClientRequestToken: randomUUID(),
+          }),
+        );
 
     for (let rep = 0; rep < REPS; rep++)
       for (const inFlight of [1, 64]) {
@@ -165,6 +173,11 @@ const main = async (): Promise<void> => {
             ok(await client.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
           ),
         );
+        results.push(
+          await measure("GetSecretValue, audit off", inFlight, async (worker) =>
+            ok(await unaudited.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
+          ),
+        );
       }
     results.push(
       await measure("PutSecretValue, all on one secret", 64, async () =>
@@ -178,6 +191,7 @@ const main = async (): Promise<void> => {
       ),
     );
     client.close();
+    unaudited.close();
     bareClient.close();
     await nc.drain();
   } finally {
@@ -196,12 +210,13 @@ const main = async (): Promise<void> => {
   for (const r of results)
     process.stdout.write(`| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |\n`);
   const best = (name: string, inFlight: number): number =>
-    Math.max(...results.filter((r) => r.name.startsWith(name) && r.inFlight === inFlight).map((r) => r.perSecond));
+    Math.max(...results.filter((r) => r.name === name && r.inFlight === inFlight).map((r) => r.perSecond));
   process.stdout.write("\nratios (best rep):\n");
   for (const inFlight of [1, 64]) {
     process.stdout.write(
-      `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best("PutSecretValue (one", inFlight) / best("raw JetStream", inFlight), 2)}; ` +
-        `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best("bare HTTP", inFlight), 2)}\n`,
+      `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best("PutSecretValue (one secret per worker)", inFlight) / best("raw JetStream publish (expected subject seq)", inFlight), 2)}; ` +
+        `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best("bare HTTP server, signed request", inFlight), 2)}; ` +
+        `GetSecretValue audited / audit off = ${fmt(best("GetSecretValue", inFlight) / best("GetSecretValue, audit off", inFlight), 2)}\n`,
     );
   }
 };

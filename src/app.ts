@@ -63,6 +63,11 @@ export const startApp = async (
     readonly operations?: Readonly<Record<string, Operation>>;
     /** The secrets-per-region quota; AWS's 500,000 unless a test needs a small one. */
     readonly maxSecrets?: number;
+    /**
+     * The audit trail; on unless the benchmark measures what it costs. Not a setting: the service as
+     * `npm start` runs it always audits.
+     */
+    readonly audit?: boolean;
   } = {},
 ): Promise<RunningApp> => {
   const clock = options.clock ?? Date.now;
@@ -187,20 +192,24 @@ export const startApp = async (
     const server = createApiServer({
       operations: options.operations ?? operationsOf(service, authorizer),
       identityOf,
-      audit: {
-        record: (entry) => auditor.record(entry),
-        failClosed: config.auditFailClosed,
-        targetOf: (secretId) => service.accessTarget(secretId).shownAs,
-        onFailure: (requestId, error) =>
-          logger({
-            level: "error",
-            msg: config.auditFailClosed
-              ? "audit record not written; secret values withheld"
-              : "audit record not written",
-            requestId,
-            error: error instanceof Error ? error.message : "unknown",
+      ...(options.audit === false
+        ? {}
+        : {
+            audit: {
+              record: (entry) => auditor.record(entry),
+              failClosed: config.auditFailClosed,
+              targetOf: (secretId) => service.accessTarget(secretId).shownAs,
+              onFailure: (requestId, error) =>
+                logger({
+                  level: "error",
+                  msg: config.auditFailClosed
+                    ? "audit record not written; secret values withheld"
+                    : "audit record not written",
+                  requestId,
+                  error: error instanceof Error ? error.message : "unknown",
+                }),
+            },
           }),
-      },
       region: config.region,
       clock: authClock,
       log: requestLog,

@@ -1,17 +1,22 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
+  BatchGetSecretValueCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
+import { connect } from "@nats-io/transport-node";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { readKeyringFile } from "../../src/crypto/keyring.js";
-import { dataKeyOf, startTestApp } from "../support/app.js";
+import { AuditStream } from "../../src/store/audit-stream.js";
+import { clientAs, dataKeyOf, startTestApp, user, writePrincipals } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
 import { tempDir } from "../support/nats.js";
 
@@ -27,10 +32,19 @@ const holding = (dir: string, needle: Buffer): string[] =>
 
 const Secrecy = suite("a canary value");
 
-Secrecy("never reaches the log, the key store, the logs or an error body in plaintext", async () => {
+Secrecy("never reaches the log, the key store, the audit, the logs or an error body in plaintext", async () => {
   const dataDir = tempDir("canary");
-  // The service runs its own nats-server here, so every byte it stores is under dataDir.
+  const reader = user("reader", { Effect: "Allow", Action: "secretsmanager:Get*", Resource: "*" });
+  writePrincipals(join(dataDir, "principals.json"), [reader]);
+  // The service runs its own nats-server here, so every byte it stores (log, keys, audit) is under dataDir.
   const app = await startTestApp({ embedded: true, dataDir, logRequests: true });
+  const asReader = clientAs(app, reader);
+  const forger = new SecretsManagerClient({
+    endpoint: app.endpoint,
+    region: app.config.region,
+    credentials: { accessKeyId: reader.accessKeyId, secretAccessKey: "forged" },
+    maxAttempts: 1,
+  });
   const canary = `CANARY-${randomBytes(12).toString("hex")}`;
   const binaryCanary = Buffer.from(`BINARY-CANARY-${randomBytes(12).toString("hex")}`);
   const token = randomUUID();
@@ -50,6 +64,36 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
       }),
     );
     assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: "canary" }))).SecretString, canary);
+    // Every other operation that carries a value: UpdateSecret, BatchGetSecretValue, and refused writes.
+    await app.client.send(
+      new UpdateSecretCommand({
+        SecretId: "canary",
+        SecretString: `${canary}-updated`,
+        ClientRequestToken: randomUUID(),
+      }),
+    );
+    const batch = await app.client.send(new BatchGetSecretValueCommand({ SecretIdList: ["canary"] }));
+    assert.is(batch.SecretValues?.[0]?.SecretString, `${canary}-updated`);
+    assert.is(
+      (await asReader.send(new GetSecretValueCommand({ SecretId: "canary" }))).SecretString,
+      `${canary}-updated`,
+    );
+    for (const client of [asReader, forger]) {
+      const refused = await sdkError(
+        client.send(
+          new PutSecretValueCommand({ SecretId: "canary", SecretString: canary, ClientRequestToken: randomUUID() }),
+        ),
+      );
+      assert.not.match(refused.message, /CANARY/);
+    }
+    await app.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: "canary",
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: token,
+        RemoveFromVersionId: (await app.client.send(new GetSecretValueCommand({ SecretId: "canary" }))).VersionId ?? "",
+      }),
+    );
     // Refusals that carry the value must not echo it.
     const conflict = await sdkError(
       app.client.send(
@@ -74,7 +118,18 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
     assert.ok(opened !== undefined);
     const wrapped = opened?.wrapped.wrapped;
     const dataKey = opened?.dataKey ?? Buffer.alloc(0);
-    const masterKey = Buffer.from(readKeyringFile(app.config.keyringFile).keys[0]?.material[0]?.key ?? "", "base64");
+    const masterKeys = readKeyringFile(app.config.keyringFile).keys.flatMap((k) =>
+      k.material.map((m) => Buffer.from(m.key, "base64")),
+    );
+    // The audit has a record of every call above, and not one value in them.
+    await app.whenAudited();
+    const nc = await connect({ servers: app.natsUrl });
+    const audit: string[] = [];
+    await (await AuditStream.open(nc, app.config.region)).read((m) => audit.push(Buffer.from(m.payload).toString()));
+    await nc.drain();
+    assert.ok(audit.join("").includes('"outcome":"AccessDeniedException"'), "the refusal is in the audit");
+    assert.ok(audit.join("").includes('"operation":"BatchGetSecretValue"'), "the batch read is in the audit");
+    assert.not.match(audit.join(""), /CANARY/);
 
     // Positive control: the scan does see what the log holds (the wrapped key is in the KV's files).
     assert.ok(
@@ -88,7 +143,10 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
       ["the binary value in base64", Buffer.from(binaryCanary.toString("base64"))],
       ["a raw data key", dataKey],
       ["a data key in base64", Buffer.from(dataKey.toString("base64"))],
-      ["the master key", masterKey],
+      ...masterKeys.map((k) => ["a master key", k] as const),
+      ...masterKeys.map(
+        (k) => ["a master key in base64 outside the keyring", Buffer.from(k.toString("base64"))] as const,
+      ),
     ] as const)
       assert.equal(holding(join(dataDir, "nats"), needle), [], `${what} is in the nats store`);
     assert.equal(holding(dataDir, Buffer.from(canary)), [], "the canary is somewhere in the data directory");
@@ -100,7 +158,11 @@ Secrecy("never reaches the log, the key store, the logs or an error body in plai
     assert.ok(app.logged.length >= 5, "requests were logged");
     assert.not.match(logged, /CANARY/);
     assert.not.ok(logged.includes(app.credentials.secretAccessKey));
+    assert.not.ok(logged.includes(reader.secretAccessKey));
+    for (const k of masterKeys) assert.not.ok(logged.includes(k.toString("base64")), "a master key is in the logs");
   } finally {
+    asReader.destroy();
+    forger.destroy();
     await app.stop();
   }
 });
