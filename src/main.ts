@@ -1,6 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
+import { existsSync } from "node:fs";
 import { startApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { auditStreamName } from "./store/subjects.js";
 
 const config = loadConfig(process.env);
 if (E.isLeft(config)) {
@@ -26,6 +28,9 @@ process.stdout.write(
     `  Region:     ${region}`,
     `  NATS:       ${app.natsUrl}${config.right.natsUrl === undefined ? " (started from nats.conf)" : ""}`,
     `  Data:       ${config.right.dataDir}`,
+    `  Keyring:    ${config.right.keyringFile}`,
+    `  Principals: ${config.right.principalsFile}${existsSync(config.right.principalsFile) ? "" : " (none yet: only the credentials below)"}`,
+    `  Audit:      every call, on stream ${auditStreamName(region)}${config.right.auditFailClosed ? " (fail closed)" : ""}`,
     `  ${credentialsNote}`,
     "",
     "Point the AWS CLI or an SDK at it:",
