@@ -53,7 +53,7 @@ export const lockDataDir = (dataDir: string): (() => void) => {
       const holder = Number(readFileSync(file, "utf8").trim());
       if (Number.isInteger(holder) && holder > 0 && isRunning(holder))
         throw new Error(
-          `${dataDir} is in use by another secret-ledger (pid ${holder}); use another SECRET_LEDGER_DATA`,
+          `${dataDir} is in use by another secret-ledger (pid ${holder}); stop it, use another SECRET_LEDGER_DATA, or point NATS_URL at its nats-server`,
           { cause: e },
         );
       rmSync(file, { force: true });

@@ -11,7 +11,7 @@ import {
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -49,16 +49,18 @@ const recordsOf = (messages: ReadonlyArray<AuditMessage>): ChainedRecord[] =>
     return E.isRight(decoded) ? decoded.right.records : [];
   });
 
+const cliEnv = (app: TestApp, natsUrl: string): NodeJS.ProcessEnv => ({
+  PATH: process.env["PATH"] ?? "",
+  NATS_URL: natsUrl,
+  SECRET_LEDGER_REGION: app.config.region,
+  SECRET_LEDGER_ACCOUNT: app.config.account,
+  SECRET_LEDGER_DATA: tempDir("audit-cli"),
+  SECRET_LEDGER_KEYRING: app.config.keyringFile,
+});
+
 /** `secret-ledger audit …` against a nats-server, with the app's keyring: exit code and output. */
 const auditCli = async (app: TestApp, natsUrl: string, ...args: string[]): Promise<{ code: number; out: string }> => {
-  const env = {
-    PATH: process.env["PATH"] ?? "",
-    NATS_URL: natsUrl,
-    SECRET_LEDGER_REGION: app.config.region,
-    SECRET_LEDGER_ACCOUNT: app.config.account,
-    SECRET_LEDGER_DATA: tempDir("audit-cli"),
-    SECRET_LEDGER_KEYRING: app.config.keyringFile,
-  };
+  const env = cliEnv(app, natsUrl);
   return run(process.execPath, [cli(), "audit", ...args], { env, timeout: 30_000 }).then(
     (r) => ({ code: 0, out: r.stdout }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
@@ -133,10 +135,30 @@ Audit("every call is a record: reads, writes, refusals and failed signatures; ne
     // The forged request is not trusted enough to say which secret it wanted: it is not among them.
     assert.is(tail.out.trim().split("\n").length, 3);
     assert.match(tail.out, /AccessDeniedException {2}PutSecretValue {2}arn:aws:iam::123456789012:user\/reader/);
+    // --follow shows records as they come, until interrupted.
+    const follow = spawn(process.execPath, [cli(), "audit", "tail", "--follow", "--secret", created.ARN ?? ""], {
+      env: cliEnv(app, app.natsUrl),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let followed = "";
+    follow.stdout.on("data", (chunk: Buffer) => (followed += chunk.toString()));
+    const later = await asReader.send(new GetSecretValueCommand({ SecretId: "audited" }));
+    const requestId = later.$metadata.requestId ?? "none";
+    await within(
+      15_000,
+      "the followed record",
+      new Promise<void>((resolve) => {
+        const check = (): void => (followed.includes(requestId) ? resolve() : void follow.stdout.once("data", check));
+        check();
+      }),
+    );
+    follow.kill("SIGINT");
+    assert.is(await within(10_000, "tail --follow to stop", new Promise((r) => follow.once("exit", r))), 0);
+    assert.is(followed.trim().split("\n").length, 4, "the three earlier records of this secret, and the new one");
     const verified = await auditCli(app, app.natsUrl, "verify");
     assert.equal(verified, {
       code: 0,
-      out: `audit chain intact: 4 record(s) in ${(await auditMessages(app.natsUrl, app.config.region)).length} message(s)\n`,
+      out: `audit chain intact: 5 record(s) in ${(await auditMessages(app.natsUrl, app.config.region)).length} message(s)\n`,
     });
   } finally {
     asReader.destroy();
