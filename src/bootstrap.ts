@@ -25,6 +25,30 @@ const assertPrivate = (path: string): void => {
     throw new Error(`${path} is readable by others than its owner: chmod 600 it`);
 };
 
+/** An operator's file that holds keys (keyring, principals): readable by its owner only, JSON, decoded. */
+export const readPrivateJson = <A>(path: string, codec: t.Decoder<unknown, A>, what: string): A => {
+  assertPrivate(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    throw new Error(`${path} is not valid JSON`);
+  }
+  const decoded = codec.decode(json);
+  if (E.isLeft(decoded)) throw new Error(`${path} is not ${what}: ${describeFirstProblem(decoded.left)}`);
+  return decoded.right;
+};
+
+const describeFirstProblem = (errors: t.Errors): string => {
+  const first = errors[0];
+  if (first === undefined) return "invalid";
+  const path = first.context
+    .map((c) => c.key)
+    .filter(Boolean)
+    .join(".");
+  return `${path || "(top)"} must be a ${first.context[first.context.length - 1]?.type.name ?? "valid value"}`;
+};
+
 export const ensureDataDir = (dataDir: string): void => {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 };

@@ -1,7 +1,6 @@
-import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { readFileSync, statSync } from "node:fs";
 import type { Credentials } from "../api/sigv4.js";
+import { readPrivateJson } from "../bootstrap.js";
 import { isPolicyProblem, parsePolicy } from "../domain/resource-policy.js";
 import type { Statement } from "./policy-evaluation.js";
 
@@ -32,19 +31,9 @@ export type Identity = { readonly credentials: Credentials; readonly principal: 
 export type PrincipalRegistry = ReadonlyMap<string, Identity>;
 
 export const readPrincipalsFile = (path: string, account: string): PrincipalRegistry => {
-  if ((statSync(path).mode & 0o077) !== 0)
-    throw new Error(`${path} is readable by others than its owner: chmod 600 it`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw new Error(`${path} is not valid JSON`);
-  }
-  const decoded = PrincipalsFile.decode(json);
-  if (E.isLeft(decoded))
-    throw new Error(`${path} is not a principals file: each user needs name, accessKeys and policies`);
+  const file = readPrivateJson(path, PrincipalsFile, "a principals file (users with name, accessKeys, policies)");
   const registry = new Map<string, Identity>();
-  for (const user of decoded.right.users) {
+  for (const user of file.users) {
     const policies = user.policies.map((policy, i) => {
       const parsed = parsePolicy(JSON.stringify(policy), "identity");
       if (isPolicyProblem(parsed)) throw new Error(`${path}: policy ${i + 1} of user ${user.name}: ${parsed.message}`);

@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { createHmac, hkdfSync, randomBytes, randomUUID } from "node:crypto";
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { readPrivateJson } from "../bootstrap.js";
 import { KEY_BYTES } from "./envelope.js";
 
 // The keyring: the master keys that wrap data keys, as KMS keys are to Secrets Manager. Each key has an id (a
@@ -122,19 +123,10 @@ const newMaterial = (generation: number, key: Buffer = randomBytes(KEY_BYTES)) =
 });
 
 export const readKeyringFile = (path: string): KeyringFile => {
-  if ((statSync(path).mode & 0o077) !== 0)
-    throw new Error(`${path} is readable by others than its owner: chmod 600 it`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw new Error(`${path} is not valid JSON`);
-  }
-  const decoded = KeyringFile.decode(json);
-  if (E.isLeft(decoded)) throw new Error(`${path} is not a keyring: ${describeFirstProblem(decoded.left)}`);
+  const file = readPrivateJson(path, KeyringFile, "a keyring");
   const ids = new Set<string>();
   const aliases = new Set<string>();
-  for (const k of decoded.right.keys) {
+  for (const k of file.keys) {
     if (ids.has(k.keyId)) throw new Error(`${path}: key ${k.keyId} appears twice`);
     ids.add(k.keyId);
     if (k.material.length === 0) throw new Error(`${path}: key ${k.keyId} has no material`);
@@ -143,17 +135,7 @@ export const readKeyringFile = (path: string): KeyringFile => {
       aliases.add(a);
     }
   }
-  return decoded.right;
-};
-
-const describeFirstProblem = (errors: t.Errors): string => {
-  const first = errors[0];
-  if (first === undefined) return "invalid";
-  const path = first.context
-    .map((c) => c.key)
-    .filter(Boolean)
-    .join(".");
-  return `${path || "(top)"} must be a ${first.context[first.context.length - 1]?.type.name ?? "valid value"}`;
+  return file;
 };
 
 export const writeKeyringFile = (path: string, file: KeyringFile): void => {

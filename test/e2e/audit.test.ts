@@ -6,7 +6,6 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
-  SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -76,12 +75,7 @@ Audit("every call is a record: reads, writes, refusals and failed signatures; ne
   writePrincipals(principals, [reader]);
   const app = await startTestApp({ principalsFile: principals });
   const asReader = clientAs(app, reader);
-  const forger = new SecretsManagerClient({
-    endpoint: app.endpoint,
-    region: app.config.region,
-    credentials: { accessKeyId: reader.accessKeyId, secretAccessKey: "not-the-secret-key" },
-    maxAttempts: 1,
-  });
+  const forger = clientAs(app, { ...reader, secretAccessKey: "not-the-secret-key" });
   try {
     const token = randomUUID();
     const created = await app.client.send(
