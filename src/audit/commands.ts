@@ -16,27 +16,34 @@ const chainKey = (config: Config): Buffer =>
  * Walks the whole chain: every message present, in sequence, each record linked to the one before and with
  * the hash its content gives. Exit status 0 when intact, 1 with the first break named.
  */
+export const verifyChain = async (
+  stream: AuditStream,
+  key: Buffer,
+): Promise<{ readonly head: ChainHead; readonly lastSeq: number; readonly broken?: ChainBreak }> => {
+  let head: ChainHead = GENESIS;
+  let expectedSeq = 1;
+  let broken: ChainBreak | undefined;
+  await stream.read(({ seq, payload }) => {
+    if (broken !== undefined) return;
+    const checked = verifyMessage(key, head, expectedSeq, seq, payload);
+    if (E.isLeft(checked)) broken = checked.left;
+    else head = checked.right;
+    expectedSeq = seq + 1;
+  });
+  const { lastSeq } = await stream.bounds();
+  if (broken === undefined && expectedSeq <= lastSeq)
+    broken = {
+      seq: expectedSeq,
+      n: head.n + 1,
+      problem: `messages ${expectedSeq}–${lastSeq} missing: removed from the stream`,
+    };
+  return { head, lastSeq, ...(broken === undefined ? {} : { broken }) };
+};
+
 const verify = async (config: Config, out: (line: string) => void): Promise<number> => {
   const key = chainKey(config);
   return withNats(config, async (nc) => {
-    const stream = await AuditStream.open(nc, config.region);
-    let head: ChainHead = GENESIS;
-    let expectedSeq = 1;
-    let broken: ChainBreak | undefined;
-    await stream.read(({ seq, payload }) => {
-      if (broken !== undefined) return;
-      const checked = verifyMessage(key, head, expectedSeq, seq, payload);
-      if (E.isLeft(checked)) broken = checked.left;
-      else head = checked.right;
-      expectedSeq = seq + 1;
-    });
-    const { lastSeq } = await stream.bounds();
-    if (broken === undefined && expectedSeq <= lastSeq)
-      broken = {
-        seq: expectedSeq,
-        n: head.n + 1,
-        problem: `messages ${expectedSeq}–${lastSeq} missing: removed from the stream`,
-      };
+    const { head, lastSeq, broken } = await verifyChain(await AuditStream.open(nc, config.region), key);
     if (broken !== undefined) {
       out(
         `audit chain BROKEN at message ${broken.seq}${broken.n === undefined ? "" : `, record ${broken.n}`}: ${broken.problem}`,

@@ -7,7 +7,11 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
+import { verifyChain } from "../../src/audit/commands.js";
+import { Keyring, readKeyringFile } from "../../src/crypto/keyring.js";
+import { AuditStream } from "../../src/store/audit-stream.js";
 import { startTestApp, type TestApp, sharedKeyring } from "../support/app.js";
 import { freshRegion, within } from "../support/nats.js";
 
@@ -99,6 +103,14 @@ Concurrency("two servers on one log, 16 writers each: the expected-sequence guar
       [b, c].map((app) => app.client.send(new GetSecretValueCommand({ SecretId: "shared" }))),
     );
     assert.is(fromBoth[0]?.SecretString, fromBoth[1]?.SecretString);
+    // Both servers wrote one audit chain, linked in the order the stream took their records: every call is in it.
+    await Promise.all([b.whenAudited(), c.whenAudited()]);
+    const nc = await connect({ servers: b.natsUrl });
+    const key = new Keyring(readKeyringFile(keyringFile), b.config).derivedKey("audit-chain");
+    const chained = await verifyChain(await AuditStream.open(nc, region), key);
+    await nc.drain();
+    assert.is(chained.broken, undefined);
+    assert.is(chained.head.n, 1 + 32 + 2 + 2, "CreateSecret, 32 writes, two listings, two reads");
   } finally {
     await b.stop();
     await c.stop();
