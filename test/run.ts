@@ -11,7 +11,7 @@ import { SHARED_NATS_ENV } from "./support/nats.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const uvu = join(here, "..", "..", "node_modules", "uvu", "bin.js");
 // An optional argument narrows the run to test files whose path matches it, e.g. `npm test -- integration`.
-const pattern = `${process.argv[2] ?? ""}.*\\.test\\.js$`;
+const pattern = `(?:${process.argv[2] ?? ""}).*\\.test\\.js$`;
 // The run's shared nats-server: the project's nats.conf, a free port, a temp dir; stopped when the run ends.
 const natsDir = mkdtempSync(join(tmpdir(), "secret-ledger-test-nats-"));
 const nats = await startNatsServer({ storeDir: join(natsDir, "store"), logFile: join(natsDir, "nats-server.log") });

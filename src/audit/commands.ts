@@ -63,15 +63,20 @@ const nameInArn = (arn: string): string | undefined => /:secret:(.+)-[A-Za-z0-9]
 const concerns = (record: ChainedRecord, secret: string): boolean =>
   record.secretArns.some((arn) => arn === secret || nameInArn(arn) === secret || arn.startsWith(`${secret}-`));
 
+/** A field as one line can show it: a caller-chosen text (a SecretId, a user agent) cannot forge a line. */
+const printable = (text: string): string =>
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f\u2028\u2029]/.test(text) ? JSON.stringify(text) : text;
+
 const readable = (r: ChainedRecord): string =>
   [
     r.time,
     `#${r.n}`,
     r.outcome,
-    r.operation === "" ? "-" : r.operation,
+    r.operation === "" ? "-" : printable(r.operation),
     r.principal ?? `(unauthenticated${r.accessKeyId === null ? "" : ` ${r.accessKeyId}`})`,
-    r.secretArns.length === 0 ? "-" : r.secretArns.join(","),
-    r.versionIds.length === 0 ? "-" : `versions=${r.versionIds.join(",")}`,
+    r.secretArns.length === 0 ? "-" : r.secretArns.map(printable).join(","),
+    r.versionIds.length === 0 ? "-" : `versions=${r.versionIds.map(printable).join(",")}`,
     `from=${r.sourceIp}`,
     `request=${r.requestId}`,
     JSON.stringify(r.userAgent),

@@ -87,6 +87,20 @@ Access("the full-access principal writes; the bootstrap credentials stay full ac
     new PutSecretValueCommand({ SecretId: "team/db", SecretString: "v2", ClientRequestToken: randomUUID() }),
   );
   assert.equal(put.VersionStages, ["AWSCURRENT"]);
+  // A resource policy that denies everyone binds the admin user, not the root: no policy locks the account out.
+  await as(ctx, admin).send(
+    new PutResourcePolicyCommand({
+      SecretId: "team/other",
+      ResourcePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Deny", Principal: "*", Action: "secretsmanager:*", Resource: "*" }],
+      }),
+    }),
+  );
+  const locked = await sdkError(as(ctx, admin).send(new GetSecretValueCommand({ SecretId: "team/other" })));
+  assert.match(locked.message, /with an explicit deny in a resource-based policy$/);
+  assert.is((await ctx.app.client.send(new GetSecretValueCommand({ SecretId: "team/other" }))).SecretString, "o");
+  await ctx.app.client.send(new DeleteResourcePolicyCommand({ SecretId: "team/other" }));
   const root = await ctx.app.client.send(new GetSecretValueCommand({ SecretId: "team/db" }));
   assert.is(root.SecretString, "v2");
 });
