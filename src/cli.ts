@@ -6,7 +6,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
 import { startApp } from "./app.js";
-import { auditCommand } from "./audit/commands.js";
+import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
 import {
@@ -24,7 +24,7 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger keys create [--alias alias/<name>] [--description <text>]
        secret-ledger keys rotate <key id | alias/… | key ARN>
        secret-ledger keys disable|enable <key id | alias/… | key ARN>
-       secret-ledger audit verify
+       secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
 `;
 
@@ -112,6 +112,7 @@ const main = async (): Promise<number> => {
       "dry-run": { type: "boolean" },
       follow: { type: "boolean" },
       secret: { type: "string" },
+      anchor: { type: "string" },
       alias: { type: "string" },
       description: { type: "string" },
       help: { type: "boolean" },
@@ -133,10 +134,16 @@ const main = async (): Promise<number> => {
       ...(values.alias === undefined ? {} : { alias: values.alias }),
       ...(values.description === undefined ? {} : { description: values.description }),
     });
+  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
+  if (values.anchor !== undefined && anchor === undefined) {
+    process.stderr.write("secret-ledger: --anchor takes <n>:<hash>, as audit verify prints its head\n");
+    return 2;
+  }
   if (command === "audit" && key === undefined && (action === "verify" || action === "tail"))
     return auditCommand(config.right, action, {
       follow: values.follow === true,
       ...(values.secret === undefined ? {} : { secret: values.secret }),
+      ...(anchor === undefined ? {} : { anchor }),
       out,
     });
   process.stderr.write(USAGE);

@@ -7,27 +7,39 @@ import { AuditBatch, GENESIS, verifyMessage, type ChainBreak, type ChainHead, ty
 
 // `secret-ledger audit verify` and `secret-ledger audit tail`: the audit trail read back, checked, shown.
 
-type Options = { readonly follow: boolean; readonly secret?: string; readonly out: (line: string) => void };
+type Options = {
+  readonly follow: boolean;
+  readonly secret?: string;
+  readonly anchor?: ChainHead;
+  readonly out: (line: string) => void;
+};
 
 const chainKey = (config: Config): Buffer =>
   new Keyring(readKeyringFile(config.keyringFile), config).derivedKey("audit-chain");
 
 /**
  * Walks the whole chain: every message present, in sequence, each record linked to the one before and with
- * the hash its content gives. Exit status 0 when intact, 1 with the first break named.
+ * the hash its content gives. A chain cut short at its end still links; an `anchor` (a head an earlier verify
+ * printed, kept elsewhere) catches that: the chain must still hold that record with that hash.
  */
 export const verifyChain = async (
   stream: AuditStream,
   key: Buffer,
+  anchor?: ChainHead,
 ): Promise<{ readonly head: ChainHead; readonly lastSeq: number; readonly broken?: ChainBreak }> => {
   let head: ChainHead = GENESIS;
   let expectedSeq = 1;
   let broken: ChainBreak | undefined;
+  let anchored: ChainHead | undefined;
   await stream.read(({ seq, payload }) => {
     if (broken !== undefined) return;
     const checked = verifyMessage(key, head, expectedSeq, seq, payload);
     if (E.isLeft(checked)) broken = checked.left;
-    else head = checked.right;
+    else {
+      if (anchor !== undefined && anchor.n > head.n && anchor.n <= checked.right.n)
+        anchored = recordIn(payload, anchor.n);
+      head = checked.right;
+    }
     expectedSeq = seq + 1;
   });
   const { lastSeq } = await stream.bounds();
@@ -37,13 +49,34 @@ export const verifyChain = async (
       n: head.n + 1,
       problem: `messages ${expectedSeq}–${lastSeq} missing: removed from the stream`,
     };
+  if (broken === undefined && anchor !== undefined && anchored?.hash !== anchor.hash)
+    broken = {
+      seq: lastSeq + 1,
+      n: anchor.n,
+      problem:
+        anchored === undefined
+          ? `the chain ends at record ${head.n}, before the anchored record ${anchor.n}: records were removed from its end`
+          : "it is not the anchored record: the chain was rewritten",
+    };
   return { head, lastSeq, ...(broken === undefined ? {} : { broken }) };
 };
 
-const verify = async (config: Config, out: (line: string) => void): Promise<number> => {
+const recordIn = (payload: Uint8Array, n: number): ChainHead | undefined => {
+  const decoded = AuditBatch.decode(JSON.parse(Buffer.from(payload).toString("utf8")));
+  const record = E.isRight(decoded) ? decoded.right.records.find((r) => r.n === n) : undefined;
+  return record === undefined ? undefined : { n: record.n, hash: record.hash };
+};
+
+/** An anchor as `audit verify` prints it: `<n>:<hash>`. */
+export const parseAnchor = (text: string): ChainHead | undefined => {
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(text);
+  return match === null ? undefined : { n: Number(match[1]), hash: match[2] as string };
+};
+
+const verify = async (config: Config, out: (line: string) => void, anchor?: ChainHead): Promise<number> => {
   const key = chainKey(config);
   return withNats(config, async (nc) => {
-    const { head, lastSeq, broken } = await verifyChain(await AuditStream.open(nc, config.region), key);
+    const { head, lastSeq, broken } = await verifyChain(await AuditStream.open(nc, config.region), key, anchor);
     if (broken !== undefined) {
       out(
         `audit chain BROKEN at message ${broken.seq}${broken.n === undefined ? "" : `, record ${broken.n}`}: ${broken.problem}`,
@@ -52,6 +85,9 @@ const verify = async (config: Config, out: (line: string) => void): Promise<numb
       return 1;
     }
     out(`audit chain intact: ${head.n} record(s) in ${lastSeq} message(s)`);
+    out(
+      `head: ${head.n}:${head.hash}  (keep it elsewhere; audit verify --anchor ${head.n}:<hash> later proves no record up to it was cut)`,
+    );
     return 0;
   });
 };
@@ -116,4 +152,4 @@ const tail = async (config: Config, options: Options): Promise<number> =>
   });
 
 export const auditCommand = (config: Config, action: "verify" | "tail", options: Options): Promise<number> =>
-  action === "verify" ? verify(config, options.out) : tail(config, options);
+  action === "verify" ? verify(config, options.out, options.anchor) : tail(config, options);

@@ -150,10 +150,9 @@ Audit("every call is a record: reads, writes, refusals and failed signatures; ne
     assert.is(await within(10_000, "tail --follow to stop", new Promise((r) => follow.once("exit", r))), 0);
     assert.is(followed.trim().split("\n").length, 4, "the three earlier records of this secret, and the new one");
     const verified = await auditCli(app, app.natsUrl, "verify");
-    assert.equal(verified, {
-      code: 0,
-      out: `audit chain intact: 5 record(s) in ${(await auditMessages(app.natsUrl, app.config.region)).length} message(s)\n`,
-    });
+    assert.is(verified.code, 0);
+    const messageCount = (await auditMessages(app.natsUrl, app.config.region)).length;
+    assert.match(verified.out, `audit chain intact: 5 record(s) in ${messageCount} message(s)\nhead: 5:`);
   } finally {
     asReader.destroy();
     forger.destroy();
@@ -180,7 +179,10 @@ Audit("a record altered or removed in a copy of the store is named by audit veri
     const refusal = records.find((r) => r.outcome === "AccessDeniedException");
     const refusalSeq = original.find((m) => recordsOf([m]).some((r) => r.n === refusal?.n))?.seq;
     assert.ok(refusal !== undefined && refusalSeq !== undefined);
-    assert.is((await auditCli(app, nats.url, "verify")).code, 0);
+    const intact = await auditCli(app, nats.url, "verify");
+    assert.is(intact.code, 0);
+    const head = /^head: (\d+:[0-9a-f]{64})/m.exec(intact.out)?.[1] ?? "none";
+    assert.is(head.split(":")[0], String(records.length));
     asReader.destroy();
     await app.stop();
     await nats.stop();
@@ -212,6 +214,7 @@ Audit("a record altered or removed in a copy of the store is named by audit veri
     //    hashes kept (nats-server's own checksums are then right); then, instead, the refusal's message left out.
     const rewrite = async (
       change: (m: AuditMessage) => AuditMessage | undefined,
+      ...options: string[]
     ): Promise<{ code: number; out: string }> => {
       const server = await startOwnNatsServer();
       const nc = await connect({ servers: server.url });
@@ -222,7 +225,7 @@ Audit("a record altered or removed in a copy of the store is named by audit veri
         if (kept !== undefined) await jsm.jetstream().publish(`secret-ledger.${region}.audit`, kept.payload);
       }
       await nc.drain();
-      const verdict = await auditCli(app, server.url, "verify");
+      const verdict = await auditCli(app, server.url, "verify", ...options);
       await server.stop();
       return verdict;
     };
@@ -244,6 +247,13 @@ Audit("a record altered or removed in a copy of the store is named by audit veri
       removed.out,
       `audit chain BROKEN at message ${refusalSeq}, record ${refusal?.n}: record ${refusal?.n} missing`,
     );
+    // 3. The end of the history cut off: the chain still links, but not to the head an earlier verify printed.
+    const lastSeq = original[original.length - 1]?.seq;
+    const cut = await rewrite((m) => (m.seq === lastSeq ? undefined : m));
+    assert.is(cut.code, 0, "a chain cut at its end links: only an anchor kept elsewhere shows the cut");
+    const anchored = await rewrite((m) => (m.seq === lastSeq ? undefined : m), "--anchor", head);
+    assert.is(anchored.code, 1);
+    assert.match(anchored.out, /before the anchored record \d+: records were removed from its end/);
   } finally {
     await nats.stop();
   }
