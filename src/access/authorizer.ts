@@ -15,6 +15,7 @@ export type AccessTarget = {
 
 /** Who is calling, from where: what the audit records and conditions may test. */
 export type Caller = {
+  readonly requestId: string;
   readonly principal: Principal;
   readonly accessKeyId: string;
   readonly sourceIp: string;

@@ -144,7 +144,10 @@ export const operationsOf = (service: SecretsService, authorizer: Authorizer): R
         const refusal = authorizer.check(caller, name, input);
         if (refusal !== undefined) return Promise.resolve(E.left(accessDenied(refusal)));
         const refused = beyondTheModel(input);
-        return refused === undefined ? handler(input, caller) : Promise.resolve(E.left(refused));
+        if (refused !== undefined) return Promise.resolve(E.left(refused));
+        return service.actingAs({ requestId: caller.requestId, principal: caller.principal.arn }, () =>
+          handler(input, caller),
+        );
       },
     ]),
   );

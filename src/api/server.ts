@@ -110,7 +110,7 @@ type Handled = {
 };
 
 export const createApiServer = (opts: ApiOptions): Server => {
-  const handle = async (req: IncomingMessage): Promise<Handled> => {
+  const handle = async (req: IncomingMessage, requestId: string): Promise<Handled> => {
     // What the request has shown so far, for the audit record of a failure.
     const known: { caller?: Caller; input?: Record<string, unknown> } = {};
     const fail = (error: AwsError, op: string, accessKeyId?: string): Handled => ({
@@ -139,6 +139,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
     const identity = opts.identityOf(accessKeyId);
     if (identity === undefined) return fail(fromAuthFailure({ _tag: "UnrecognizedClient" }), opName || target);
     const caller: Caller = {
+      requestId,
       principal: identity.principal,
       accessKeyId,
       sourceIp: req.socket.remoteAddress ?? "",
@@ -204,7 +205,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
   return createServer((req, res) => {
     const started = performance.now();
     const requestId = randomUUID();
-    handle(req)
+    handle(req, requestId)
       .then((out) => audited(req, requestId, out))
       .catch((error: unknown) => {
         // Only the service's own failures get here (storage down, a bug); never bad input.

@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { versionIndex, type CatalogEntry, type SecretCatalog } from "../../projections/secret-catalog.js";
 import type { SecretCommand, VersionPolicy } from "../domain/commands.js";
@@ -176,8 +177,12 @@ const MAX_BATCH = 20;
  * state's subject sequence as the expected one; the caller gets its answer once its own projection has
  * applied the write. Reads are served from the projection.
  */
+/** Who a command is run for: the API request and its caller, recorded with the command in the log. */
+export type Actor = { readonly requestId: string; readonly principal: string };
+
 export class SecretsService {
   private readonly locks = new KeyedLock();
+  private readonly acting = new AsyncLocalStorage<Actor>();
   private readonly pageTokens: PageTokens;
 
   constructor(
@@ -199,6 +204,11 @@ export class SecretsService {
     },
   ) {
     this.pageTokens = new PageTokens(deps.keyring().derivedKey("page-token"));
+  }
+
+  /** Runs `work` on behalf of `actor`: the commands it appends carry the request id and the caller. */
+  actingAs<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
+    return this.acting.run(actor, work);
   }
 
   async createSecret(input: CreateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
@@ -676,7 +686,14 @@ export class SecretsService {
         for (const k of prepared.right.wrappedKeys)
           if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
             await keys.put(k.arn, k.versionId, k.key);
-        const record: CommandRecord = { schemaVersion: 1, command: commandName, requestId: randomUUID(), events };
+        const actor = this.acting.getStore();
+        const record: CommandRecord = {
+          schemaVersion: 1,
+          command: commandName,
+          requestId: actor?.requestId ?? randomUUID(),
+          ...(actor === undefined ? {} : { principal: actor.principal }),
+          events,
+        };
         const appended = await log.append(name, entry.subjectSeq, record);
         if (appended._tag === "Appended") {
           await catalog.whenCaughtUp(appended.seq);

@@ -134,12 +134,17 @@ export type SecretEvent = t.TypeOf<typeof SecretEvent>;
 
 /** What one JetStream message holds: the ordered events of one command, which land together or not at all. */
 export const CommandRecord = t.readonly(
-  t.type({
-    schemaVersion: t.literal(1),
-    command: t.string,
-    requestId: t.string,
-    events: t.readonlyArray(SecretEvent),
-  }),
+  t.intersection([
+    t.type({
+      schemaVersion: t.literal(1),
+      command: t.string,
+      /** The API request that made it (the same id as its audit record); a fresh id for the service's own. */
+      requestId: t.string,
+      events: t.readonlyArray(SecretEvent),
+    }),
+    /** Who made it: the caller's ARN. Absent for the service's own commands (pruning, purging deletions). */
+    t.partial({ principal: t.string }),
+  ]),
 );
 export type CommandRecord = t.TypeOf<typeof CommandRecord>;
 

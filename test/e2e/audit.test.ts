@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import { AuditBatch, type ChainedRecord } from "../../src/audit/chain.js";
 import { AuditStream, type AuditMessage } from "../../src/store/audit-stream.js";
 import { projectRoot } from "../../src/store/nats-server.js";
-import { auditStreamName } from "../../src/store/subjects.js";
+import { auditStreamName, streamName } from "../../src/store/subjects.js";
 import { clientAs, startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
 import { freshRegion, startOwnNatsServer, tempDir, within } from "../support/nats.js";
@@ -118,6 +118,12 @@ Audit("every call is a record: reads, writes, refusals and failed signatures; ne
       records.map((r) => r.n),
       [1, 2, 3, 4],
     );
+    // The log's record of the write names the same request and caller: the audit and the log join on it.
+    const nc = await connect({ servers: app.natsUrl });
+    const logged = await (await jetstreamManager(nc)).streams.getMessage(streamName(app.config.region), { seq: 1 });
+    await nc.drain();
+    const command = logged?.json<{ requestId: string; principal?: string; command: string }>();
+    assert.equal([command?.command, command?.requestId, command?.principal], ["CreateSecret", create?.requestId, root]);
     const everything = JSON.stringify(records);
     assert.not.match(everything, /AUDIT-CANARY/);
     assert.not.ok(everything.includes(reader.secretAccessKey));
