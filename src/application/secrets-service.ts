@@ -307,7 +307,10 @@ export class SecretsService {
         },
       }));
     });
-    if (E.isRight(result)) await this.reencryptLabelledVersions(result.right);
+    const done = E.isRight(result) ? result.right.state : undefined;
+    // Under the secret's lock, so that a deletion from this server cannot come between reading and re-writing.
+    if (E.isRight(result) && done?.status === "active")
+      await this.locks.run(done.name, () => this.reencryptLabelledVersions(result.right));
     const withValue = input.SecretString !== undefined || input.SecretBinary !== undefined;
     return E.map(({ state }: Executed) => ({
       ...arnAndName(state),
@@ -798,6 +801,11 @@ export class SecretsService {
       } finally {
         key.right.fill(0);
       }
+      // A deletion or pruning from another server may have destroyed the key meanwhile: the re-wrap must not
+      // bring it back.
+      const now = this.deps.catalog.entry(state.name).state;
+      if (now.status !== "active" || now.arn !== state.arn || !now.versions.has(versionId))
+        await this.deps.keys.destroy(state.arn, versionId);
     }
   }
 
