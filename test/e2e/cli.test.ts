@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
 
 // A smoke test of the whole API through the real AWS CLI: botocore's serialisation and its signing path
@@ -86,6 +86,21 @@ Cli("create, tag, update, list, policy, batch get, delete and restore, random pa
   const password = await aws.json("get-random-password", "--password-length", "20", "--exclude-punctuation");
   assert.match(String(password["RandomPassword"]), /^[A-Za-z0-9]{20}$/);
   assert.match(await aws.failure("get-random-password", "--password-length", "2"), /InvalidParameterException/);
+});
+
+Cli("a read-only principal reads, and its write is refused with AWS's AccessDeniedException", async ({ app }) => {
+  const skip = awsCliUnavailable();
+  if (skip !== undefined) return void process.stdout.write(`\n  skipped: the AWS CLI access test: ${skip}\n`);
+  const reader = user("cli-reader", { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" });
+  writePrincipals(app.config.principalsFile, [reader]);
+  await awsCli(app).json("create-secret", "--name", "cli/readonly", "--secret-string", "r1");
+  const asReader = awsCli(app, reader);
+  assert.is((await asReader.json("get-secret-value", "--secret-id", "cli/readonly"))["SecretString"], "r1");
+  const refused = await asReader.failure("put-secret-value", "--secret-id", "cli/readonly", "--secret-string", "r2");
+  assert.match(
+    refused,
+    /An error occurred \(AccessDeniedException\) when calling the PutSecretValue operation: User: arn:aws:iam::123456789012:user\/cli-reader is not authorized to perform: secretsmanager:PutSecretValue on resource: arn:aws:secretsmanager:[a-z0-9-]+:123456789012:secret:cli\/readonly-\w{6} because no identity-based policy allows the secretsmanager:PutSecretValue action/,
+  );
 });
 
 Cli.run();

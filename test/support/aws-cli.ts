@@ -13,13 +13,19 @@ export const awsCliUnavailable = (): string | undefined => {
   return existsSync(reason) ? readFileSync(reason, "utf8").trim() : undefined;
 };
 
-/** Runs `aws secretsmanager …` against the app with its credentials and nothing from the user's config. */
-export const awsCli = (app: TestApp) => {
+/**
+ * Runs `aws secretsmanager …` against the app with its credentials (or `as`'s) and nothing from the user's
+ * config.
+ */
+export const awsCli = (
+  app: TestApp,
+  as: { readonly accessKeyId: string; readonly secretAccessKey: string } = app.credentials,
+) => {
   const env = {
     PATH: process.env["PATH"] ?? "",
     HOME: process.env["HOME"] ?? "/tmp",
-    AWS_ACCESS_KEY_ID: app.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: app.credentials.secretAccessKey,
+    AWS_ACCESS_KEY_ID: as.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: as.secretAccessKey,
     AWS_DEFAULT_REGION: app.config.region,
     AWS_CONFIG_FILE: "/dev/null",
     AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
