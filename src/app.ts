@@ -32,6 +32,8 @@ export type RunningApp = {
   readonly log: EventLog;
   /** Resolves once every audit record handed in so far is written. */
   whenAudited(): Promise<void>;
+  /** Resolves once the keyring as last read is recorded in the key store (keys created while running). */
+  whenKeyringClaimed(): Promise<void>;
   /** Completes the deletions whose recovery window has ended (the service also does it every minute). */
   purgeDueDeletions(): Promise<number>;
   /** Runs the compactor once (it also runs every SECRET_LEDGER_COMPACT_EVERY_SECONDS). */
@@ -132,18 +134,29 @@ export const startApp = async (
     const log = await EventLog.open(nc, config.region);
     const keys = await KeyStore.open(nc, config.region);
     const auditor = new Auditor(await AuditStream.open(nc, config.region), keyring.current().derivedKey("audit-chain"));
-    const claims: Array<[string, string]> = [
-      ["default key", keyring.current().defaultKeyId],
-      ...keyring
-        .current()
-        .allMaterial()
-        .map((m): [string, string] => [`material ${m.keyId}/${m.generation}`, materialFingerprint(m.material)]),
-    ];
-    for (const [what, fingerprint] of claims)
-      if ((await keys.claim(what, fingerprint)) === "differs")
-        throw new Error(
-          `the log of region ${config.region} was written with another keyring (its ${what} differs): every server on one log needs the same SECRET_LEDGER_KEYRING`,
-        );
+    const claimKeyring = async (current: Keyring): Promise<string | undefined> => {
+      const claims: Array<[string, string]> = [
+        ["default key", current.defaultKeyId],
+        ...current
+          .allMaterial()
+          .map((m): [string, string] => [`material ${m.keyId}/${m.generation}`, materialFingerprint(m.material)]),
+      ];
+      for (const [what, fingerprint] of claims)
+        if ((await keys.claim(what, fingerprint)) === "differs")
+          return `the log of region ${config.region} was written with another keyring (its ${what} differs): every server on one log needs the same SECRET_LEDGER_KEYRING`;
+      return undefined;
+    };
+    const differs = await claimKeyring(keyring.current());
+    if (differs !== undefined) throw new Error(differs);
+    // Keys created or rotated while the service runs are claimed as they appear.
+    let keyringClaimed: Promise<unknown> = Promise.resolve();
+    keyring.onChange((current) => {
+      keyringClaimed = claimKeyring(current).then(
+        (problem) => problem !== undefined && logger({ level: "error", msg: problem }),
+        (e: unknown) =>
+          logger({ level: "error", msg: "keyring not claimed", error: e instanceof Error ? e.message : "unknown" }),
+      );
+    });
     const catalog = new SecretCatalog();
     const shredder = new KeyShredder(keys, (arn, error) =>
       logger({
@@ -255,6 +268,9 @@ export const startApp = async (
       catalog,
       log,
       whenAudited: () => auditor.whenIdle(),
+      whenKeyringClaimed: async () => {
+        await keyringClaimed;
+      },
       purgeDueDeletions,
       compact,
       whenKeysShredded: () => shredder.whenIdle(),

@@ -8,6 +8,7 @@ import { statSync } from "node:fs";
 export class WatchedFile<T> {
   private stamp: string;
   private value: T;
+  private readonly listeners: Array<(value: T) => void> = [];
 
   constructor(
     private readonly path: string,
@@ -26,11 +27,17 @@ export class WatchedFile<T> {
     try {
       this.value = stamp === "" ? this.whenAbsent() : this.read(this.path);
       this.stamp = stamp;
+      for (const listener of this.listeners) listener(this.value);
     } catch (e) {
       this.onReloadError(this.path, e);
       this.stamp = stamp;
     }
     return this.value;
+  }
+
+  /** Told of every new reading (not of the first). */
+  onChange(listener: (value: T) => void): void {
+    this.listeners.push(listener);
   }
 
   private stampNow(): string {

@@ -51,19 +51,24 @@ export class KeyStore {
   static async open(nc: NatsConnection, region: string): Promise<KeyStore> {
     const jsm = await jetstreamManager(nc);
     const stream = keyStreamName(region);
-    await ensureStream(jsm, {
-      name: stream,
-      subjects: [`${keySubjectPrefix(region)}.>`],
-      storage: StorageType.File,
-      num_replicas: 1,
-      // Never dropped by a limit (which would delete without erasing): every message goes by destroy or rewrap.
-      max_msgs_per_subject: -1,
-      discard: DiscardPolicy.Old,
-      // Single keys are erased; the store as a whole is never purged.
-      deny_delete: false,
-      deny_purge: true,
-      allow_direct: true,
-    });
+    await ensureStream(
+      jsm,
+      {
+        name: stream,
+        subjects: [`${keySubjectPrefix(region)}.>`],
+        storage: StorageType.File,
+        num_replicas: 1,
+        // Never dropped by a limit (which would delete without erasing): every message goes by destroy or rewrap.
+        max_msgs_per_subject: -1,
+        discard: DiscardPolicy.Old,
+        // Single keys are erased; the store as a whole is never purged.
+        deny_delete: false,
+        deny_purge: true,
+        allow_direct: true,
+        // A key stream made before keys could be re-wrapped kept one message per subject: lift that.
+      },
+      ["max_msgs_per_subject"],
+    );
     return new KeyStore(jetstream(nc), jsm, stream, region);
   }
 

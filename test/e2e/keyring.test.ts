@@ -11,6 +11,8 @@ import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { connect } from "@nats-io/transport-node";
+import { KeyStore } from "../../src/store/key-store.js";
 import { projectRoot } from "../../src/store/nats-server.js";
 import { dataKeyOf, startTestApp, type TestApp } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
@@ -52,6 +54,26 @@ const wrappingOf = async (app: TestApp, secretId: string, versionId?: string) =>
   const opened = await dataKeyOf(app, got.ARN ?? "", got.VersionId ?? "");
   return { keyId: opened?.wrapped.keyId, generation: opened?.wrapped.generation, value: got.SecretString };
 };
+
+Keyring(
+  "a key created while the service runs is claimed in the key store, like those it started with",
+  async ({ app, keyId }) => {
+    // The first use after the change reads the keyring again; its material is then fingerprinted into the store.
+    await app.client.send(
+      new CreateSecretCommand({
+        Name: "k/claim",
+        KmsKeyId: keyId,
+        SecretString: "c",
+        ClientRequestToken: randomUUID(),
+      }),
+    );
+    await app.whenKeyringClaimed();
+    const nc = await connect({ servers: app.natsUrl });
+    const store = await KeyStore.open(nc, app.config.region);
+    assert.is(await store.claim(`material ${keyId}/1`, "another fingerprint"), "differs");
+    await nc.drain();
+  },
+);
 
 Keyring("a KmsKeyId in every form AWS accepts names the key that wraps the value", async ({ app, keyArn, keyId }) => {
   const region = app.config.region;

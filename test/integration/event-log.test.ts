@@ -110,6 +110,19 @@ Log("a follower stopped at once, before its consumer exists, still stops", async
   await within(10_000, "stop", follower.stop());
 });
 
+Log("a key stream made by an earlier version is brought to the settings re-wrapping needs", async ({ nc }) => {
+  const region = freshRegion();
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({
+    name: keyStreamName(region),
+    subjects: [`secret-ledger.${region}.key.>`],
+    max_msgs_per_subject: 1,
+    allow_direct: true,
+  });
+  await KeyStore.open(nc, region);
+  assert.is((await jsm.streams.info(keyStreamName(region))).config.max_msgs_per_subject, -1);
+});
+
 Log("wrapped keys are kept and read back by ARN and version", async ({ nc, region }) => {
   const keys = await KeyStore.open(nc, region);
   const first = { keyId: "k1", generation: 1, wrapped: "wrapped-key" };
