@@ -2,6 +2,7 @@
 // secret-ledger's command line, with the service's configuration (SECRET_LEDGER_*, NATS_URL):
 //   compact [--dry-run]            runs the compactor once against the log and reports
 //   keys list|create|rotate|disable|enable   manages the keyring (the master keys)
+//   history <secret-id> [--json]   the secret's whole timeline from the log
 //   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
@@ -9,6 +10,7 @@ import { startApp } from "./app.js";
 import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
+import { historyCommand } from "./history/commands.js";
 import {
   DEFAULT_ALIAS,
   createKey,
@@ -24,6 +26,7 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger keys create [--alias alias/<name>] [--description <text>]
        secret-ledger keys rotate <key id | alias/… | key ARN>
        secret-ledger keys disable|enable <key id | alias/… | key ARN>
+       secret-ledger history <secret name or ARN> [--json]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
 `;
@@ -115,6 +118,7 @@ const main = async (): Promise<number> => {
       anchor: { type: "string" },
       alias: { type: "string" },
       description: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
@@ -129,6 +133,12 @@ const main = async (): Promise<number> => {
   }
   const [command, action, key, ...rest] = positionals;
   if (command === "compact" && action === undefined) return compact(config.right, values["dry-run"] === true);
+  if (command === "history" && action !== undefined && key === undefined)
+    return historyCommand(config.right, action, {
+      json: values.json === true,
+      out,
+      err: (line) => process.stderr.write(line + "\n"),
+    });
   if (command === "keys" && rest.length === 0)
     return keys(config.right, action, key, {
       ...(values.alias === undefined ? {} : { alias: values.alias }),

@@ -31,6 +31,12 @@ export type LoggedRecord = {
 
 export type Follower = { stop(): Promise<void> };
 
+const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> =>
+  E.flatMap(
+    E.tryCatch(() => JSON.parse(Buffer.from(payload).toString("utf8")) as unknown, String),
+    (u) => E.mapLeft(() => "not a CommandRecord of a known schema")(CommandRecord.decode(u)),
+  );
+
 const PUBLISH_ATTEMPTS = 3;
 const PUBLISH_TIMEOUT_MS = 5000;
 
@@ -107,6 +113,32 @@ export class EventLog {
   }
 
   /**
+   * Every record of one secret's subject (every secret that ever had this name), in order, as the log holds
+   * them now. A record that does not decode is reported through `onUnreadable` and left out.
+   */
+  async recordsOf(secretName: string, onUnreadable: (seq: number, why: string) => void): Promise<LoggedRecord[]> {
+    const subject = secretSubject(this.region, secretName);
+    const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
+    if (last === null) return [];
+    const consumer = await this.js.consumers.get(this.stream, {
+      deliver_policy: DeliverPolicy.All,
+      filter_subjects: [subject],
+    });
+    const records: LoggedRecord[] = [];
+    for (;;) {
+      let delivered = 0;
+      for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
+        delivered++;
+        const decoded = decodeRecord(m.data);
+        if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
+        else records.push({ seq: m.seq, secretName, record: decoded.right });
+        if (m.seq >= last.seq) return records;
+      }
+      if (delivered === 0) return records;
+    }
+  }
+
+  /**
    * Delivers every record from `fromSeq` on, in order, then follows new ones. An ordered consumer stalls for
    * a while after a nats-server restart, so when it is recreated the follower starts a fresh one from the next
    * sequence it needs.
@@ -138,10 +170,7 @@ export class EventLog {
           })();
           for await (const m of messages) {
             if (m.seq < next) continue;
-            const decoded = E.flatMap(
-              E.tryCatch(() => m.json<unknown>(), String),
-              (u) => E.mapLeft(() => "not a CommandRecord of a known schema")(CommandRecord.decode(u)),
-            );
+            const decoded = decodeRecord(m.data);
             if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
             else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
             next = m.seq + 1;

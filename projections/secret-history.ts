@@ -1,0 +1,114 @@
+import type { CommandRecord, SecretEvent } from "../src/domain/events.js";
+
+// A secret's timeline, folded from its records in the log: every event as a fact, in log order, with who made
+// it. A name that was deleted and created again has generations, told apart by number and ARN. Pruned and
+// deleted versions stay as facts: the log keeps them, even though their values can no longer be read.
+
+export type HistoryEntry = {
+  readonly seq: number;
+  /** Epoch milliseconds, when the command was decided. */
+  readonly at: number;
+  /** 1 for the first secret of this name, 2 for the one created after it was deleted, … */
+  readonly generation: number;
+  readonly arn: string;
+  readonly command: string;
+  readonly requestId: string;
+  /** The caller's ARN; absent for the service's own commands (pruning, completing a deletion). */
+  readonly principal?: string;
+  readonly event: SecretEvent["type"];
+  readonly versionIds: ReadonlyArray<string>;
+  readonly label?: { readonly name: string; readonly from?: string; readonly to?: string };
+  /** What happened, in words. */
+  readonly what: string;
+};
+
+const day = (millis: number): string => new Date(millis).toISOString().slice(0, 10);
+const short = (versionId: string | undefined): string => versionId ?? "(none)";
+
+/** The words for one event, and the versions and label it concerns. */
+const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "label"> => {
+  switch (e.type) {
+    case "SecretCreated":
+      return {
+        what: `created ${e.data.arn}${e.data.kmsKeyId === undefined ? "" : ` (KMS key ${e.data.kmsKeyId})`}`,
+        versionIds: [],
+      };
+    case "VersionCreated":
+      return { what: `version ${e.data.versionId} created (${e.data.value.kind})`, versionIds: [e.data.versionId] };
+    case "LabelMoved": {
+      const { label, from, to } = e.data;
+      const what =
+        from === undefined
+          ? `${label} attached to ${short(to)}`
+          : to === undefined
+            ? `${label} removed from ${from}`
+            : `${label} moved from ${from} to ${to}`;
+      return {
+        what,
+        versionIds: [from, to].filter((v): v is NonNullable<typeof v> => v !== undefined),
+        label: { name: label, ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) },
+      };
+    }
+    case "SecretUpdated": {
+      const changes = [
+        ...(e.data.description === undefined ? [] : ["description"]),
+        ...(e.data.kmsKeyId === undefined ? [] : [`KMS key → ${e.data.kmsKeyId === "" ? "default" : e.data.kmsKeyId}`]),
+      ];
+      return { what: `metadata changed: ${changes.join(", ")}`, versionIds: [] };
+    }
+    case "SecretTagged":
+      return { what: `tagged ${e.data.tags.map((t) => t.Key).join(", ")}`, versionIds: [] };
+    case "SecretUntagged":
+      return { what: `untagged ${e.data.tagKeys.join(", ")}`, versionIds: [] };
+    case "DeletionScheduled":
+      return { what: `deletion scheduled for ${day(e.data.deletionDate)}`, versionIds: [] };
+    case "DeletionCancelled":
+      return { what: "restored: deletion cancelled", versionIds: [] };
+    case "SecretDeleted":
+      return {
+        what: `deleted${e.data.forced ? " without recovery" : ""}: ${e.data.versionIds.length} version(s), keys destroyed`,
+        versionIds: e.data.versionIds,
+      };
+    case "SecretAccessed":
+      return {
+        what: `version ${e.data.versionId} read (first read on ${day(e.data.day)})`,
+        versionIds: [e.data.versionId],
+      };
+    case "ResourcePolicyPut":
+      return { what: "resource policy put", versionIds: [] };
+    case "ResourcePolicyDeleted":
+      return { what: "resource policy deleted", versionIds: [] };
+    case "VersionsPruned":
+      return { what: `pruned ${e.data.versionIds.length} version(s), keys destroyed`, versionIds: e.data.versionIds };
+    default: {
+      const unknownEvent: never = e;
+      return unknownEvent;
+    }
+  }
+};
+
+export const historyOf = (
+  records: ReadonlyArray<{ readonly seq: number; readonly record: CommandRecord }>,
+): ReadonlyArray<HistoryEntry> => {
+  let generation = 0;
+  let arn = "";
+  return records.flatMap(({ seq, record }) =>
+    record.events.map((e): HistoryEntry => {
+      if (e.type === "SecretCreated" && e.data.arn !== arn) {
+        generation += 1;
+        arn = e.data.arn;
+      }
+      return {
+        seq,
+        at: e.meta.at,
+        generation,
+        arn,
+        command: record.command,
+        requestId: record.requestId,
+        ...(record.principal === undefined ? {} : { principal: record.principal }),
+        event: e.type,
+        ...describe(e),
+      };
+    }),
+  );
+};

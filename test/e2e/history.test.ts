@@ -1,0 +1,106 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { HistoryEntry } from "../../projections/secret-history.js";
+import { projectRoot } from "../../src/store/nats-server.js";
+import { startTestApp, type TestApp } from "../support/app.js";
+import { HOUR } from "../support/decider.js";
+import { tempDir } from "../support/nats.js";
+
+const run = promisify(execFile);
+
+/** `secret-ledger history …` against the app's log. */
+const history = async (app: TestApp, ...args: string[]): Promise<string> =>
+  (
+    await run(process.execPath, [join(projectRoot(), "dist", "src", "cli.js"), "history", ...args], {
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        NATS_URL: app.natsUrl,
+        SECRET_LEDGER_REGION: app.config.region,
+        SECRET_LEDGER_ACCOUNT: app.config.account,
+        SECRET_LEDGER_DATA: tempDir("history-cli"),
+      },
+    })
+  ).stdout;
+
+const History = suite("secret-ledger history");
+
+History("a timeline across pruning, deletion and re-creation of the same name", async () => {
+  let now = Date.UTC(2026, 10, 1);
+  const app = await startTestApp({ clock: () => now, versions: { keep: 2, minAgeHours: 1, quota: 10 } });
+  try {
+    const first = randomUUID();
+    const gen1 = await app.client.send(
+      new CreateSecretCommand({ Name: "prod/db", SecretString: "a", ClientRequestToken: first }),
+    );
+    const tokens = [first];
+    for (const value of ["b", "c", "d"]) {
+      now += HOUR;
+      const token = randomUUID();
+      tokens.push(token);
+      await app.client.send(
+        new PutSecretValueCommand({ SecretId: "prod/db", SecretString: value, ClientRequestToken: token }),
+      );
+    }
+    await app.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: "prod/db",
+        VersionStage: "AWSCURRENT",
+        MoveToVersionId: tokens[2],
+        RemoveFromVersionId: tokens[3],
+      }),
+    );
+    now += 2 * HOUR;
+    const pruned = await app.compact();
+    assert.ok(pruned.versionsPruned > 0, "the compactor pruned");
+    await app.client.send(new DeleteSecretCommand({ SecretId: "prod/db", ForceDeleteWithoutRecovery: true }));
+    now += HOUR;
+    const gen2 = await app.client.send(
+      new CreateSecretCommand({ Name: "prod/db", SecretString: "e", ClientRequestToken: randomUUID() }),
+    );
+
+    const entries = JSON.parse(await history(app, "prod/db", "--json")) as HistoryEntry[];
+    const root = "arn:aws:iam::123456789012:root";
+    assert.equal([...new Set(entries.map((e) => `${e.generation} ${e.arn}`))], [`1 ${gen1.ARN}`, `2 ${gen2.ARN}`]);
+    const moved = entries.find((e) => e.command === "UpdateSecretVersionStage" && e.label?.name === "AWSCURRENT");
+    assert.equal(moved?.label, { name: "AWSCURRENT", from: tokens[3], to: tokens[2] });
+    assert.is(moved?.principal, root, "who moved it");
+    assert.is(moved?.at, Date.UTC(2026, 10, 1) + 3 * HOUR, "when");
+    const prune = entries.find((e) => e.event === "VersionsPruned");
+    assert.equal(prune?.versionIds, [tokens[0], tokens[1]], "the two without a label");
+    assert.is(prune?.principal, undefined, "the service's own command");
+    const deleted = entries.find((e) => e.event === "SecretDeleted");
+    assert.is(deleted?.generation, 1);
+    assert.ok(deleted?.versionIds.includes(tokens[3] as string));
+    // Every version ever created is there, pruned or not.
+    const created = entries
+      .filter((e) => e.event === "VersionCreated" && e.generation === 1)
+      .map((e) => e.versionIds[0]);
+    assert.equal(created, tokens);
+
+    // The full ARN of the first generation shows that generation alone; the text form names who and what.
+    const firstOnly = JSON.parse(await history(app, gen1.ARN ?? "", "--json")) as HistoryEntry[];
+    assert.ok(firstOnly.length > 0 && firstOnly.every((e) => e.generation === 1));
+    const text = await history(app, "prod/db");
+    assert.match(
+      text,
+      new RegExp(
+        `gen 1  ${root.replace(/[:]/g, ":")}  UpdateSecretVersionStage  AWSCURRENT moved from ${tokens[3]} to ${tokens[2]}`,
+      ),
+    );
+    assert.match(text, /gen 1 {2}\(the service\) {2}PruneVersions {2}pruned 2 version\(s\), keys destroyed/);
+  } finally {
+    await app.stop();
+  }
+});
+
+History.run();
