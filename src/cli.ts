@@ -3,6 +3,7 @@
 //   compact [--dry-run]            runs the compactor once against the log and reports
 //   keys list|create|rotate|disable|enable   manages the keyring (the master keys)
 //   history <secret-id> [--json]   the secret's whole timeline from the log
+//   state --at <time | seq> [--secret <id>] [--json]   the secrets as they stood at that point
 //   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
@@ -10,7 +11,7 @@ import { startApp } from "./app.js";
 import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
-import { historyCommand } from "./history/commands.js";
+import { historyCommand, parseLogPoint, stateCommand } from "./history/commands.js";
 import {
   DEFAULT_ALIAS,
   createKey,
@@ -27,6 +28,7 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger keys rotate <key id | alias/… | key ARN>
        secret-ledger keys disable|enable <key id | alias/… | key ARN>
        secret-ledger history <secret name or ARN> [--json]
+       secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
 `;
@@ -119,6 +121,7 @@ const main = async (): Promise<number> => {
       alias: { type: "string" },
       description: { type: "string" },
       json: { type: "boolean" },
+      at: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -133,6 +136,21 @@ const main = async (): Promise<number> => {
   }
   const [command, action, key, ...rest] = positionals;
   if (command === "compact" && action === undefined) return compact(config.right, values["dry-run"] === true);
+  if (command === "state" && action === undefined) {
+    const at = values.at === undefined ? undefined : parseLogPoint(values.at);
+    if (at === undefined) {
+      process.stderr.write(
+        "secret-ledger: state needs --at <ISO time, like 2026-11-24T03:12:00Z, or a log sequence>\n",
+      );
+      return 2;
+    }
+    return stateCommand(config.right, at, {
+      ...(values.secret === undefined ? {} : { secret: values.secret }),
+      json: values.json === true,
+      out,
+      err: (line) => process.stderr.write(line + "\n"),
+    });
+  }
   if (command === "history" && action !== undefined && key === undefined)
     return historyCommand(config.right, action, {
       json: values.json === true,

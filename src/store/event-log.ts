@@ -113,16 +113,22 @@ export class EventLog {
   }
 
   /**
-   * Every record of one secret's subject (every secret that ever had this name), in order, as the log holds
-   * them now. A record that does not decode is reported through `onUnreadable` and left out.
+   * Every record of the log, or of one secret's subject (every secret that ever had this name), in order, as
+   * the log holds them now. A record that does not decode is reported through `onUnreadable` and left out.
    */
-  async recordsOf(secretName: string, onUnreadable: (seq: number, why: string) => void): Promise<LoggedRecord[]> {
-    const subject = secretSubject(this.region, secretName);
-    const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
-    if (last === null) return [];
+  async records(
+    onUnreadable: (seq: number, why: string) => void,
+    options: { readonly secretName?: string } = {},
+  ): Promise<LoggedRecord[]> {
+    const subject = options.secretName === undefined ? undefined : secretSubject(this.region, options.secretName);
+    const lastSeq =
+      subject === undefined
+        ? await this.lastSeq()
+        : ((await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }))?.seq ?? 0);
+    if (lastSeq === 0) return [];
     const consumer = await this.js.consumers.get(this.stream, {
       deliver_policy: DeliverPolicy.All,
-      filter_subjects: [subject],
+      ...(subject === undefined ? {} : { filter_subjects: [subject] }),
     });
     const records: LoggedRecord[] = [];
     for (;;) {
@@ -131,8 +137,8 @@ export class EventLog {
         delivered++;
         const decoded = decodeRecord(m.data);
         if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
-        else records.push({ seq: m.seq, secretName, record: decoded.right });
-        if (m.seq >= last.seq) return records;
+        else records.push({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
+        if (m.seq >= lastSeq) return records;
       }
       if (delivered === 0) return records;
     }

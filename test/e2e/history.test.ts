@@ -19,9 +19,12 @@ import { tempDir } from "../support/nats.js";
 const run = promisify(execFile);
 
 /** `secret-ledger history …` against the app's log. */
-const history = async (app: TestApp, ...args: string[]): Promise<string> =>
+const history = (app: TestApp, ...args: string[]): Promise<string> => cli(app, "history", ...args);
+
+/** `secret-ledger <args>` against the app's log: its output. */
+const cli = async (app: TestApp, ...args: string[]): Promise<string> =>
   (
-    await run(process.execPath, [join(projectRoot(), "dist", "src", "cli.js"), "history", ...args], {
+    await run(process.execPath, [join(projectRoot(), "dist", "src", "cli.js"), ...args], {
       env: {
         PATH: process.env["PATH"] ?? "",
         NATS_URL: app.natsUrl,
@@ -98,6 +101,40 @@ History("a timeline across pruning, deletion and re-creation of the same name", 
       ),
     );
     assert.match(text, /gen 1 {2}\(the service\) {2}PruneVersions {2}pruned 2 version\(s\), keys destroyed/);
+
+    // The state at a point: by time, just after the label moved; by sequence, around the pruning.
+    type State = { secrets: Array<{ arn: string; versions: Array<{ versionId: string; stages: string[] }> }> };
+    const stateAt = async (...args: string[]): Promise<State> =>
+      JSON.parse(await cli(app, "state", "--json", ...args)) as State;
+    const afterMove = await stateAt("--at", new Date(Date.UTC(2026, 10, 1) + 3 * HOUR + 1).toISOString());
+    assert.equal(
+      afterMove.secrets.map((s) => s.arn),
+      [gen1.ARN],
+    );
+    assert.equal(Object.fromEntries(afterMove.secrets[0]?.versions.map((v) => [v.versionId, v.stages]) ?? []), {
+      [tokens[0] as string]: [],
+      [tokens[1] as string]: [],
+      [tokens[2] as string]: ["AWSCURRENT"],
+      [tokens[3] as string]: ["AWSPREVIOUS"],
+    });
+    const pruneSeq = prune?.seq ?? 0;
+    assert.is((await stateAt("--at", String(pruneSeq - 1))).secrets[0]?.versions.length, 4);
+    assert.is((await stateAt("--at", String(pruneSeq))).secrets[0]?.versions.length, 2);
+    assert.equal((await stateAt("--at", String(deleted?.seq ?? 0))).secrets, [], "deleted: gone");
+    const latest = await stateAt("--at", "2030-01-01T00:00:00Z", "--secret", "prod/db");
+    assert.equal(
+      latest.secrets.map((s) => s.arn),
+      [gen2.ARN],
+    );
+    assert.match(
+      await cli(app, "state", "--at", String(pruneSeq), "--secret", "prod/db"),
+      new RegExp(`  ${tokens[2]}  created [^ ]+  AWSCURRENT\n`),
+    );
+    const refused = await cli(app, "state", "--at", "last tuesday").then(
+      () => "accepted",
+      (e: { code: number; stderr: string }) => `${e.code}: ${e.stderr}`,
+    );
+    assert.match(refused, /^2: secret-ledger: state needs --at/);
   } finally {
     await app.stop();
   }
