@@ -13,7 +13,8 @@ import {
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
-import { CommandRecord } from "../domain/events.js";
+import type { CommandRecord } from "../domain/events.js";
+import { readRecord } from "../domain/upcast.js";
 import { ensureStream } from "./streams.js";
 import { nameOfSubject, secretSubject, streamName, subjectPrefix } from "./subjects.js";
 
@@ -31,10 +32,14 @@ export type LoggedRecord = {
 
 export type Follower = { stop(): Promise<void> };
 
+/** A record as read: JSON, its events upcast to the current schema, checked by the codecs. */
 const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> =>
   E.flatMap(
-    E.tryCatch(() => JSON.parse(Buffer.from(payload).toString("utf8")) as unknown, String),
-    (u) => E.mapLeft(() => "not a CommandRecord of a known schema")(CommandRecord.decode(u)),
+    E.tryCatch(
+      () => JSON.parse(Buffer.from(payload).toString("utf8")) as unknown,
+      () => "not JSON",
+    ),
+    (u) => readRecord(u),
   );
 
 const PUBLISH_ATTEMPTS = 3;
