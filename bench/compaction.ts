@@ -92,6 +92,7 @@ const main = async (): Promise<void> => {
         rateLimits: false,
         versions: DEFAULT_VERSIONS,
         compactEverySeconds: 86_400,
+        checkpointEverySeconds: 86_400,
       },
       { logger: () => undefined },
     );

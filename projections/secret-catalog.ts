@@ -23,6 +23,22 @@ export class SecretCatalog {
   private existing = 0;
   private waiters: Array<{ readonly seq: number; readonly resolve: () => void }> = [];
 
+  /** A catalog as a snapshot kept it: the secrets folded up to `checkpoint` (see catalog-snapshot.ts). */
+  static restored(checkpoint: number, entries: ReadonlyArray<readonly [string, CatalogEntry]>): SecretCatalog {
+    const catalog = new SecretCatalog();
+    for (const [name, entry] of entries) {
+      catalog.secrets.set(name, entry);
+      if (entry.state.status === "active") catalog.existing++;
+    }
+    catalog.applied = checkpoint;
+    return catalog;
+  }
+
+  /** Every secret name the log has seen, with its entry: what a snapshot keeps. */
+  entries(): Iterable<readonly [string, CatalogEntry]> {
+    return this.secrets.entries();
+  }
+
   /** The stream sequence of the last record applied (or passed over): the projection's checkpoint. */
   get checkpoint(): number {
     return this.applied;

@@ -1,3 +1,4 @@
+import * as E from "fp-ts/lib/Either.js";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { randomInt } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -15,12 +16,15 @@ import { ensureDataDir, legacyMasterKey, loadOrCreateCredentials, lockDataDir } 
 import { Keyring, loadOrCreateKeyring, materialFingerprint, readKeyringFile } from "./crypto/keyring.js";
 import type { Config } from "./config.js";
 import { AuditStream } from "./store/audit-stream.js";
+import { readCheckpoint, writeCheckpoint } from "./store/checkpoint-file.js";
 import { EventLog } from "./store/event-log.js";
 import { KeyStore } from "./store/key-store.js";
 import { startNatsServer, type RunningNatsServer } from "./store/nats-server.js";
 import { WatchedFile } from "./watched-file.js";
 
 export type Logger = (line: Record<string, unknown>) => void;
+
+export type StartedFrom = { readonly checkpoint: number } | { readonly replay: string };
 
 export type RunningApp = {
   readonly endpoint: string;
@@ -32,6 +36,10 @@ export type RunningApp = {
   readonly log: EventLog;
   /** Resolves once every audit record handed in so far is written. */
   whenAudited(): Promise<void>;
+  /** Where the projection started: its checkpoint, or a replay from the first record (and why). */
+  readonly startedFrom: StartedFrom;
+  /** Writes the projection's checkpoint now (the service does it every SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS). */
+  checkpoint(): Promise<boolean>;
   /** Resolves once the keyring as last read is recorded in the key store (keys created while running). */
   whenKeyringClaimed(): Promise<void>;
   /** Completes the deletions whose recovery window has ended (the service also does it every minute). */
@@ -157,7 +165,18 @@ export const startApp = async (
           logger({ level: "error", msg: "keyring not claimed", error: e instanceof Error ? e.message : "unknown" }),
       );
     });
-    const catalog = new SecretCatalog();
+    // The projection starts from its checkpoint when there is a good one, else from the log's first record.
+    const checkpointFile = join(config.dataDir, "projections", `catalog-${config.region}.checkpoint`);
+    const restored = readCheckpoint(checkpointFile, await log.identity());
+    const catalog = E.isRight(restored) ? restored.right : new SecretCatalog();
+    const startedFrom: StartedFrom = E.isRight(restored)
+      ? { checkpoint: catalog.checkpoint }
+      : { replay: restored.left };
+    logger({
+      level: "info",
+      msg: E.isRight(restored) ? "projection restored from its checkpoint" : "projection replayed from the start",
+      ...startedFrom,
+    });
     const shredder = new KeyShredder(keys, (arn, error) =>
       logger({
         level: "error",
@@ -167,7 +186,7 @@ export const startApp = async (
       }),
     );
     const follower = log.follow(
-      1,
+      catalog.checkpoint + 1,
       ({ seq, secretName, record }) => {
         catalog.apply(seq, secretName, record.events);
         for (const e of record.events)
@@ -250,6 +269,23 @@ export const startApp = async (
       );
     }, config.compactEverySeconds * 1000);
     compactTimer.unref();
+    let checkpointed = catalog.checkpoint;
+    /** Writes the checkpoint if the projection moved and every deletion it has read is shredded. */
+    const checkpoint = async (): Promise<boolean> => {
+      if (catalog.checkpoint === checkpointed || !shredder.settled) return false;
+      const identity = await log.identity();
+      if (!shredder.settled) return false;
+      const at = catalog.checkpoint;
+      writeCheckpoint(checkpointFile, identity, catalog);
+      checkpointed = at;
+      return true;
+    };
+    const checkpointTimer = setInterval(() => {
+      checkpoint().catch((e: unknown) =>
+        logger({ level: "error", msg: "checkpoint not written", error: e instanceof Error ? e.message : "unknown" }),
+      );
+    }, config.checkpointEverySeconds * 1000);
+    checkpointTimer.unref();
     const purgeTimer = setInterval(() => {
       purgeDueDeletions().catch((e: unknown) =>
         logger({ level: "error", msg: "purge failed", error: e instanceof Error ? e.message : "unknown" }),
@@ -268,6 +304,8 @@ export const startApp = async (
       catalog,
       log,
       whenAudited: () => auditor.whenIdle(),
+      startedFrom,
+      checkpoint,
       whenKeyringClaimed: async () => {
         await keyringClaimed;
       },
@@ -277,6 +315,7 @@ export const startApp = async (
       stop: async () => {
         clearInterval(purgeTimer);
         clearInterval(compactTimer);
+        clearInterval(checkpointTimer);
         // Stop taking requests and let those under way finish, then the consumer, then the connection.
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -284,6 +323,9 @@ export const startApp = async (
         });
         await follower.stop();
         await shredder.whenIdle();
+        await checkpoint().catch((e: unknown) =>
+          logger({ level: "error", msg: "checkpoint not written", error: e instanceof Error ? e.message : "unknown" }),
+        );
         await auditor.whenIdle();
         await connection.drain();
         await nats?.stop();

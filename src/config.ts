@@ -25,6 +25,8 @@ export type Config = {
   readonly versions: { readonly keep: number; readonly minAgeHours: number; readonly quota: number };
   /** How often the compactor runs inside the service. */
   readonly compactEverySeconds: number;
+  /** How often the projection's checkpoint is written (and at every stop). */
+  readonly checkpointEverySeconds: number;
 };
 
 const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
@@ -54,6 +56,7 @@ const Env = t.partial({
   SECRET_LEDGER_VERSIONS_MIN_AGE_HOURS: Count,
   SECRET_LEDGER_VERSION_QUOTA: Count,
   SECRET_LEDGER_COMPACT_EVERY_SECONDS: Count,
+  SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS: Count,
 });
 
 const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
@@ -110,5 +113,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
       quota: Number(v.SECRET_LEDGER_VERSION_QUOTA ?? DEFAULT_VERSIONS.quota),
     },
     compactEverySeconds: Number(v.SECRET_LEDGER_COMPACT_EVERY_SECONDS ?? 300),
+    checkpointEverySeconds: Number(v.SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS ?? 60),
   });
 };

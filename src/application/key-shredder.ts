@@ -16,6 +16,7 @@ export type KeyDestroyer = { destroy(arn: string, versionId: string): Promise<vo
 export class KeyShredder {
   private tail: Promise<void> = Promise.resolve();
   private failed: Destruction[] = [];
+  private queued = 0;
 
   constructor(
     private readonly keys: KeyDestroyer,
@@ -23,6 +24,7 @@ export class KeyShredder {
   ) {}
 
   shred(destruction: Destruction): void {
+    this.queued++;
     this.tail = this.tail.then(async () => {
       try {
         // The keys of one event are independent: destroy them a few at a time rather than one by one.
@@ -35,8 +37,18 @@ export class KeyShredder {
       } catch (e) {
         this.failed.push(destruction);
         this.onFailure(destruction.arn, e);
+      } finally {
+        this.queued--;
       }
     });
+  }
+
+  /**
+   * Whether every destruction handed over is done, none failing: only then may the projection's checkpoint
+   * move past them (a restart from a checkpoint does not read those deletions again).
+   */
+  get settled(): boolean {
+    return this.queued === 0 && this.failed.length === 0;
   }
 
   /** Queues again every destruction that failed, and resolves when the queue is through. */

@@ -81,6 +81,12 @@ export class EventLog {
     return new EventLog(jetstream(nc), jsm, stream, region);
   }
 
+  /** Which log this is (a stream of this name made anew is another), and how far it goes. */
+  async identity(): Promise<{ readonly stream: string; readonly created: string; readonly lastSeq: number }> {
+    const info = await this.jsm.streams.info(this.stream);
+    return { stream: this.stream, created: info.created, lastSeq: info.state.last_seq };
+  }
+
   /** The stream's last sequence: what a projection must reach to have seen everything written so far. */
   async lastSeq(): Promise<number> {
     return (await this.jsm.streams.info(this.stream)).state.last_seq;

@@ -11,7 +11,9 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
-import { startTestApp } from "../support/app.js";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sharedKeyring, startTestApp } from "../support/app.js";
 import { freshRegion, tempDir } from "../support/nats.js";
 
 /** Everything a client can read of some secrets, every version's value included. */
@@ -94,6 +96,17 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
     await app.stop();
   }
 
+  // From the checkpoint the stop wrote; then, without it, from the first record: the same state either way.
+  for (const from of ["checkpoint", "replay"]) {
+    if (from === "replay") rmSync(join(dataDir, "projections", `catalog-${region}.checkpoint`));
+    app = await startTestApp({ embedded: true, dataDir, region, clock });
+    try {
+      assert.is(Object.keys(app.startedFrom)[0], from);
+      assert.equal(await snapshot(app.client, names), before);
+    } finally {
+      await app.stop();
+    }
+  }
   app = await startTestApp({ embedded: true, dataDir, region, clock });
   try {
     assert.equal(await snapshot(app.client, names), before);
@@ -118,5 +131,67 @@ Restart("rebuilds from the log exactly the state it had, and takes writes again"
     await app.stop();
   }
 });
+
+Restart(
+  "starts from its checkpoint and catches up; a damaged, missing or foreign checkpoint means a full replay",
+  async () => {
+    const region = freshRegion();
+    const keyringFile = sharedKeyring();
+    const dataDir = tempDir("checkpointed");
+    const file = join(dataDir, "projections", `catalog-${region}.checkpoint`);
+    const names = (app: Awaited<ReturnType<typeof startTestApp>>) =>
+      [...app.catalog.allSecrets()].map((s) => s.name).sort();
+    let app = await startTestApp({ region, keyringFile, dataDir });
+    assert.equal(app.startedFrom, { replay: "no checkpoint" });
+    for (const name of ["one", "two"])
+      await app.client.send(
+        new CreateSecretCommand({ Name: name, SecretString: name, ClientRequestToken: randomUUID() }),
+      );
+    const written = await app.log.lastSeq();
+    await app.stop();
+
+    // Another server writes while this one is down.
+    const other = await startTestApp({ region, keyringFile });
+    await other.client.send(
+      new CreateSecretCommand({ Name: "three", SecretString: "3", ClientRequestToken: randomUUID() }),
+    );
+    await other.stop();
+
+    app = await startTestApp({ region, keyringFile, dataDir });
+    try {
+      assert.equal(app.startedFrom, { checkpoint: written });
+      assert.equal(names(app), ["one", "three", "two"]);
+      assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: "three" }))).SecretString, "3");
+    } finally {
+      await app.stop();
+    }
+
+    const intact = readFileSync(file, "utf8");
+    const restartAfter = async (damage: () => void, why: string): Promise<void> => {
+      damage();
+      const replayed = await startTestApp({ region, keyringFile, dataDir });
+      try {
+        assert.equal(replayed.startedFrom, { replay: why });
+        assert.equal(names(replayed), ["one", "three", "two"]);
+      } finally {
+        await replayed.stop();
+      }
+    };
+    await restartAfter(
+      () => writeFileSync(file, intact.replace('"one"', '"One"')),
+      "the checkpoint is damaged: checksum",
+    );
+    await restartAfter(() => rmSync(file), "no checkpoint");
+    // A checkpoint of another region's log, put where this region's would be, is not taken for it.
+    const elsewhere = freshRegion();
+    const foreign = await startTestApp({ region: elsewhere, keyringFile, dataDir: tempDir("elsewhere") });
+    await foreign.client.send(
+      new CreateSecretCommand({ Name: "one", SecretString: "1", ClientRequestToken: randomUUID() }),
+    );
+    await foreign.stop();
+    copyFileSync(join(foreign.config.dataDir, "projections", `catalog-${elsewhere}.checkpoint`), file);
+    await restartAfter(() => undefined, "the checkpoint is of another log");
+  },
+);
 
 Restart.run();

@@ -57,6 +57,7 @@ export const startTestApp = async (
     rateLimits: options.rateLimits ?? false,
     versions: options.versions ?? DEFAULT_VERSIONS,
     compactEverySeconds: 3600,
+    checkpointEverySeconds: 3600,
     keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
     principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
     auditFailClosed: options.auditFailClosed ?? true,
