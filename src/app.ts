@@ -16,7 +16,7 @@ import { ensureDataDir, legacyMasterKey, loadOrCreateCredentials, lockDataDir } 
 import { Keyring, loadOrCreateKeyring, materialFingerprint, readKeyringFile } from "./crypto/keyring.js";
 import type { Config } from "./config.js";
 import { AuditStream } from "./store/audit-stream.js";
-import { readCheckpoint, writeCheckpoint } from "./store/checkpoint-file.js";
+import { checkpointPath, readCheckpoint, writeCheckpoint } from "./store/checkpoint-file.js";
 import { EventLog } from "./store/event-log.js";
 import { KeyStore } from "./store/key-store.js";
 import { startNatsServer, type RunningNatsServer } from "./store/nats-server.js";
@@ -166,7 +166,7 @@ export const startApp = async (
       );
     });
     // The projection starts from its checkpoint when there is a good one, else from the log's first record.
-    const checkpointFile = join(config.dataDir, "projections", `catalog-${config.region}.checkpoint`);
+    const checkpointFile = checkpointPath(config.dataDir, config.region);
     const restored = readCheckpoint(checkpointFile, await log.identity());
     const catalog = E.isRight(restored) ? restored.right : new SecretCatalog();
     const startedFrom: StartedFrom = E.isRight(restored)

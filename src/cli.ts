@@ -4,6 +4,7 @@
 //   keys list|create|rotate|disable|enable   manages the keyring (the master keys)
 //   history <secret-id> [--json]   the secret's whole timeline from the log
 //   state --at <time | seq> [--secret <id>] [--json]   the secrets as they stood at that point
+//   replay [--verify]              rebuilds the projection from the first record; compares it with the checkpoint
 //   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
@@ -12,6 +13,7 @@ import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
 import { historyCommand, parseLogPoint, stateCommand } from "./history/commands.js";
+import { replayCommand } from "./history/replay.js";
 import {
   DEFAULT_ALIAS,
   createKey,
@@ -29,6 +31,7 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger keys disable|enable <key id | alias/… | key ARN>
        secret-ledger history <secret name or ARN> [--json]
        secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json]
+       secret-ledger replay [--verify]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
 `;
@@ -115,6 +118,7 @@ const main = async (): Promise<number> => {
     allowPositionals: true,
     options: {
       "dry-run": { type: "boolean" },
+      verify: { type: "boolean" },
       follow: { type: "boolean" },
       secret: { type: "string" },
       anchor: { type: "string" },
@@ -136,6 +140,11 @@ const main = async (): Promise<number> => {
   }
   const [command, action, key, ...rest] = positionals;
   if (command === "compact" && action === undefined) return compact(config.right, values["dry-run"] === true);
+  if (command === "replay" && action === undefined)
+    return replayCommand(config.right, values.verify === true, {
+      out,
+      progress: { write: (text) => process.stderr.write(text), terminal: process.stderr.isTTY === true },
+    });
   if (command === "state" && action === undefined) {
     const at = values.at === undefined ? undefined : parseLogPoint(values.at);
     if (at === undefined) {

@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { catalogFrom, snapshotOf } from "../../projections/catalog-snapshot.js";
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
 
@@ -55,3 +55,7 @@ export const readCheckpoint = (path: string, log: LogIdentity): E.Either<string,
     catalog.checkpoint > log.lastSeq ? E.left("the checkpoint is ahead of the log") : E.right(catalog),
   )(catalogFrom(body));
 };
+
+/** Where the service keeps its projection's checkpoint for a region. */
+export const checkpointPath = (dataDir: string, region: string): string =>
+  join(dataDir, "projections", `catalog-${region}.checkpoint`);

@@ -131,27 +131,40 @@ export class EventLog {
     onUnreadable: (seq: number, why: string) => void,
     options: { readonly secretName?: string } = {},
   ): Promise<LoggedRecord[]> {
+    const records: LoggedRecord[] = [];
+    await this.scan((r) => records.push(r), onUnreadable, options);
+    return records;
+  }
+
+  /**
+   * Hands every record of the log (or of one secret's subject), in order, to `onRecord` as it is read, up to
+   * the last one there was when the scan began; answers that sequence. Nothing is kept in memory.
+   */
+  async scan(
+    onRecord: (logged: LoggedRecord) => void,
+    onUnreadable: (seq: number, why: string) => void,
+    options: { readonly secretName?: string } = {},
+  ): Promise<number> {
     const subject = options.secretName === undefined ? undefined : secretSubject(this.region, options.secretName);
     const lastSeq =
       subject === undefined
         ? await this.lastSeq()
         : ((await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }))?.seq ?? 0);
-    if (lastSeq === 0) return [];
+    if (lastSeq === 0) return 0;
     const consumer = await this.js.consumers.get(this.stream, {
       deliver_policy: DeliverPolicy.All,
       ...(subject === undefined ? {} : { filter_subjects: [subject] }),
     });
-    const records: LoggedRecord[] = [];
     for (;;) {
       let delivered = 0;
       for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
         delivered++;
         const decoded = decodeRecord(m.data);
         if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
-        else records.push({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
-        if (m.seq >= lastSeq) return records;
+        else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
+        if (m.seq >= lastSeq) return lastSeq;
       }
-      if (delivered === 0) return records;
+      if (delivered === 0) return lastSeq;
     }
   }
 
