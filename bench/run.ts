@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { AwsJsonClient } from "../src/client/aws-json-client.js";
 import { startNatsServer } from "../src/store/nats-server.js";
+import { stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({ options: { seconds: { type: "string" }, reps: { type: "string" } } });
 const SECONDS = Number(args.seconds ?? 4);
@@ -63,24 +64,6 @@ const measure = async (
 const ok = (r: { status: number; body: string }): void => {
   if (r.status !== 200) throw new Error(`request failed: ${r.status} ${r.body.slice(0, 200)}`);
 };
-
-const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>
-  new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      seen += chunk.toString("utf8");
-      const m = pattern.exec(seen);
-      if (m !== null) resolve(m);
-    });
-    child.once("exit", (code) => reject(new Error(`exited with ${String(code)} before ready:\n${seen}`)));
-  });
-
-const stopChild = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
 
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), "secret-ledger-bench-"));

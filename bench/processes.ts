@@ -1,0 +1,34 @@
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+// Child processes of the benchmarks: the service and the references run in processes of their own.
+
+/** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
+export const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>
+  new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString("utf8");
+      const m = pattern.exec(seen);
+      if (m !== null) resolve(m);
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${String(code)} before ready:\n${seen}`)));
+  });
+
+export const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+
+/** A process's resident memory in MiB, as Linux reports it (undefined elsewhere). */
+export const residentMiB = (pid: number | undefined): number | undefined => {
+  try {
+    const status = readFileSync(`/proc/${String(pid)}/status`, "utf8");
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) / 1024;
+  } catch {
+    return undefined;
+  }
+};
