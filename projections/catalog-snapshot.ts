@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
 import { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
-import { SecretCatalog } from "./secret-catalog.js";
+import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
 // The catalog as data, to be kept beside the log with the position it was folded to: a restart then folds
 // only what came after. The codec checks every field on the way back in.
@@ -31,16 +31,18 @@ const ActiveData = t.intersection([
   }),
 ]);
 
+/** One secret of a snapshot: its name, the sequence of its subject's last record, its state. */
+const SnapshotEntry = t.type({
+  name: t.string,
+  subjectSeq: t.number,
+  state: t.union([t.type({ status: t.literal("absent") }), ActiveData]),
+});
+type SnapshotEntry = t.TypeOf<typeof SnapshotEntry>;
+
 export const CatalogSnapshot = t.type({
   /** The log sequence the catalog was folded to. */
   checkpoint: t.number,
-  secrets: t.array(
-    t.type({
-      name: t.string,
-      subjectSeq: t.number,
-      state: t.union([t.type({ status: t.literal("absent") }), ActiveData]),
-    }),
-  ),
+  secrets: t.array(SnapshotEntry),
 });
 export type CatalogSnapshot = t.TypeOf<typeof CatalogSnapshot>;
 
@@ -54,16 +56,32 @@ const activeData = (s: ActiveSecret): t.TypeOf<typeof ActiveData> => {
   };
 };
 
-export const snapshotOf = (catalog: SecretCatalog): CatalogSnapshot => ({
-  checkpoint: catalog.checkpoint,
-  secrets: [...catalog.entries()].map(([name, { state, subjectSeq }]) => ({
-    name,
-    subjectSeq,
-    state: state.status === "absent" ? { status: "absent" as const } : activeData(state),
-  })),
+const entryData = (name: string, { state, subjectSeq }: CatalogEntry): SnapshotEntry => ({
+  name,
+  subjectSeq,
+  state: state.status === "absent" ? { status: "absent" as const } : activeData(state),
 });
 
-const stateOf = (data: CatalogSnapshot["secrets"][number]["state"]): SecretState => {
+export const snapshotOf = (catalog: SecretCatalog): CatalogSnapshot => ({
+  checkpoint: catalog.checkpoint,
+  secrets: [...catalog.entries()].map(([name, entry]) => entryData(name, entry)),
+});
+
+/**
+ * The catalog's entries at this instant, to be written out a few at a time: entries are replaced, never
+ * changed, on apply, so the copy stays the state at `checkpoint` while the catalog moves on.
+ */
+export const frozenEntries = (
+  catalog: SecretCatalog,
+): { readonly checkpoint: number; readonly entries: ReadonlyArray<readonly [string, CatalogEntry]> } => ({
+  checkpoint: catalog.checkpoint,
+  entries: [...catalog.entries()],
+});
+
+/** One entry as one line of JSON. */
+export const entryLine = (name: string, entry: CatalogEntry): string => JSON.stringify(entryData(name, entry));
+
+const stateOf = (data: SnapshotEntry["state"]): SecretState => {
   if ("status" in data) return { status: "absent" };
   const { versions, labels, ...rest } = data;
   return {
@@ -74,13 +92,16 @@ const stateOf = (data: CatalogSnapshot["secrets"][number]["state"]): SecretState
   };
 };
 
-/** The catalog a snapshot holds, or why it cannot be one. */
-export const catalogFrom = (json: unknown): E.Either<string, SecretCatalog> =>
-  E.bimap(
-    () => "not a catalog snapshot",
-    (snapshot: CatalogSnapshot) =>
-      SecretCatalog.restored(
-        snapshot.checkpoint,
-        snapshot.secrets.map((s) => [s.name, { state: stateOf(s.state), subjectSeq: s.subjectSeq }]),
-      ),
-  )(CatalogSnapshot.decode(json));
+/** An entry read back from one line, checked field by field. */
+export const entryFromLine = (line: string): E.Either<string, readonly [string, CatalogEntry]> => {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return E.left("a line that is not JSON");
+  }
+  return E.bimap(
+    () => "a line that is not a catalog entry",
+    (e: SnapshotEntry) => [e.name, { state: stateOf(e.state), subjectSeq: e.subjectSeq }] as const,
+  )(SnapshotEntry.decode(json));
+};

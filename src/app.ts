@@ -271,14 +271,20 @@ export const startApp = async (
     compactTimer.unref();
     let checkpointed = catalog.checkpoint;
     /** Writes the checkpoint if the projection moved and every deletion it has read is shredded. */
-    const checkpoint = async (): Promise<boolean> => {
+    const writeIfDue = async (): Promise<boolean> => {
       if (catalog.checkpoint === checkpointed || !shredder.settled) return false;
       const identity = await log.identity();
       if (!shredder.settled) return false;
       const at = catalog.checkpoint;
-      writeCheckpoint(checkpointFile, identity, catalog);
+      await writeCheckpoint(checkpointFile, identity, catalog);
       checkpointed = at;
       return true;
+    };
+    // One write at a time: the timer's and the stop's never overlap.
+    let writing: Promise<boolean> = Promise.resolve(false);
+    const checkpoint = (): Promise<boolean> => {
+      writing = writing.then(writeIfDue, writeIfDue);
+      return writing;
     };
     const checkpointTimer = setInterval(() => {
       checkpoint().catch((e: unknown) =>

@@ -1,61 +1,86 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { catalogFrom, snapshotOf } from "../../projections/catalog-snapshot.js";
-import type { SecretCatalog } from "../../projections/secret-catalog.js";
+import { entryFromLine, entryLine, frozenEntries } from "../../projections/catalog-snapshot.js";
+import { SecretCatalog } from "../../projections/secret-catalog.js";
 
-// The projection's checkpoint on disk: a header line (format, which log, the body's SHA-256), then the catalog
-// snapshot. Written atomically (a new file renamed over the old one), mode 0600: it holds names, policies and
+// The projection's checkpoint on disk: one line of JSON per secret, then a trailer line (format, which log, the
+// position, the SHA-256 of the lines before it). Written a chunk at a time, so a large catalog does not stop the
+// service while it is written, to a new file renamed over the old one; mode 0600: it holds names, policies and
 // ciphertext. Anything wrong with it (missing, damaged, for another log, ahead of the log) means a full replay.
 
-const FORMAT = 1;
+const FORMAT = 2;
+const ENTRIES_PER_CHUNK = 500;
 
 /** Which log a checkpoint belongs to: a stream of the same name made anew is another log. */
 export type LogIdentity = { readonly stream: string; readonly created: string; readonly lastSeq: number };
 
-const Header = t.type({ format: t.literal(FORMAT), stream: t.string, created: t.string, sha256: t.string });
+const Trailer = t.type({
+  format: t.literal(FORMAT),
+  stream: t.string,
+  created: t.string,
+  checkpoint: t.number,
+  secrets: t.number,
+  sha256: t.string,
+});
 
-const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
+/** Where the service keeps its projection's checkpoint for a region. */
+export const checkpointPath = (dataDir: string, region: string): string =>
+  join(dataDir, "projections", `catalog-${region}.checkpoint`);
 
-export const writeCheckpoint = (path: string, log: LogIdentity, catalog: SecretCatalog): void => {
-  const body = JSON.stringify(snapshotOf(catalog));
-  const header = JSON.stringify({ format: FORMAT, stream: log.stream, created: log.created, sha256: sha256(body) });
+export const writeCheckpoint = async (path: string, log: LogIdentity, catalog: SecretCatalog): Promise<void> => {
+  const { checkpoint, entries } = frozenEntries(catalog);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${header}\n${body}`, { mode: 0o600 });
+  const file = await open(temporary, "w", 0o600);
+  const hash = createHash("sha256");
+  try {
+    for (let i = 0; i < entries.length; i += ENTRIES_PER_CHUNK) {
+      const chunk = entries
+        .slice(i, i + ENTRIES_PER_CHUNK)
+        .map(([name, entry]) => entryLine(name, entry) + "\n")
+        .join("");
+      hash.update(chunk);
+      await file.write(chunk);
+    }
+    const trailer = { format: FORMAT, stream: log.stream, created: log.created, checkpoint, secrets: entries.length };
+    await file.write(JSON.stringify({ ...trailer, sha256: hash.digest("hex") }) + "\n");
+  } finally {
+    await file.close();
+  }
   renameSync(temporary, path);
 };
 
 /** The catalog the checkpoint holds, or why there is none to use. */
 export const readCheckpoint = (path: string, log: LogIdentity): E.Either<string, SecretCatalog> => {
   if (!existsSync(path)) return E.left("no checkpoint");
-  const text = readFileSync(path, "utf8");
-  const newline = text.indexOf("\n");
-  if (newline < 0) return E.left("the checkpoint is damaged: no header");
-  let header: unknown;
-  let body: unknown;
+  const bytes = readFileSync(path);
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
+  const start = bytes.lastIndexOf(0x0a, end - 1) + 1;
+  let trailer: unknown;
   try {
-    header = JSON.parse(text.slice(0, newline));
+    trailer = JSON.parse(bytes.subarray(start, end).toString("utf8"));
   } catch {
-    return E.left("the checkpoint is damaged: its header is not JSON");
+    return E.left("the checkpoint is damaged: no trailer");
   }
-  const decoded = Header.decode(header);
+  const decoded = Trailer.decode(trailer);
   if (E.isLeft(decoded)) return E.left("the checkpoint is of an unknown format");
-  if (decoded.right.stream !== log.stream || decoded.right.created !== log.created)
-    return E.left("the checkpoint is of another log");
-  if (sha256(text.slice(newline + 1)) !== decoded.right.sha256) return E.left("the checkpoint is damaged: checksum");
-  try {
-    body = JSON.parse(text.slice(newline + 1));
-  } catch {
-    return E.left("the checkpoint is damaged: its body is not JSON");
+  const { stream, created, checkpoint, secrets, sha256 } = decoded.right;
+  if (stream !== log.stream || created !== log.created) return E.left("the checkpoint is of another log");
+  const body = bytes.subarray(0, start);
+  if (createHash("sha256").update(body).digest("hex") !== sha256) return E.left("the checkpoint is damaged: checksum");
+  if (checkpoint > log.lastSeq) return E.left("the checkpoint is ahead of the log");
+  const lines = body.toString("utf8").split("\n");
+  lines.pop();
+  if (lines.length !== secrets) return E.left("the checkpoint is damaged: secrets missing");
+  const entries: Array<readonly [string, ReturnType<SecretCatalog["entry"]>]> = [];
+  for (const line of lines) {
+    const entry = entryFromLine(line);
+    if (E.isLeft(entry)) return E.left(`the checkpoint is damaged: ${entry.left}`);
+    entries.push(entry.right);
   }
-  return E.flatMap((catalog: SecretCatalog) =>
-    catalog.checkpoint > log.lastSeq ? E.left("the checkpoint is ahead of the log") : E.right(catalog),
-  )(catalogFrom(body));
+  return E.right(SecretCatalog.restored(checkpoint, entries));
 };
-
-/** Where the service keeps its projection's checkpoint for a region. */
-export const checkpointPath = (dataDir: string, region: string): string =>
-  join(dataDir, "projections", `catalog-${region}.checkpoint`);

@@ -189,7 +189,7 @@ History("replay rebuilds the projection with progress, and --verify finds where 
   for (const { seq, secretName, record } of await log.records(() => undefined))
     if (record.command === "TagResource") missing.passOver(seq);
     else missing.apply(seq, secretName, record.events);
-  writeCheckpoint(checkpointPath(app.config.dataDir, app.config.region), await log.identity(), missing);
+  await writeCheckpoint(checkpointPath(app.config.dataDir, app.config.region), await log.identity(), missing);
   await nc.drain();
   const caught = await replay("--verify");
   assert.is(caught.code, 1);
