@@ -269,7 +269,8 @@ export const startApp = async (
       );
     }, config.compactEverySeconds * 1000);
     compactTimer.unref();
-    let checkpointed = catalog.checkpoint;
+    // What the file on disk holds: nothing after a replay, even if the replay read the whole log.
+    let checkpointed = "checkpoint" in startedFrom ? startedFrom.checkpoint : 0;
     /** Writes the checkpoint if the projection moved and every deletion it has read is shredded. */
     const writeIfDue = async (): Promise<boolean> => {
       if (catalog.checkpoint === checkpointed || !shredder.settled) return false;

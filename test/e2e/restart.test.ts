@@ -13,6 +13,10 @@ import {
 import { randomUUID } from "node:crypto";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import { readCheckpoint } from "../../src/store/checkpoint-file.js";
+import { EventLog } from "../../src/store/event-log.js";
 import { sharedKeyring, startTestApp } from "../support/app.js";
 import { freshRegion, tempDir } from "../support/nats.js";
 
@@ -167,6 +171,14 @@ Restart(
     }
 
     const intact = readFileSync(file, "utf8");
+    const identity = async () => {
+      const nc = await connect({ servers: app.natsUrl });
+      try {
+        return await (await EventLog.open(nc, region)).identity();
+      } finally {
+        await nc.drain();
+      }
+    };
     const restartAfter = async (damage: () => void, why: string): Promise<void> => {
       damage();
       const replayed = await startTestApp({ region, keyringFile, dataDir });
@@ -176,6 +188,9 @@ Restart(
       } finally {
         await replayed.stop();
       }
+      // The stop after a replay writes the checkpoint, even though nothing was written meanwhile.
+      const log = await identity();
+      assert.equal(E.map((c: { checkpoint: number }) => c.checkpoint)(readCheckpoint(file, log)), E.right(log.lastSeq));
     };
     await restartAfter(
       () => writeFileSync(file, intact.replace('"one"', '"One"')),
