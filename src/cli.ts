@@ -12,7 +12,8 @@ import { startApp } from "./app.js";
 import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
-import { historyCommand, parseLogPoint, stateCommand } from "./history/commands.js";
+import { historyCommand, stateCommand } from "./history/commands.js";
+import { parseLogPoint } from "./history/queries.js";
 import { replayCommand } from "./history/replay.js";
 import {
   DEFAULT_ALIAS,
