@@ -7,6 +7,7 @@ import { SecretCatalog } from "../projections/secret-catalog.js";
 import { Authorizer } from "./access/authorizer.js";
 import { readPrincipalsFile, type Identity, type PrincipalRegistry } from "./access/principals.js";
 import { Auditor } from "./audit/auditor.js";
+import { ledgerOperationsOf } from "./api/ledger-operations.js";
 import { operationsOf, type Operation } from "./api/operations.js";
 import { RateLimits } from "./api/rate-limits.js";
 import { createApiServer, type RequestLog } from "./api/server.js";
@@ -223,6 +224,13 @@ export const startApp = async (
     const authorizer = new Authorizer(config.account, (secretId) => service.accessTarget(secretId));
     const server = createApiServer({
       operations: options.operations ?? operationsOf(service, authorizer),
+      ledgerOperations: ledgerOperationsOf({
+        log,
+        home,
+        service,
+        authorizer,
+        onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
+      }),
       identityOf,
       ...(options.audit === false
         ? {}

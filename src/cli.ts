@@ -12,7 +12,7 @@ import { startApp } from "./app.js";
 import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
-import { historyCommand, stateCommand } from "./history/commands.js";
+import { historyCommand, revealCommand, stateCommand } from "./history/commands.js";
 import { parseLogPoint } from "./history/queries.js";
 import { replayCommand } from "./history/replay.js";
 import {
@@ -32,6 +32,7 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger keys disable|enable <key id | alias/… | key ARN>
        secret-ledger history <secret name or ARN> [--json]
        secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json]
+                           [--reveal [--endpoint-url <url>]]   (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)
        secret-ledger replay [--verify]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
@@ -127,6 +128,8 @@ const main = async (): Promise<number> => {
       description: { type: "string" },
       json: { type: "boolean" },
       at: { type: "string" },
+      reveal: { type: "boolean" },
+      "endpoint-url": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -154,6 +157,14 @@ const main = async (): Promise<number> => {
       );
       return 2;
     }
+    if (values.reveal === true)
+      return revealCommand(config.right, values.at as string, {
+        ...(values.secret === undefined ? {} : { secret: values.secret }),
+        ...(values["endpoint-url"] === undefined ? {} : { endpoint: values["endpoint-url"] }),
+        credentials: process.env,
+        out,
+        err: (line) => process.stderr.write(line + "\n"),
+      });
     return stateCommand(config.right, at, {
       ...(values.secret === undefined ? {} : { secret: values.secret }),
       json: values.json === true,

@@ -55,6 +55,11 @@ export class Authorizer {
     return this.decide(caller, "secretsmanager:ListSecrets", undefined, {});
   }
 
+  /** Whether the caller may take `action` on the secret `secretId` names (or, without one, on `*`). */
+  authorize(caller: Caller, action: string, secretId: string | undefined): Refusal | undefined {
+    return this.decide(caller, action, secretId === undefined ? undefined : this.targetOf(secretId), {});
+  }
+
   /** Whether the caller may read one secret's value (BatchGetSecretValue, secret by secret). */
   mayRead(caller: Caller, secretId: string): Refusal | undefined {
     return this.decide(caller, "secretsmanager:GetSecretValue", this.targetOf(secretId), {});

@@ -242,6 +242,8 @@ export const invalidName = modelled(
   "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
 );
 export const malformedBody = (detail: string): AwsError => framework("SerializationException", detail);
+/** A secret-ledger operation (not in the AWS model) given an input it cannot take. */
+export const invalidParameter = (message: string): AwsError => modelled("InvalidParameterException", message);
 export const unknownOperation = (target: string): AwsError =>
   framework(
     "UnknownOperationException",

@@ -16,6 +16,7 @@ import type { Caller } from "../access/authorizer.js";
 import type { Identity } from "../access/principals.js";
 import type { AuditEntry } from "../audit/chain.js";
 import { auditFacts } from "../audit/facts.js";
+import { LEDGER_TARGET_PREFIX, type LedgerOperation } from "./ledger-operations.js";
 import { decodeInput, operationNames } from "./model.js";
 import type { Operation } from "./operations.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -39,6 +40,8 @@ export type RequestLog = (entry: {
 
 export type ApiOptions = {
   readonly operations: Readonly<Record<string, Operation>>;
+  /** secret-ledger's own operations (`secretledger.<Operation>`): history and state from the log. */
+  readonly ledgerOperations?: Readonly<Record<string, LedgerOperation>>;
   /** Who an access key belongs to: its secret key and principal. */
   readonly identityOf: (accessKeyId: string) => Identity | undefined;
   readonly region: string;
@@ -58,7 +61,7 @@ export type ApiOptions = {
   };
 };
 
-/** The operations whose answers carry secret values. */
+/** The Secrets Manager operations whose answers carry secret values. */
 const VALUE_OPERATIONS = new Set(["GetSecretValue", "BatchGetSecretValue"]);
 const MAX_USER_AGENT = 256;
 
@@ -107,6 +110,8 @@ type Handled = {
   readonly accessKeyId?: string;
   readonly caller?: Caller;
   readonly input?: Record<string, unknown>;
+  /** A secret-ledger operation's answer that carries values (GetStateAt with Reveal). */
+  readonly carriesValues?: boolean;
 };
 
 export const createApiServer = (opts: ApiOptions): Server => {
@@ -124,7 +129,12 @@ export const createApiServer = (opts: ApiOptions): Server => {
     const body = await readBody(req);
     if (body === "too-large") return fail(bodyTooLarge, "");
     const target = typeof req.headers["x-amz-target"] === "string" ? req.headers["x-amz-target"] : "";
-    const opName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+    const ledger = target.startsWith(LEDGER_TARGET_PREFIX);
+    const opName = target.startsWith(TARGET_PREFIX)
+      ? target.slice(TARGET_PREFIX.length)
+      : ledger
+        ? target.slice(LEDGER_TARGET_PREFIX.length)
+        : "";
     const auth = verifyRequest(
       { method: req.method ?? "", url: req.url ?? "/", headers: req.headers, body },
       {
@@ -146,10 +156,15 @@ export const createApiServer = (opts: ApiOptions): Server => {
       userAgent: userAgentOf(req),
     };
     known.caller = caller;
-    if (req.method !== "POST" || (req.url ?? "/").split("?")[0] !== "/" || !operationNames.includes(opName))
+    const ledgerOperation = ledger ? opts.ledgerOperations?.[opName] : undefined;
+    if (
+      req.method !== "POST" ||
+      (req.url ?? "/").split("?")[0] !== "/" ||
+      (ledger ? ledgerOperation === undefined : !operationNames.includes(opName))
+    )
       return fail(unknownOperation(target), target, accessKeyId);
     const operation = opts.operations[opName];
-    if (operation === undefined) return fail(notYetSupported(opName), opName, accessKeyId);
+    if (!ledger && operation === undefined) return fail(notYetSupported(opName), opName, accessKeyId);
     if (opts.rateLimits !== undefined && !opts.rateLimits.admit(opName)) return fail(throttled, opName, accessKeyId);
 
     let json: unknown = {};
@@ -160,11 +175,28 @@ export const createApiServer = (opts: ApiOptions): Server => {
         return fail(malformedBody("The request body is not valid JSON."), opName, accessKeyId);
       }
     }
+    if (ledgerOperation !== undefined) {
+      const ledgerInput = ledgerOperation.decode(json);
+      if (E.isLeft(ledgerInput)) return fail(ledgerInput.left, opName, accessKeyId);
+      known.input = ledgerInput.right;
+      const answered = await ledgerOperation.run(ledgerInput.right, caller);
+      if (E.isLeft(answered)) return fail(answered.left, opName, accessKeyId);
+      const carriesValues = ledgerOperation.carriesValues(ledgerInput.right);
+      return {
+        status: 200,
+        body: answered.right,
+        op: opName,
+        accessKeyId,
+        caller,
+        input: ledgerInput.right,
+        carriesValues,
+      };
+    }
     const decoded = decodeInput(opName, json);
     if (E.isLeft(decoded)) return fail(fromInputProblems(decoded.left), opName, accessKeyId);
     const input = decoded.right;
     known.input = input;
-    const result = await operation(decoded.right, caller);
+    const result = await (operation as Operation)(decoded.right, caller);
     if (E.isLeft(result)) return fail(result.left, opName, accessKeyId);
     return { status: 200, body: result.right, op: opName, accessKeyId, caller, input };
   };
@@ -188,7 +220,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
       outcome: out.error?.type ?? "Success",
     };
     const written = audit.record(entry);
-    if (!(out.status === 200 && VALUE_OPERATIONS.has(out.op))) {
+    if (!(out.status === 200 && (VALUE_OPERATIONS.has(out.op) || out.carriesValues === true))) {
       written.catch((e: unknown) => audit.onFailure(requestId, e));
       return out;
     }

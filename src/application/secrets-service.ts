@@ -778,6 +778,25 @@ export class SecretsService {
   }
 
   /**
+   * A version's value, whatever its state now (for the forensic view of the log): what it held, or why it can
+   * no longer be read: its key was destroyed (pruned or deleted: shredded), or its master key is unavailable.
+   */
+  async openVersion(
+    arn: string,
+    version: Version,
+  ): Promise<
+    | { readonly SecretString?: string; readonly SecretBinary?: string }
+    | { readonly unavailable: "shredded" | "key unavailable" }
+  > {
+    if ((await this.deps.keys.get(arn, version.versionId)) === undefined) return { unavailable: "shredded" };
+    const plaintext = await this.open({ arn, versionId: version.versionId }, version.value);
+    if (E.isLeft(plaintext)) return { unavailable: "key unavailable" };
+    return version.value.kind === "string"
+      ? { SecretString: plaintext.right.toString("utf8") }
+      : { SecretBinary: plaintext.right.toString("base64") };
+  }
+
+  /**
    * After UpdateSecret changed the KmsKeyId, AWS re-encrypts the versions labelled AWSCURRENT, AWSPENDING and
    * AWSPREVIOUS with the new key; here their data keys are re-wrapped (the ciphertext in the log stays as it
    * is). A version whose current key cannot unwrap it stays as it was, as on AWS without kms:Decrypt.

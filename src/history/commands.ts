@@ -3,6 +3,7 @@ import { versionIndex } from "../../projections/secret-catalog.js";
 import type { HistoryEntry } from "../../projections/secret-history.js";
 import { withNats } from "../app.js";
 import type { Config } from "../config.js";
+import { AwsJsonClient } from "../client/aws-json-client.js";
 import { EventLog } from "../store/event-log.js";
 import { secretHistory, stateAt, stateView, type LogPoint } from "./queries.js";
 
@@ -97,3 +98,45 @@ export const stateCommand = (
     if (options.secret !== undefined && secrets.length === 0) options.out(`${options.secret} did not exist then`);
     return 0;
   });
+
+/**
+ * `secret-ledger state --at … --reveal`: values leave only through the running service, which checks that the
+ * caller (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as for the AWS CLI) may read each secret, and audits it.
+ * Prints the service's answer, the JSON of `state --json` with each version's value or why it has none.
+ */
+export const revealCommand = async (
+  config: Config,
+  at: string,
+  options: Output & {
+    readonly secret?: string;
+    readonly endpoint?: string;
+    readonly credentials: Readonly<Record<string, string | undefined>>;
+  },
+): Promise<number> => {
+  const accessKeyId = options.credentials["AWS_ACCESS_KEY_ID"];
+  const secretAccessKey = options.credentials["AWS_SECRET_ACCESS_KEY"];
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    options.err("secret-ledger: --reveal signs as a principal: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    return 2;
+  }
+  const { host, port } = config.listen;
+  const endpoint = options.endpoint ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const client = new AwsJsonClient(endpoint, { accessKeyId, secretAccessKey }, config.region);
+  try {
+    const answer = await client.send("secretledger.GetStateAt", {
+      At: at,
+      Reveal: true,
+      ...(options.secret === undefined ? {} : { SecretId: options.secret }),
+    });
+    if (answer.status !== 200) {
+      options.err(
+        `secret-ledger: ${String(answer.json["__type"])}: ${String(answer.json["Message"] ?? answer.json["message"])}`,
+      );
+      return 1;
+    }
+    options.out(JSON.stringify(answer.json, null, 2));
+    return 0;
+  } finally {
+    client.close();
+  }
+};

@@ -17,7 +17,9 @@ import type { HistoryEntry } from "../../projections/secret-history.js";
 import { checkpointPath, writeCheckpoint } from "../../src/store/checkpoint-file.js";
 import { EventLog } from "../../src/store/event-log.js";
 import { projectRoot } from "../../src/store/nats-server.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { AwsJsonClient } from "../../src/client/aws-json-client.js";
+import { AuditStream } from "../../src/store/audit-stream.js";
+import { startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
 import { HOUR } from "../support/decider.js";
 import { tempDir } from "../support/nats.js";
 
@@ -195,6 +197,112 @@ History("replay rebuilds the projection with progress, and --verify finds where 
   assert.is(caught.code, 1);
   assert.match(caught.out, /verify: 1 difference\(s\) from the checkpoint at seq 3:\n {2}r\/two: [\w, ]+ differ\n/);
   assert.match(caught.out, /r\/two: .*\btags\b/);
+});
+
+History("the same questions over HTTP: authorized, audited, values revealed only to who may read them", async () => {
+  const dataDir = tempDir("ledger-http");
+  const reader = user("reader", {
+    Effect: "Allow",
+    Action: ["secretsmanager:GetSecretValue", "secretledger:*"],
+    Resource: "*",
+  });
+  const auditor = user("auditor", { Effect: "Allow", Action: "secretledger:*", Resource: "*" });
+  const outsider = user("outsider");
+  writePrincipals(join(dataDir, "principals.json"), [reader, auditor, outsider]);
+  let now = Date.UTC(2026, 10, 1);
+  const app = await startTestApp({ dataDir, clock: () => now, versions: { keep: 2, minAgeHours: 1, quota: 10 } });
+  const as = (who: typeof reader) => new AwsJsonClient(app.endpoint, who, app.config.region);
+  const [asReader, asAuditor, asOutsider] = [as(reader), as(auditor), as(outsider)];
+  try {
+    const tokens = [randomUUID(), randomUUID(), randomUUID()];
+    await app.client.send(
+      new CreateSecretCommand({ Name: "h/db", SecretString: "one", ClientRequestToken: tokens[0] }),
+    );
+    for (const [i, value] of ["two", "three"].entries()) {
+      now += HOUR;
+      await app.client.send(
+        new PutSecretValueCommand({ SecretId: "h/db", SecretString: value, ClientRequestToken: tokens[i + 1] }),
+      );
+    }
+    const beforePruning = new Date(now).toISOString();
+    now += 2 * HOUR;
+    assert.is((await app.compact()).versionsPruned, 1);
+    await app.whenKeysShredded();
+
+    // The history over HTTP is what the command line prints.
+    const history = await asReader.send("secretledger.GetSecretHistory", { SecretId: "h/db" });
+    assert.is(history.status, 200);
+    assert.equal(history.json["Entries"], JSON.parse(await cli(app, "history", "h/db", "--json")));
+
+    // Revealed, as it stood before the pruning: the pruned version's value is gone for good.
+    const revealed = await asReader.send("secretledger.GetStateAt", {
+      At: beforePruning,
+      SecretId: "h/db",
+      Reveal: true,
+    });
+    assert.is(revealed.status, 200);
+    const versions =
+      (revealed.json["secrets"] as Array<{ versions: Array<Record<string, unknown>> }>)[0]?.versions ?? [];
+    assert.equal(Object.fromEntries(versions.map((v) => [v["versionId"], v["SecretString"] ?? v["unavailable"]])), {
+      [tokens[0] as string]: "shredded",
+      [tokens[1] as string]: "two",
+      [tokens[2] as string]: "three",
+    });
+    // The command line's --reveal asks the running service, signed as the principal in the environment.
+    const fromCli = await run(
+      process.execPath,
+      [
+        join(projectRoot(), "dist", "src", "cli.js"),
+        "state",
+        "--at",
+        beforePruning,
+        "--secret",
+        "h/db",
+        "--reveal",
+        "--endpoint-url",
+        app.endpoint,
+      ],
+      {
+        env: {
+          PATH: process.env["PATH"] ?? "",
+          SECRET_LEDGER_REGION: app.config.region,
+          SECRET_LEDGER_DATA: tempDir("reveal-cli"),
+          AWS_ACCESS_KEY_ID: reader.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: reader.secretAccessKey,
+        },
+      },
+    );
+    assert.equal(JSON.parse(fromCli.stdout), revealed.json);
+    // Without GetSecretValue, the same question shows the state and withholds the values.
+    const withheld = await asAuditor.send("secretledger.GetStateAt", { At: beforePruning, Reveal: true });
+    const auditorView =
+      (withheld.json["secrets"] as Array<{ versions: Array<Record<string, unknown>> }>)[0]?.versions ?? [];
+    assert.ok(auditorView.length === 3 && auditorView.every((v) => v["valueWithheld"] === "AccessDeniedException"));
+    assert.not.match(withheld.body, /"two"|"three"/);
+    // Without secretledger's actions, nothing.
+    const refused = await asOutsider.send("secretledger.GetSecretHistory", { SecretId: "h/db" });
+    assert.is(refused.json["__type"], "AccessDeniedException");
+    assert.match(
+      String(refused.json["Message"]),
+      /not authorized to perform: secretledger:GetSecretHistory on resource: arn:/,
+    );
+    // Bad input and unknown operations get AWS-shaped errors.
+    const bad = await asReader.send("secretledger.GetStateAt", { At: "last tuesday" });
+    assert.equal([bad.status, bad.json["__type"]], [400, "InvalidParameterException"]);
+    const unknown = await asReader.send("secretledger.Rewind", {});
+    assert.is(unknown.json["__type"], "UnknownOperationException");
+    // A reveal is audited like a read, and waits for its record.
+    await app.whenAudited();
+    const nc = await connect({ servers: app.natsUrl });
+    const audit: string[] = [];
+    await (await AuditStream.open(nc, app.config.region)).read((m) => audit.push(Buffer.from(m.payload).toString()));
+    await nc.drain();
+    assert.match(audit.join(""), /"operation":"GetStateAt"/);
+    assert.not.match(audit.join(""), /"two"|"three"/);
+  } finally {
+    for (const c of [asReader, asAuditor, asOutsider]) c.close();
+    await app.stop();
+  }
 });
 
 History.run();
