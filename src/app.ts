@@ -230,6 +230,7 @@ export const startApp = async (
         service,
         authorizer,
         onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
+        catalog,
       }),
       identityOf,
       ...(options.audit === false

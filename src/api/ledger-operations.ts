@@ -3,14 +3,15 @@ import * as t from "io-ts";
 import type { Authorizer, Caller } from "../access/authorizer.js";
 import type { SecretsService } from "../application/secrets-service.js";
 import type { ActiveSecret } from "../domain/state.js";
-import { parseLogPoint, secretHistory, stateAt, stateView } from "../history/queries.js";
+import type { SecretCatalog } from "../../projections/secret-catalog.js";
+import { parseLogPoint, secretHistory, stateAt, stateView, verifyLive } from "../history/queries.js";
 import type { EventLog } from "../store/event-log.js";
 import { accessDenied, invalidParameter, type AwsError } from "./errors.js";
 
 // The forensic questions as HTTP operations, beside Secrets Manager's: `X-Amz-Target: secretledger.<Operation>`,
 // AWS JSON 1.1, SigV4, the same authorization and audit. Their answers are the JSON the command line prints with
-// --json. Actions: secretledger:GetSecretHistory and secretledger:GetStateAt; revealing values also needs
-// secretsmanager:GetSecretValue on each secret, as it stands now.
+// --json. Actions: secretledger:GetSecretHistory, secretledger:GetStateAt and secretledger:VerifyProjection;
+// revealing values also needs secretsmanager:GetSecretValue on each secret, as it stands now.
 
 export const LEDGER_TARGET_PREFIX = "secretledger.";
 
@@ -39,7 +40,26 @@ export const ledgerOperationsOf = (deps: {
   readonly service: SecretsService;
   readonly authorizer: Authorizer;
   readonly onUnreadable: (seq: number, why: string) => void;
+  /** The projection the service serves from. */
+  readonly catalog: SecretCatalog;
 }): Readonly<Record<string, LedgerOperation>> => ({
+  VerifyProjection: {
+    decode: decodeWith(t.type({}), "{}"),
+    carriesValues: () => false,
+    run: async (_input, caller) => {
+      const refusal = deps.authorizer.authorize(caller, "secretledger:VerifyProjection", undefined);
+      if (refusal !== undefined) return E.left(accessDenied(refusal));
+      const verified = await verifyLive(deps.log, deps.catalog);
+      return E.right({
+        seq: verified.catalog.checkpoint,
+        records: verified.records,
+        events: verified.events,
+        seconds: verified.seconds,
+        agree: verified.differences.length === 0,
+        differences: verified.differences,
+      });
+    },
+  },
   GetSecretHistory: {
     decode: decodeWith(HistoryInput, '{"SecretId": <name or ARN>}'),
     carriesValues: () => false,

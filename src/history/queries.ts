@@ -1,4 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
+import { frozenEntries, snapshotOf, type CatalogSnapshot } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog, versionIndex } from "../../projections/secret-catalog.js";
 import { historyOf, type HistoryEntry } from "../../projections/secret-history.js";
 import { parseSecretId } from "../domain/queries.js";
@@ -102,3 +103,73 @@ export const stateView = (
     ...(values === undefined ? {} : values(v.versionId)),
   })),
 });
+
+/** The secrets that differ between two snapshots, and in what. */
+export const differences = (rebuilt: CatalogSnapshot, kept: CatalogSnapshot): ReadonlyArray<string> => {
+  const index = (s: CatalogSnapshot) => new Map(s.secrets.map((e) => [e.name, e]));
+  const [a, b] = [index(rebuilt), index(kept)];
+  const found: string[] = [];
+  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const [x, y] = [a.get(name), b.get(name)];
+    if (x === undefined || y === undefined) {
+      found.push(`${name}: only in the ${x === undefined ? "checkpoint" : "rebuilt projection"}`);
+      continue;
+    }
+    const fields = new Set([...Object.keys(x.state), ...Object.keys(y.state)]);
+    const differing = [...fields].filter(
+      (f) =>
+        JSON.stringify((x.state as Record<string, unknown>)[f]) !==
+        JSON.stringify((y.state as Record<string, unknown>)[f]),
+    );
+    if (x.subjectSeq !== y.subjectSeq) differing.push("subjectSeq");
+    if (differing.length > 0) found.push(`${name}: ${differing.join(", ")} differ`);
+  }
+  return found;
+};
+
+export type Rebuilt = {
+  readonly catalog: SecretCatalog;
+  readonly records: number;
+  readonly events: number;
+  readonly unreadable: number;
+  readonly seconds: number;
+};
+
+/** The projection folded anew from the log's first record up to `upTo`. */
+export const rebuild = async (
+  log: EventLog,
+  upTo: number,
+  onProgress: (seq: number, events: number) => void = () => undefined,
+): Promise<Rebuilt> => {
+  const catalog = new SecretCatalog();
+  let records = 0;
+  let events = 0;
+  let unreadable = 0;
+  const started = performance.now();
+  await log.scan(
+    ({ seq, secretName, record }) => {
+      if (seq > upTo) return;
+      catalog.apply(seq, secretName, record.events);
+      records++;
+      events += record.events.length;
+      onProgress(seq, events);
+    },
+    (seq) => {
+      if (seq > upTo) return;
+      unreadable++;
+      catalog.passOver(seq);
+    },
+  );
+  return { catalog, records, events, unreadable, seconds: (performance.now() - started) / 1000 };
+};
+
+/** The projection as the service holds it at this instant, rebuilt from the log to the same point, compared. */
+export const verifyLive = async (
+  log: EventLog,
+  live: SecretCatalog,
+): Promise<Rebuilt & { readonly differences: ReadonlyArray<string> }> => {
+  const frozen = frozenEntries(live);
+  const kept = SecretCatalog.restored(frozen.checkpoint, frozen.entries);
+  const rebuilt = await rebuild(log, frozen.checkpoint);
+  return { ...rebuilt, differences: differences(snapshotOf(rebuilt.catalog), snapshotOf(kept)) };
+};

@@ -1,10 +1,11 @@
 import * as E from "fp-ts/lib/Either.js";
-import { snapshotOf, type CatalogSnapshot } from "../../projections/catalog-snapshot.js";
-import { SecretCatalog } from "../../projections/secret-catalog.js";
+import { snapshotOf } from "../../projections/catalog-snapshot.js";
+import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import { withNats } from "../app.js";
 import type { Config } from "../config.js";
 import { checkpointPath, readCheckpoint } from "../store/checkpoint-file.js";
 import { EventLog } from "../store/event-log.js";
+import { differences, rebuild } from "./queries.js";
 
 // `secret-ledger replay [--verify]`: the projection rebuilt from the log's first record, with progress; with
 // --verify, compared with the one the service keeps (its checkpoint), secret by secret.
@@ -38,29 +39,6 @@ const progressReporter = (total: number, output: Output["progress"]) => {
   };
 };
 
-/** The secrets that differ between two snapshots, and in what. */
-export const differences = (rebuilt: CatalogSnapshot, kept: CatalogSnapshot): ReadonlyArray<string> => {
-  const index = (s: CatalogSnapshot) => new Map(s.secrets.map((e) => [e.name, e]));
-  const [a, b] = [index(rebuilt), index(kept)];
-  const found: string[] = [];
-  for (const name of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    const [x, y] = [a.get(name), b.get(name)];
-    if (x === undefined || y === undefined) {
-      found.push(`${name}: only in the ${x === undefined ? "checkpoint" : "rebuilt projection"}`);
-      continue;
-    }
-    const fields = new Set([...Object.keys(x.state), ...Object.keys(y.state)]);
-    const differing = [...fields].filter(
-      (f) =>
-        JSON.stringify((x.state as Record<string, unknown>)[f]) !==
-        JSON.stringify((y.state as Record<string, unknown>)[f]),
-    );
-    if (x.subjectSeq !== y.subjectSeq) differing.push("subjectSeq");
-    if (differing.length > 0) found.push(`${name}: ${differing.join(", ")} differ`);
-  }
-  return found;
-};
-
 export const replayCommand = (config: Config, verify: boolean, output: Output): Promise<number> =>
   withNats(config, async (nc) => {
     const log = await EventLog.open(nc, config.region);
@@ -76,28 +54,11 @@ export const replayCommand = (config: Config, verify: boolean, output: Output): 
     }
     // Verifying compares like with like: the log folded as far as the checkpoint went.
     const upTo = kept?.checkpoint ?? identity.lastSeq;
-    const catalog = new SecretCatalog();
     const progress = progressReporter(upTo, output.progress);
-    let records = 0;
-    let events = 0;
-    let unreadable = 0;
-    const started = performance.now();
-    await log.scan(
-      ({ seq, secretName, record }) => {
-        if (seq > upTo) return;
-        catalog.apply(seq, secretName, record.events);
-        records++;
-        events += record.events.length;
-        progress.tick(seq, events);
-      },
-      (seq) => {
-        if (seq > upTo) return;
-        unreadable++;
-        catalog.passOver(seq);
-      },
+    const { catalog, records, events, unreadable, seconds } = await rebuild(log, upTo, (seq, n) =>
+      progress.tick(seq, n),
     );
     progress.tick(catalog.checkpoint, events, true);
-    const seconds = (performance.now() - started) / 1000;
     output.out(
       `replayed ${records} record(s), ${events} event(s), up to seq ${catalog.checkpoint} in ${seconds.toFixed(2)} s` +
         ` (${Math.round(events / Math.max(seconds, 0.001))} events/s): ${[...catalog.allSecrets()].length} secret(s)` +

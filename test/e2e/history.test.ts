@@ -291,6 +291,19 @@ History("the same questions over HTTP: authorized, audited, values revealed only
     assert.equal([bad.status, bad.json["__type"]], [400, "InvalidParameterException"]);
     const unknown = await asReader.send("secretledger.Rewind", {});
     assert.is(unknown.json["__type"], "UnknownOperationException");
+    // The live projection, rebuilt from the log to the same point and compared.
+    const verified = await asReader.send("secretledger.VerifyProjection", {});
+    assert.equal(
+      [verified.json["agree"], verified.json["seq"], verified.json["differences"]],
+      [true, await app.log.lastSeq(), []],
+    );
+    // A projection that went wrong in memory (here: an event the log never had) is caught, and named.
+    app.catalog.apply(app.catalog.checkpoint + 1, "h/db", [
+      { type: "SecretTagged", data: { tags: [{ Key: "forged", Value: "yes" }] }, meta: { schemaVersion: 1, at: now } },
+    ]);
+    const wrong = await asReader.send("secretledger.VerifyProjection", {});
+    assert.is(wrong.json["agree"], false);
+    assert.match(JSON.stringify(wrong.json["differences"]), /h\/db: .*tags/);
     // A reveal is audited like a read, and waits for its record.
     await app.whenAudited();
     const nc = await connect({ servers: app.natsUrl });
