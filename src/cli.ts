@@ -4,7 +4,8 @@
 //   keys list|create|rotate|disable|enable   manages the keyring (the master keys)
 //   history <secret-id> [--json]   the secret's whole timeline from the log
 //   state --at <time | seq> [--secret <id>] [--json]   the secrets as they stood at that point
-//   replay [--verify]              rebuilds the projection from the first record; compares it with the checkpoint
+//   replay [--verify [--live]]     rebuilds the projection from the first record; compares it with the checkpoint
+//                                  (or, --live, has the running service compare its own)
 //   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
@@ -12,7 +13,7 @@ import { startApp } from "./app.js";
 import { auditCommand, parseAnchor } from "./audit/commands.js";
 import { legacyMasterKey } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
-import { historyCommand, revealCommand, stateCommand } from "./history/commands.js";
+import { historyCommand, liveVerifyCommand, revealCommand, stateCommand } from "./history/commands.js";
 import { parseLogPoint } from "./history/queries.js";
 import { replayCommand } from "./history/replay.js";
 import {
@@ -33,7 +34,7 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger history <secret name or ARN> [--json]
        secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json]
                            [--reveal [--endpoint-url <url>]]   (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)
-       secret-ledger replay [--verify]
+       secret-ledger replay [--verify [--live [--endpoint-url <url>]]]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
 `;
@@ -121,6 +122,7 @@ const main = async (): Promise<number> => {
     options: {
       "dry-run": { type: "boolean" },
       verify: { type: "boolean" },
+      live: { type: "boolean" },
       follow: { type: "boolean" },
       secret: { type: "string" },
       anchor: { type: "string" },
@@ -144,6 +146,18 @@ const main = async (): Promise<number> => {
   }
   const [command, action, key, ...rest] = positionals;
   if (command === "compact" && action === undefined) return compact(config.right, values["dry-run"] === true);
+  if (command === "replay" && action === undefined && values.live === true) {
+    if (values.verify !== true) {
+      process.stderr.write("secret-ledger: --live goes with --verify\n");
+      return 2;
+    }
+    return liveVerifyCommand(config.right, {
+      ...(values["endpoint-url"] === undefined ? {} : { endpoint: values["endpoint-url"] }),
+      credentials: process.env,
+      out,
+      err: (line) => process.stderr.write(line + "\n"),
+    });
+  }
   if (command === "replay" && action === undefined)
     return replayCommand(config.right, values.verify === true, {
       out,

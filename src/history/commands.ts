@@ -99,35 +99,37 @@ export const stateCommand = (
     return 0;
   });
 
+/** How the command line reaches the running service: its endpoint, signed as the principal in the environment. */
+type ServiceAccess = {
+  readonly endpoint?: string;
+  readonly credentials: Readonly<Record<string, string | undefined>>;
+};
+
 /**
- * `secret-ledger state --at … --reveal`: values leave only through the running service, which checks that the
- * caller (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, as for the AWS CLI) may read each secret, and audits it.
- * Prints the service's answer, the JSON of `state --json` with each version's value or why it has none.
+ * Asks the running service a secret-ledger question (`secretledger.<Operation>`), signed with AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY as the AWS CLI would be; prints its JSON answer. The default endpoint is the
+ * SECRET_LEDGER_LISTEN address.
  */
-export const revealCommand = async (
+const askService = async (
   config: Config,
-  at: string,
-  options: Output & {
-    readonly secret?: string;
-    readonly endpoint?: string;
-    readonly credentials: Readonly<Record<string, string | undefined>>;
-  },
+  operation: string,
+  input: object,
+  options: Output & ServiceAccess,
+  succeeded: (answer: Record<string, unknown>) => boolean = () => true,
 ): Promise<number> => {
   const accessKeyId = options.credentials["AWS_ACCESS_KEY_ID"];
   const secretAccessKey = options.credentials["AWS_SECRET_ACCESS_KEY"];
   if (accessKeyId === undefined || secretAccessKey === undefined) {
-    options.err("secret-ledger: --reveal signs as a principal: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    options.err(
+      "secret-ledger: asking the service signs as a principal: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    );
     return 2;
   }
   const { host, port } = config.listen;
   const endpoint = options.endpoint ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   const client = new AwsJsonClient(endpoint, { accessKeyId, secretAccessKey }, config.region);
   try {
-    const answer = await client.send("secretledger.GetStateAt", {
-      At: at,
-      Reveal: true,
-      ...(options.secret === undefined ? {} : { SecretId: options.secret }),
-    });
+    const answer = await client.send(`secretledger.${operation}`, input);
     if (answer.status !== 200) {
       options.err(
         `secret-ledger: ${String(answer.json["__type"])}: ${String(answer.json["Message"] ?? answer.json["message"])}`,
@@ -135,8 +137,29 @@ export const revealCommand = async (
       return 1;
     }
     options.out(JSON.stringify(answer.json, null, 2));
-    return 0;
+    return succeeded(answer.json) ? 0 : 1;
   } finally {
     client.close();
   }
 };
+
+/**
+ * `secret-ledger state --at … --reveal`: values leave only through the running service, which checks that the
+ * caller may read each secret, and audits it. Prints the JSON of `state --json` with each version's value or why
+ * it has none.
+ */
+export const revealCommand = (
+  config: Config,
+  at: string,
+  options: Output & ServiceAccess & { readonly secret?: string },
+): Promise<number> =>
+  askService(
+    config,
+    "GetStateAt",
+    { At: at, Reveal: true, ...(options.secret === undefined ? {} : { SecretId: options.secret }) },
+    options,
+  );
+
+/** `secret-ledger replay --verify --live`: the running service's own projection, rebuilt and compared by it. */
+export const liveVerifyCommand = (config: Config, options: Output & ServiceAccess): Promise<number> =>
+  askService(config, "VerifyProjection", {}, options, (answer) => answer["agree"] === true);

@@ -297,6 +297,21 @@ History("the same questions over HTTP: authorized, audited, values revealed only
       [verified.json["agree"], verified.json["seq"], verified.json["differences"]],
       [true, await app.log.lastSeq(), []],
     );
+    // The command line asks the same of the running service with replay --verify --live.
+    const live = await run(
+      process.execPath,
+      [join(projectRoot(), "dist", "src", "cli.js"), "replay", "--verify", "--live", "--endpoint-url", app.endpoint],
+      {
+        env: {
+          PATH: process.env["PATH"] ?? "",
+          SECRET_LEDGER_REGION: app.config.region,
+          SECRET_LEDGER_DATA: tempDir("live-cli"),
+          AWS_ACCESS_KEY_ID: reader.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: reader.secretAccessKey,
+        },
+      },
+    );
+    assert.is((JSON.parse(live.stdout) as { agree: boolean }).agree, true);
     // A projection that went wrong in memory (here: an event the log never had) is caught, and named.
     app.catalog.apply(app.catalog.checkpoint + 1, "h/db", [
       { type: "SecretTagged", data: { tags: [{ Key: "forged", Value: "yes" }] }, meta: { schemaVersion: 1, at: now } },
