@@ -133,11 +133,7 @@ export const startApp = async (
   let nats: RunningNatsServer | undefined;
   let nc: NatsConnection | undefined;
   try {
-    if (config.natsUrl === undefined)
-      nats = await startNatsServer({
-        storeDir: join(config.dataDir, "nats"),
-        logFile: join(config.dataDir, "nats-server.log"),
-      });
+    nats = await ownNatsServer(config);
     const natsUrl = config.natsUrl ?? (nats as RunningNatsServer).url;
     nc = await connect({ servers: natsUrl, name: "secret-ledger", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     const log = await EventLog.open(nc, config.region);
@@ -356,6 +352,12 @@ export const startApp = async (
   }
 };
 
+/** Without NATS_URL, the nats-server of the data directory, started from nats.conf; none otherwise. */
+const ownNatsServer = (config: Config): Promise<RunningNatsServer | undefined> =>
+  config.natsUrl === undefined
+    ? startNatsServer({ storeDir: join(config.dataDir, "nats"), logFile: join(config.dataDir, "nats-server.log") })
+    : Promise.resolve(undefined);
+
 /**
  * Runs `work` with a connection to the log's nats-server: NATS_URL's, or the data directory's own, started
  * for the while (which needs the service on that directory to be stopped).
@@ -364,11 +366,7 @@ export const withNats = async <T>(config: Config, work: (nc: NatsConnection) => 
   const unlock = config.natsUrl === undefined ? lockDataDir(config.dataDir) : () => undefined;
   let nats: RunningNatsServer | undefined;
   try {
-    if (config.natsUrl === undefined)
-      nats = await startNatsServer({
-        storeDir: join(config.dataDir, "nats"),
-        logFile: join(config.dataDir, "nats-server.log"),
-      });
+    nats = await ownNatsServer(config);
     const nc = await connect({ servers: config.natsUrl ?? (nats as RunningNatsServer).url, name: "secret-ledger-cli" });
     try {
       return await work(nc);

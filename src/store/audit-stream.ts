@@ -1,10 +1,5 @@
 import {
   DeliverPolicy,
-  DiscardPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  RetentionPolicy,
-  StorageType,
   jetstream,
   jetstreamManager,
   type JetStreamClient,
@@ -13,7 +8,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import { AuditBatch, GENESIS, type ChainHead, type ChainedRecord } from "../audit/chain.js";
-import { ensureStream } from "./streams.js";
+import { appendOnlyStream, ensureStream, isWrongLastSequence, readUpTo } from "./streams.js";
 import { auditStreamName, auditSubject } from "./subjects.js";
 
 const PUBLISH_TIMEOUT_MS = 5000;
@@ -41,18 +36,7 @@ export class AuditStream {
   static async open(nc: NatsConnection, region: string): Promise<AuditStream> {
     const jsm = await jetstreamManager(nc);
     const stream = auditStreamName(region);
-    await ensureStream(jsm, {
-      name: stream,
-      subjects: [auditSubject(region)],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      num_replicas: 1,
-      deny_delete: true,
-      deny_purge: true,
-      allow_rollup_hdrs: false,
-      allow_direct: true,
-    });
+    await ensureStream(jsm, appendOnlyStream(stream, [auditSubject(region)]));
     return new AuditStream(jetstream(nc), jsm, stream, auditSubject(region));
   }
 
@@ -75,12 +59,7 @@ export class AuditStream {
       });
       return { _tag: "Appended", seq: ack.seq };
     } catch (e) {
-      if (
-        e instanceof JetStreamApiError &&
-        (e.code === JetStreamApiCodes.StreamWrongLastSequence ||
-          e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
-      )
-        return { _tag: "Conflict", ...(await this.head()) };
+      if (isWrongLastSequence(e)) return { _tag: "Conflict", ...(await this.head()) };
       throw e;
     }
   }
@@ -100,8 +79,8 @@ export class AuditStream {
     onMessage: (m: AuditMessage) => void,
     options: { readonly follow?: boolean; readonly signal?: AbortSignal } = {},
   ): Promise<void> {
-    const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.All });
     if (options.follow === true) {
+      const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.All });
       const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
       options.signal?.addEventListener("abort", () => void messages.close());
       for await (const m of messages) onMessage({ seq: m.seq, payload: m.data });
@@ -109,14 +88,6 @@ export class AuditStream {
     }
     const { lastSeq, messages: held } = await this.bounds();
     if (held === 0) return;
-    for (;;) {
-      let delivered = 0;
-      for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
-        delivered++;
-        onMessage({ seq: m.seq, payload: m.data });
-        if (m.seq >= lastSeq) return;
-      }
-      if (delivered === 0) return;
-    }
+    await readUpTo(this.js, this.stream, lastSeq, (m) => onMessage({ seq: m.seq, payload: m.data }));
   }
 }

@@ -1,10 +1,5 @@
 import {
   DeliverPolicy,
-  DiscardPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  RetentionPolicy,
-  StorageType,
   jetstream,
   jetstreamManager,
   type JetStreamClient,
@@ -15,7 +10,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import type { CommandRecord } from "../domain/events.js";
 import { readRecord } from "../domain/upcast.js";
-import { ensureStream } from "./streams.js";
+import { appendOnlyStream, ensureStream, isWrongLastSequence, readUpTo } from "./streams.js";
 import { nameOfSubject, secretSubject, streamName, subjectPrefix } from "./subjects.js";
 
 export type AppendResult =
@@ -45,10 +40,6 @@ const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> =>
 const PUBLISH_ATTEMPTS = 3;
 const PUBLISH_TIMEOUT_MS = 5000;
 
-const isWrongLastSequence = (e: unknown): e is JetStreamApiError =>
-  e instanceof JetStreamApiError &&
-  (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
-
 /**
  * The append-only event log of one region: a JetStream stream with file storage that refuses deletes and
  * purges. This module is the only place that talks to the stream.
@@ -64,20 +55,10 @@ export class EventLog {
   static async open(nc: NatsConnection, region: string): Promise<EventLog> {
     const jsm = await jetstreamManager(nc);
     const stream = streamName(region);
-    const config = {
-      name: stream,
-      subjects: [`${subjectPrefix(region)}.*`],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      num_replicas: 1,
-      deny_delete: true,
-      deny_purge: true,
-      allow_rollup_hdrs: false,
-      allow_direct: true,
+    await ensureStream(jsm, {
+      ...appendOnlyStream(stream, [`${subjectPrefix(region)}.*`]),
       duplicate_window: nanos(2 * 60 * 1000),
-    };
-    await ensureStream(jsm, config);
+    });
     return new EventLog(jetstream(nc), jsm, stream, region);
   }
 
@@ -150,22 +131,18 @@ export class EventLog {
       subject === undefined
         ? await this.lastSeq()
         : ((await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }))?.seq ?? 0);
-    if (lastSeq === 0) return 0;
-    const consumer = await this.js.consumers.get(this.stream, {
-      deliver_policy: DeliverPolicy.All,
-      ...(subject === undefined ? {} : { filter_subjects: [subject] }),
-    });
-    for (;;) {
-      let delivered = 0;
-      for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
-        delivered++;
+    await readUpTo(
+      this.js,
+      this.stream,
+      lastSeq,
+      (m) => {
         const decoded = decodeRecord(m.data);
         if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
         else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
-        if (m.seq >= lastSeq) return lastSeq;
-      }
-      if (delivered === 0) return lastSeq;
-    }
+      },
+      subject,
+    );
+    return lastSeq;
   }
 
   /**

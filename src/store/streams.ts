@@ -1,4 +1,15 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamConfig,
+} from "@nats-io/jetstream";
 
 /**
  * Creates the stream unless it exists. An existing stream keeps its configuration, except the `updatable`
@@ -23,4 +34,57 @@ export const ensureStream = async (
       .map((key) => [key, config[key]]),
   );
   if (Object.keys(changes).length > 0) await jsm.streams.update(config.name, changes);
+};
+
+/**
+ * An append-only stream: file storage, kept by no limit, no message deleted or purged, no rollups; direct gets
+ * for reads by subject. The log and the audit trail are such streams.
+ */
+export const appendOnlyStream = (
+  name: string,
+  subjects: string[],
+): Partial<StreamConfig> & { readonly name: string } => ({
+  name,
+  subjects,
+  storage: StorageType.File,
+  retention: RetentionPolicy.Limits,
+  discard: DiscardPolicy.Old,
+  num_replicas: 1,
+  deny_delete: true,
+  deny_purge: true,
+  allow_rollup_hdrs: false,
+  allow_direct: true,
+});
+
+/** The expected-sequence guard refused a publish: someone else wrote first. */
+export const isWrongLastSequence = (e: unknown): e is JetStreamApiError =>
+  e instanceof JetStreamApiError &&
+  (e.code === JetStreamApiCodes.StreamWrongLastSequence || e.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+
+/**
+ * Hands every message of the stream (or of one subject), in order, to `onMessage`, up to `lastSeq`. A fetch that
+ * finds nothing more ends it early: a message nats-server finds damaged, or one deleted, is never delivered,
+ * even the last.
+ */
+export const readUpTo = async (
+  js: JetStreamClient,
+  stream: string,
+  lastSeq: number,
+  onMessage: (m: JsMsg) => void,
+  subject?: string,
+): Promise<void> => {
+  if (lastSeq === 0) return;
+  const consumer = await js.consumers.get(stream, {
+    deliver_policy: DeliverPolicy.All,
+    ...(subject === undefined ? {} : { filter_subjects: [subject] }),
+  });
+  for (;;) {
+    let delivered = 0;
+    for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
+      delivered++;
+      onMessage(m);
+      if (m.seq >= lastSeq) return;
+    }
+    if (delivered === 0) return;
+  }
 };
