@@ -135,10 +135,15 @@ export const createApiServer = (opts: ApiOptions): Server => {
       : ledger
         ? target.slice(LEDGER_TARGET_PREFIX.length)
         : "";
+    // The key's owner, looked up once (a principals file check is a stat): the signature is checked with its key.
+    let owner: Identity | undefined;
     const auth = verifyRequest(
       { method: req.method ?? "", url: req.url ?? "/", headers: req.headers, body },
       {
-        credentialsFor: (id) => opts.identityOf(id)?.credentials,
+        credentialsFor: (id) => {
+          owner = opts.identityOf(id);
+          return owner?.credentials;
+        },
         region: opts.region,
         service: "secretsmanager",
         now: opts.clock(),
@@ -146,7 +151,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
     );
     if (E.isLeft(auth)) return fail(fromAuthFailure(auth.left), opName || target);
     const { accessKeyId } = auth.right;
-    const identity = opts.identityOf(accessKeyId);
+    const identity = owner;
     if (identity === undefined) return fail(fromAuthFailure({ _tag: "UnrecognizedClient" }), opName || target);
     const caller: Caller = {
       requestId,
