@@ -164,7 +164,7 @@ export const startApp = async (
     });
     // The projection starts from its checkpoint when there is a good one, else from the log's first record.
     const checkpointFile = checkpointPath(config.dataDir, config.region);
-    const restored = readCheckpoint(checkpointFile, await log.identity());
+    const restored = await readCheckpoint(checkpointFile, await log.identity());
     const catalog = E.isRight(restored) ? restored.right : new SecretCatalog();
     const startedFrom: StartedFrom = E.isRight(restored)
       ? { checkpoint: catalog.checkpoint }

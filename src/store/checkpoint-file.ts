@@ -1,11 +1,12 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, renameSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { entryFromLine, entryLine, frozenEntries } from "../../projections/catalog-snapshot.js";
-import { SecretCatalog } from "../../projections/secret-catalog.js";
+import { SecretCatalog, type CatalogEntry } from "../../projections/secret-catalog.js";
 
 // The projection's checkpoint on disk: one line of JSON per secret, then a trailer line (format, which log, the
 // position, the SHA-256 of the lines before it). Written a chunk at a time, so a large catalog does not stop the
@@ -54,15 +55,29 @@ export const writeCheckpoint = async (path: string, log: LogIdentity, catalog: S
   renameSync(temporary, path);
 };
 
-/** The catalog the checkpoint holds, or why there is none to use. */
-export const readCheckpoint = (path: string, log: LogIdentity): E.Either<string, SecretCatalog> => {
+/**
+ * The catalog the checkpoint holds, or why there is none to use. Read a line at a time: the entries are decoded as
+ * they come and the hash taken on the way; the last line is the trailer, which must then vouch for them all.
+ */
+export const readCheckpoint = async (path: string, log: LogIdentity): Promise<E.Either<string, SecretCatalog>> => {
   if (!existsSync(path)) return E.left("no checkpoint");
-  const bytes = readFileSync(path);
-  const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
-  const start = bytes.lastIndexOf(0x0a, end - 1) + 1;
+  const hash = createHash("sha256");
+  const entries: Array<readonly [string, CatalogEntry]> = [];
+  let pending: string | undefined;
+  let damaged: string | undefined;
+  const lines = createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (pending !== undefined && damaged === undefined) {
+      hash.update(pending + "\n");
+      const entry = entryFromLine(pending);
+      if (E.isLeft(entry)) damaged = `the checkpoint is damaged: ${entry.left}`;
+      else entries.push(entry.right);
+    }
+    pending = line;
+  }
   let trailer: unknown;
   try {
-    trailer = JSON.parse(bytes.subarray(start, end).toString("utf8"));
+    trailer = JSON.parse(pending ?? "");
   } catch {
     return E.left("the checkpoint is damaged: no trailer");
   }
@@ -70,17 +85,9 @@ export const readCheckpoint = (path: string, log: LogIdentity): E.Either<string,
   if (E.isLeft(decoded)) return E.left("the checkpoint is of an unknown format");
   const { stream, created, checkpoint, secrets, sha256 } = decoded.right;
   if (stream !== log.stream || created !== log.created) return E.left("the checkpoint is of another log");
-  const body = bytes.subarray(0, start);
-  if (createHash("sha256").update(body).digest("hex") !== sha256) return E.left("the checkpoint is damaged: checksum");
+  if (damaged === undefined && hash.digest("hex") !== sha256) return E.left("the checkpoint is damaged: checksum");
+  if (damaged !== undefined) return E.left(damaged);
   if (checkpoint > log.lastSeq) return E.left("the checkpoint is ahead of the log");
-  const lines = body.toString("utf8").split("\n");
-  lines.pop();
-  if (lines.length !== secrets) return E.left("the checkpoint is damaged: secrets missing");
-  const entries: Array<readonly [string, ReturnType<SecretCatalog["entry"]>]> = [];
-  for (const line of lines) {
-    const entry = entryFromLine(line);
-    if (E.isLeft(entry)) return E.left(`the checkpoint is damaged: ${entry.left}`);
-    entries.push(entry.right);
-  }
+  if (entries.length !== secrets) return E.left("the checkpoint is damaged: secrets missing");
   return E.right(SecretCatalog.restored(checkpoint, entries));
 };
