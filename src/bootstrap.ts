@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Credentials } from "./api/sigv4.js";
+import { describeProblem } from "./config.js";
 import { KEY_BYTES } from "./crypto/envelope.js";
 
 // Files the service keeps in its data directory, readable by its owner only (mode 0600): the bootstrap
@@ -35,18 +36,11 @@ export const readPrivateJson = <A>(path: string, codec: t.Decoder<unknown, A>, w
     throw new Error(`${path} is not valid JSON`);
   }
   const decoded = codec.decode(json);
-  if (E.isLeft(decoded)) throw new Error(`${path} is not ${what}: ${describeFirstProblem(decoded.left)}`);
+  if (E.isLeft(decoded)) {
+    const first = decoded.left[0];
+    throw new Error(`${path} is not ${what}${first === undefined ? "" : `: ${describeProblem(first)}`}`);
+  }
   return decoded.right;
-};
-
-const describeFirstProblem = (errors: t.Errors): string => {
-  const first = errors[0];
-  if (first === undefined) return "invalid";
-  const path = first.context
-    .map((c) => c.key)
-    .filter(Boolean)
-    .join(".");
-  return `${path || "(top)"} must be a ${first.context[first.context.length - 1]?.type.name ?? "valid value"}`;
 };
 
 export const ensureDataDir = (dataDir: string): void => {

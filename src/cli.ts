@@ -92,7 +92,7 @@ const keys = (
       return 0;
     }
     case "rotate": {
-      const rotated = rotateKey(file, needKey());
+      const rotated = rotateKey(file, needKey(), config);
       writeKeyringFile(config.keyringFile, rotated.file);
       out(`${needKey()}: new key material, generation ${rotated.generation}; older generations still decrypt`);
       return 0;
@@ -106,7 +106,7 @@ const keys = (
         out(
           `note: ${DEFAULT_ALIAS} is the default key; secrets without a KmsKeyId cannot be read or written while it is disabled`,
         );
-      writeKeyringFile(config.keyringFile, setKeyEnabled(file, needKey(), action === "enable"));
+      writeKeyringFile(config.keyringFile, setKeyEnabled(file, needKey(), action === "enable", config));
       out(`${needKey()}: ${action}d`);
       return 0;
     case undefined:

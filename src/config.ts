@@ -70,15 +70,20 @@ export const DEFAULT_VERSIONS = { keep: 100, minAgeHours: 24, quota: 150 } as co
 
 export const DEFAULT_LISTEN = "127.0.0.1:4584";
 
+/** What is wrong with a value that did not decode, in one line: where, and what it must be. */
+export const describeProblem = (e: t.ValidationError): string => {
+  const where = e.context
+    .map((c) => c.key)
+    .filter(Boolean)
+    .join(".");
+  return `${where || "(top)"} must be a ${e.context[e.context.length - 1]?.type.name ?? "valid value"}`;
+};
+
 export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const decoded = Env.decode(defined);
   if (E.isLeft(decoded)) {
-    const problems = decoded.left.map((e) => {
-      const key = e.context.map((c) => c.key).filter(Boolean)[0] ?? "?";
-      return `${key} must be a ${e.context[e.context.length - 1]?.type.name ?? "valid value"}`;
-    });
-    return E.left([...new Set(problems)].join("; "));
+    return E.left([...new Set(decoded.left.map(describeProblem))].join("; "));
   }
   const v = decoded.right;
   const keyId = v.SECRET_LEDGER_ACCESS_KEY_ID;

@@ -4,7 +4,7 @@ import type { Authorizer, Caller } from "../access/authorizer.js";
 import type { SecretsService } from "../application/secrets-service.js";
 import type { ActiveSecret } from "../domain/state.js";
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
-import { parseLogPoint, secretHistory, stateAt, stateView, verifyLive } from "../history/queries.js";
+import { parseLogPoint, secretHistory, stateAt, stateAtAnswer, stateView, verifyLive } from "../history/queries.js";
 import type { EventLog } from "../store/event-log.js";
 import { accessDenied, invalidParameter, type AwsError } from "./errors.js";
 
@@ -32,7 +32,6 @@ const decodeWith =
     E.mapLeft(() => invalidParameter(`The input must be ${expected}.`))(codec.decode(json));
 
 const FOREIGN = invalidParameter("The SecretId is an ARN of another partition, region or account than this service's.");
-const isoDate = (millis: number): string => new Date(millis).toISOString();
 
 export const ledgerOperationsOf = (deps: {
   readonly log: EventLog;
@@ -89,11 +88,7 @@ export const ledgerOperationsOf = (deps: {
       const views = [];
       for (const secret of secrets)
         views.push(input["Reveal"] === true ? await revealed(deps, caller, secret) : stateView(secret));
-      return E.right({
-        at: "seq" in at ? { seq: at.seq } : { time: isoDate(at.time) },
-        ...(reached === undefined ? {} : { lastRecord: { seq: reached.seq, time: isoDate(reached.time) } }),
-        secrets: views,
-      });
+      return E.right(stateAtAnswer(at, reached, views));
     },
   },
 });

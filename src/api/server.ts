@@ -110,7 +110,7 @@ type Handled = {
   readonly accessKeyId?: string;
   readonly caller?: Caller;
   readonly input?: Record<string, unknown>;
-  /** A secret-ledger operation's answer that carries values (GetStateAt with Reveal). */
+  /** A successful answer that carries secret values: it waits for its audit record. */
   readonly carriesValues?: boolean;
 };
 
@@ -203,7 +203,15 @@ export const createApiServer = (opts: ApiOptions): Server => {
     known.input = input;
     const result = await (operation as Operation)(decoded.right, caller);
     if (E.isLeft(result)) return fail(result.left, opName, accessKeyId);
-    return { status: 200, body: result.right, op: opName, accessKeyId, caller, input };
+    return {
+      status: 200,
+      body: result.right,
+      op: opName,
+      accessKeyId,
+      caller,
+      input,
+      carriesValues: VALUE_OPERATIONS.has(opName),
+    };
   };
 
   /** The request's audit record; a value-carrying answer is withheld if its record cannot be written. */
@@ -225,7 +233,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
       outcome: out.error?.type ?? "Success",
     };
     const written = audit.record(entry);
-    if (!(out.status === 200 && (VALUE_OPERATIONS.has(out.op) || out.carriesValues === true))) {
+    if (out.carriesValues !== true) {
       written.catch((e: unknown) => audit.onFailure(requestId, e));
       return out;
     }

@@ -169,10 +169,11 @@ export const loadOrCreateKeyring = (path: string, legacyMasterKey?: Buffer): Key
 // The changes `secret-ledger keys …` makes. Each returns the new file; nothing is ever removed, so what a key
 // once wrapped stays readable while the key is enabled.
 
-const entryFor = (file: KeyringFile, kmsKeyId: string): MasterKeyEntry => {
-  const entry = file.keys.find(
-    (k) => k.keyId === kmsKeyId || kmsKeyId.endsWith(`:key/${k.keyId}`) || (k.aliases ?? []).includes(kmsKeyId),
-  );
+type Home = { readonly partition: string; readonly region: string; readonly account: string };
+
+/** The key a KmsKeyId names, by the same rule the service uses. */
+const entryFor = (file: KeyringFile, kmsKeyId: string, home: Home): MasterKeyEntry => {
+  const entry = new Keyring(file, home).resolve(kmsKeyId);
   if (entry === undefined) throw new Error(`no key ${kmsKeyId} in the keyring`);
   return entry;
 };
@@ -203,11 +204,15 @@ export const createKey = (
 };
 
 /** New key material for a key: it wraps every data key from now on; the older material still unwraps. */
-export const rotateKey = (file: KeyringFile, kmsKeyId: string): { file: KeyringFile; generation: number } => {
-  const entry = entryFor(file, kmsKeyId);
+export const rotateKey = (
+  file: KeyringFile,
+  kmsKeyId: string,
+  home: Home,
+): { file: KeyringFile; generation: number } => {
+  const entry = entryFor(file, kmsKeyId, home);
   const generation = Math.max(...entry.material.map((m) => m.generation)) + 1;
   return { file: replaceEntry(file, { ...entry, material: [...entry.material, newMaterial(generation)] }), generation };
 };
 
-export const setKeyEnabled = (file: KeyringFile, kmsKeyId: string, enabled: boolean): KeyringFile =>
-  replaceEntry(file, { ...entryFor(file, kmsKeyId), enabled });
+export const setKeyEnabled = (file: KeyringFile, kmsKeyId: string, enabled: boolean, home: Home): KeyringFile =>
+  replaceEntry(file, { ...entryFor(file, kmsKeyId, home), enabled });

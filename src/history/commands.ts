@@ -5,7 +5,7 @@ import { withNats } from "../app.js";
 import type { Config } from "../config.js";
 import { AwsJsonClient } from "../client/aws-json-client.js";
 import { EventLog } from "../store/event-log.js";
-import { secretHistory, stateAt, stateView, type LogPoint } from "./queries.js";
+import { isoDate, secretHistory, stateAt, stateAtAnswer, stateView, type LogPoint } from "./queries.js";
 
 // `secret-ledger history <secret-id> [--json]`: a secret's whole timeline, from the log; and
 // `secret-ledger state --at …`: what the secrets looked like at a point of it.
@@ -45,8 +45,6 @@ export const historyCommand = (
     return entries.length === 0 ? 1 : 0;
   });
 
-const isoDate = (millis: number): string => new Date(millis).toISOString();
-
 /**
  * `secret-ledger state --at <ISO time | sequence> [--secret <id>] [--json]`: the log folded up to that point,
  * by the same projection the service serves from; what every secret (or one) looked like then.
@@ -70,11 +68,11 @@ export const stateCommand = (
     if (options.json) {
       options.out(
         JSON.stringify(
-          {
-            at: "seq" in at ? { seq: at.seq } : { time: isoDate(at.time) },
-            ...(reached === undefined ? {} : { lastRecord: { seq: reached.seq, time: isoDate(reached.time) } }),
-            secrets: secrets.map((s) => stateView(s)),
-          },
+          stateAtAnswer(
+            at,
+            reached,
+            secrets.map((s) => stateView(s)),
+          ),
           null,
           2,
         ),

@@ -80,7 +80,18 @@ export const stateAt = async (
   return E.right({ ...(reached === undefined ? {} : { reached }), secrets });
 };
 
-const isoDate = (millis: number): string => new Date(millis).toISOString();
+export const isoDate = (millis: number): string => new Date(millis).toISOString();
+
+/** The answer to "what did the secrets look like then", as `state --json` prints it and GetStateAt returns it. */
+export const stateAtAnswer = (
+  at: LogPoint,
+  reached: StateAt["reached"],
+  secrets: ReadonlyArray<Record<string, unknown>>,
+): Record<string, unknown> => ({
+  at: "seq" in at ? { seq: at.seq } : { time: isoDate(at.time) },
+  ...(reached === undefined ? {} : { lastRecord: { seq: reached.seq, time: isoDate(reached.time) } }),
+  secrets,
+});
 
 /** A secret as it stood, as `state --json` and GetStateAt show it; `values` adds what each version held. */
 export const stateView = (

@@ -14,6 +14,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clientAs, startTestApp, user, writePrincipals, type TestApp, type TestUser } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
@@ -174,7 +175,6 @@ Access("the principals file is read again when it changes, without a restart", a
   assert.is((await sdkError(as(ctx, reader).send(new ListSecretsCommand({})))).name, "AccessDeniedException");
   // A file that does not parse is reported and the last good one kept.
   const logged = ctx.app.logged.length;
-  const { writeFileSync } = await import("node:fs");
   writeFileSync(ctx.file, "{ half an edit", { mode: 0o600 });
   assert.is((await as(ctx, reader).send(new GetSecretValueCommand({ SecretId: "team/db" }))).SecretString, "by reader");
   assert.ok(

@@ -10,21 +10,17 @@ import {
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { AuditBatch, type ChainedRecord } from "../../src/audit/chain.js";
 import { AuditStream, type AuditMessage } from "../../src/store/audit-stream.js";
-import { projectRoot } from "../../src/store/nats-server.js";
 import { auditStreamName, streamName } from "../../src/store/subjects.js";
 import { clientAs, startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
+import { cliEnv, cliPath, secretLedger } from "../support/cli.js";
 import { sdkError } from "../support/sdk.js";
 import { freshRegion, startOwnNatsServer, tempDir, within } from "../support/nats.js";
-
-const run = promisify(execFile);
-const cli = (): string => join(projectRoot(), "dist", "src", "cli.js");
 
 /** Every message of the region's audit stream, as stored. */
 const auditMessages = async (natsUrl: string, region: string): Promise<AuditMessage[]> => {
@@ -48,22 +44,10 @@ const recordsOf = (messages: ReadonlyArray<AuditMessage>): ChainedRecord[] =>
     return E.isRight(decoded) ? decoded.right.records : [];
   });
 
-const cliEnv = (app: TestApp, natsUrl: string): NodeJS.ProcessEnv => ({
-  PATH: process.env["PATH"] ?? "",
-  NATS_URL: natsUrl,
-  SECRET_LEDGER_REGION: app.config.region,
-  SECRET_LEDGER_ACCOUNT: app.config.account,
-  SECRET_LEDGER_DATA: tempDir("audit-cli"),
-  SECRET_LEDGER_KEYRING: app.config.keyringFile,
-});
-
-/** `secret-ledger audit …` against a nats-server, with the app's keyring: exit code and output. */
+/** `secret-ledger audit …` against a nats-server (a copy of the app's, say), with the app's keyring. */
 const auditCli = async (app: TestApp, natsUrl: string, ...args: string[]): Promise<{ code: number; out: string }> => {
-  const env = cliEnv(app, natsUrl);
-  return run(process.execPath, [cli(), "audit", ...args], { env, timeout: 30_000 }).then(
-    (r) => ({ code: 0, out: r.stdout }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-  );
+  const done = await secretLedger(app, ["audit", ...args], { NATS_URL: natsUrl });
+  return { code: done.code, out: done.out + done.err };
 };
 
 const reader = user("reader", { Effect: "Allow", Action: "secretsmanager:Get*", Resource: "*" });
@@ -136,8 +120,8 @@ Audit("every call is a record: reads, writes, refusals and failed signatures; ne
     assert.is(tail.out.trim().split("\n").length, 3);
     assert.match(tail.out, /AccessDeniedException {2}PutSecretValue {2}arn:aws:iam::123456789012:user\/reader/);
     // --follow shows records as they come, until interrupted.
-    const follow = spawn(process.execPath, [cli(), "audit", "tail", "--follow", "--secret", created.ARN ?? ""], {
-      env: cliEnv(app, app.natsUrl),
+    const follow = spawn(process.execPath, [cliPath(), "audit", "tail", "--follow", "--secret", created.ARN ?? ""], {
+      env: cliEnv(app),
       stdio: ["ignore", "pipe", "inherit"],
     });
     let followed = "";

@@ -8,39 +8,28 @@ import {
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { connect } from "@nats-io/transport-node";
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { HistoryEntry } from "../../projections/secret-history.js";
 import { checkpointPath, writeCheckpoint } from "../../src/store/checkpoint-file.js";
 import { EventLog } from "../../src/store/event-log.js";
-import { projectRoot } from "../../src/store/nats-server.js";
 import { AwsJsonClient } from "../../src/client/aws-json-client.js";
 import { AuditStream } from "../../src/store/audit-stream.js";
 import { startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
+import { secretLedger } from "../support/cli.js";
 import { HOUR } from "../support/decider.js";
 import { tempDir } from "../support/nats.js";
 
-const run = promisify(execFile);
+/** `secret-ledger <args>` against the app's log: its output, which a failing command does not have. */
+const cli = async (app: TestApp, ...args: string[]): Promise<string> => {
+  const done = await secretLedger(app, args);
+  if (done.code !== 0) throw Object.assign(new Error(done.err), { code: done.code, stderr: done.err });
+  return done.out;
+};
 
 /** `secret-ledger history …` against the app's log. */
 const history = (app: TestApp, ...args: string[]): Promise<string> => cli(app, "history", ...args);
-
-/** `secret-ledger <args>` against the app's log: its output. */
-const cli = async (app: TestApp, ...args: string[]): Promise<string> =>
-  (
-    await run(process.execPath, [join(projectRoot(), "dist", "src", "cli.js"), ...args], {
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        NATS_URL: app.natsUrl,
-        SECRET_LEDGER_REGION: app.config.region,
-        SECRET_LEDGER_ACCOUNT: app.config.account,
-        SECRET_LEDGER_DATA: tempDir("history-cli"),
-      },
-    })
-  ).stdout;
 
 const History = suite("secret-ledger history");
 
@@ -155,18 +144,9 @@ History("replay rebuilds the projection with progress, and --verify finds where 
     );
   await app.client.send(new TagResourceCommand({ SecretId: "r/two", Tags: [{ Key: "team", Value: "blue" }] }));
   await app.stop();
-  const env = {
-    PATH: process.env["PATH"] ?? "",
-    NATS_URL: app.natsUrl,
-    SECRET_LEDGER_REGION: app.config.region,
-    SECRET_LEDGER_ACCOUNT: app.config.account,
-    SECRET_LEDGER_DATA: app.config.dataDir,
-  };
+  // Against the service's own data directory, where its checkpoint is.
   const replay = (...args: string[]) =>
-    run(process.execPath, [join(projectRoot(), "dist", "src", "cli.js"), "replay", ...args], { env }).then(
-      (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
-    );
+    secretLedger(app, ["replay", ...args], { SECRET_LEDGER_DATA: app.config.dataDir });
   const rebuilt = await replay();
   assert.is(rebuilt.code, 0);
   assert.match(
@@ -249,30 +229,13 @@ History("the same questions over HTTP: authorized, audited, values revealed only
       [tokens[2] as string]: "three",
     });
     // The command line's --reveal asks the running service, signed as the principal in the environment.
-    const fromCli = await run(
-      process.execPath,
-      [
-        join(projectRoot(), "dist", "src", "cli.js"),
-        "state",
-        "--at",
-        beforePruning,
-        "--secret",
-        "h/db",
-        "--reveal",
-        "--endpoint-url",
-        app.endpoint,
-      ],
-      {
-        env: {
-          PATH: process.env["PATH"] ?? "",
-          SECRET_LEDGER_REGION: app.config.region,
-          SECRET_LEDGER_DATA: tempDir("reveal-cli"),
-          AWS_ACCESS_KEY_ID: reader.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: reader.secretAccessKey,
-        },
-      },
+    const signedAsReader = { AWS_ACCESS_KEY_ID: reader.accessKeyId, AWS_SECRET_ACCESS_KEY: reader.secretAccessKey };
+    const fromCli = await secretLedger(
+      app,
+      ["state", "--at", beforePruning, "--secret", "h/db", "--reveal", "--endpoint-url", app.endpoint],
+      signedAsReader,
     );
-    assert.equal(JSON.parse(fromCli.stdout), revealed.json);
+    assert.equal(JSON.parse(fromCli.out), revealed.json);
     // Without GetSecretValue, the same question shows the state and withholds the values.
     const withheld = await asAuditor.send("secretledger.GetStateAt", { At: beforePruning, Reveal: true });
     const auditorView =
@@ -298,20 +261,12 @@ History("the same questions over HTTP: authorized, audited, values revealed only
       [true, await app.log.lastSeq(), []],
     );
     // The command line asks the same of the running service with replay --verify --live.
-    const live = await run(
-      process.execPath,
-      [join(projectRoot(), "dist", "src", "cli.js"), "replay", "--verify", "--live", "--endpoint-url", app.endpoint],
-      {
-        env: {
-          PATH: process.env["PATH"] ?? "",
-          SECRET_LEDGER_REGION: app.config.region,
-          SECRET_LEDGER_DATA: tempDir("live-cli"),
-          AWS_ACCESS_KEY_ID: reader.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: reader.secretAccessKey,
-        },
-      },
+    const live = await secretLedger(
+      app,
+      ["replay", "--verify", "--live", "--endpoint-url", app.endpoint],
+      signedAsReader,
     );
-    assert.is((JSON.parse(live.stdout) as { agree: boolean }).agree, true);
+    assert.is((JSON.parse(live.out) as { agree: boolean }).agree, true);
     // A projection that went wrong in memory (here: an event the log never had) is caught, and named.
     app.catalog.apply(app.catalog.checkpoint + 1, "h/db", [
       { type: "SecretTagged", data: { tags: [{ Key: "forged", Value: "yes" }] }, meta: { schemaVersion: 1, at: now } },

@@ -7,36 +7,23 @@ import {
   PutSecretValueCommand,
   UpdateSecretCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { connect } from "@nats-io/transport-node";
 import { KeyStore } from "../../src/store/key-store.js";
-import { projectRoot } from "../../src/store/nats-server.js";
 import { dataKeyOf, startTestApp, type TestApp } from "../support/app.js";
+import { secretLedger } from "../support/cli.js";
 import { sdkError } from "../support/sdk.js";
-import { tempDir } from "../support/nats.js";
-
-const run = promisify(execFile);
 
 const ENCRYPTION_FAILURE =
   "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.";
 const DECRYPTION_FAILURE = "Secrets Manager can't decrypt the protected secret text using the provided KMS key.";
 
 /** `secret-ledger keys …` on the app's keyring, as an operator runs it beside the service. */
-const keys = async (app: TestApp, ...args: string[]): Promise<string> =>
-  (
-    await run(process.execPath, [join(projectRoot(), "dist", "src", "cli.js"), "keys", ...args], {
-      env: {
-        PATH: process.env["PATH"] ?? "",
-        SECRET_LEDGER_DATA: tempDir("keys-cli"),
-        SECRET_LEDGER_KEYRING: app.config.keyringFile,
-        SECRET_LEDGER_REGION: app.config.region,
-        SECRET_LEDGER_ACCOUNT: app.config.account,
-      },
-    })
-  ).stdout;
+const keys = async (app: TestApp, ...args: string[]): Promise<string> => {
+  const done = await secretLedger(app, ["keys", ...args]);
+  if (done.code !== 0) throw new Error(`keys ${args.join(" ")} failed: ${done.err}`);
+  return done.out;
+};
 
 type Ctx = { app: TestApp; keyArn: string; keyId: string };
 const Keyring = suite<Ctx>("the keyring: master keys as KmsKeyId, disabled keys, re-encryption, rotation");

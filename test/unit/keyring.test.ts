@@ -46,7 +46,7 @@ test("a KmsKeyId names a key in every form AWS accepts", () => {
 
 test("rotation adds a generation that wraps from then on; the older one still unwraps", () => {
   const { path, keyId } = fixture();
-  const rotated = rotateKey(readKeyringFile(path), "alias/payments");
+  const rotated = rotateKey(readKeyringFile(path), "alias/payments", home);
   assert.is(rotated.generation, 2);
   writeKeyringFile(path, rotated.file);
   const keyring = new Keyring(readKeyringFile(path), home);
@@ -58,18 +58,21 @@ test("rotation adds a generation that wraps from then on; the older one still un
 
 test("a disabled key neither wraps nor unwraps; enabled again, it does both", () => {
   const { path, keyId } = fixture();
-  writeKeyringFile(path, setKeyEnabled(readKeyringFile(path), keyId, false));
+  writeKeyringFile(path, setKeyEnabled(readKeyringFile(path), keyId, false, home));
   const disabled = new Keyring(readKeyringFile(path), home);
   assert.equal(disabled.forWrapping(keyId), E.left({ _tag: "KeyDisabled", keyId }));
   assert.equal(disabled.forUnwrapping(keyId, 1), E.left({ _tag: "KeyDisabled", keyId }));
-  writeKeyringFile(path, setKeyEnabled(readKeyringFile(path), "alias/payments", true));
+  writeKeyringFile(
+    path,
+    setKeyEnabled(readKeyringFile(path), "arn:aws:kms:us-east-1:123456789012:alias/payments", true, home),
+  );
   assert.ok(E.isRight(new Keyring(readKeyringFile(path), home).forWrapping(keyId)));
 });
 
 test("derived keys are stable across rotation of the default key", () => {
   const { path } = fixture();
   const before = new Keyring(readKeyringFile(path), home).derivedKey("audit-chain");
-  writeKeyringFile(path, rotateKey(readKeyringFile(path), DEFAULT_ALIAS).file);
+  writeKeyringFile(path, rotateKey(readKeyringFile(path), DEFAULT_ALIAS, home).file);
   const after = new Keyring(readKeyringFile(path), home);
   assert.ok(after.derivedKey("audit-chain").equals(before));
   assert.not.ok(after.derivedKey("page-token").equals(before));
