@@ -93,6 +93,8 @@ const main = async (): Promise<void> => {
         versions: DEFAULT_VERSIONS,
         compactEverySeconds: 86_400,
         checkpointEverySeconds: 86_400,
+        follows: [],
+        leafnodeRemotes: [],
       },
       { logger: () => undefined },
     );

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { ReplicaRegion } from "../src/domain/events.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
 import { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
@@ -28,6 +29,8 @@ const ActiveData = t.intersection([
     resourcePolicy: t.string,
     lastAccessedDay: t.number,
     deletion: t.type({ deletedAt: t.number, deletionDate: t.number }),
+    replicas: t.array(t.intersection([ReplicaRegion, t.type({ addedAt: t.number })])),
+    promotedFrom: t.string,
   }),
 ]);
 
@@ -47,10 +50,11 @@ export const CatalogSnapshot = t.type({
 export type CatalogSnapshot = t.TypeOf<typeof CatalogSnapshot>;
 
 const activeData = (s: ActiveSecret): t.TypeOf<typeof ActiveData> => {
-  const { status: _status, versions, labels, tags, ...rest } = s;
+  const { status: _status, versions, labels, tags, replicas, ...rest } = s;
   return {
     ...rest,
     ...(tags === undefined ? {} : { tags: [...tags] }),
+    ...(replicas === undefined ? {} : { replicas: [...replicas] }),
     versions: [...versions.values()],
     labels: [...labels.entries()],
   };

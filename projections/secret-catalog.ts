@@ -90,34 +90,12 @@ export class SecretCatalog {
 
   /** The secret a SecretId names: its name, its full ARN, or its partial ARN. */
   resolve(reference: SecretReference): { readonly name: string; readonly entry: CatalogEntry } | undefined {
-    switch (reference.kind) {
-      case "foreign":
-        return undefined;
-      case "name":
-        return this.found(reference.name);
-      case "arn": {
-        const { suffixed } = reference;
-        if (suffixed !== undefined) {
-          const full = this.found(suffixed.name);
-          if (
-            full !== undefined &&
-            full.entry.state.status === "active" &&
-            full.entry.state.arn.endsWith(`-${suffixed.suffix}`)
-          )
-            return full;
-        }
-        return this.found(reference.name);
-      }
-      default: {
-        const unknownReference: never = reference;
-        return unknownReference;
-      }
-    }
-  }
-
-  private found(name: string): { readonly name: string; readonly entry: CatalogEntry } | undefined {
-    const entry = this.secrets.get(name);
-    return entry === undefined || entry.state.status === "absent" ? undefined : { name, entry };
+    const name = resolveReference(reference, (n) => {
+      const state = this.secrets.get(n)?.state;
+      return state?.status === "active" ? state : undefined;
+    });
+    const entry = name === undefined ? undefined : this.secrets.get(name);
+    return name === undefined || entry === undefined ? undefined : { name, entry };
   }
 
   private advance(seq: number): void {
@@ -128,6 +106,32 @@ export class SecretCatalog {
     for (const w of ready) w.resolve();
   }
 }
+
+/**
+ * The name of the secret a SecretId names among those `find` knows: by name, by full ARN (the name and its
+ * six-character suffix), or by partial ARN (the name alone).
+ */
+export const resolveReference = (
+  reference: SecretReference,
+  find: (name: string) => ActiveSecret | undefined,
+): string | undefined => {
+  switch (reference.kind) {
+    case "foreign":
+      return undefined;
+    case "name":
+      return find(reference.name) === undefined ? undefined : reference.name;
+    case "arn": {
+      const { suffixed } = reference;
+      if (suffixed !== undefined && find(suffixed.name)?.arn.endsWith(`-${suffixed.suffix}`) === true)
+        return suffixed.name;
+      return find(reference.name) === undefined ? undefined : reference.name;
+    }
+    default: {
+      const unknownReference: never = reference;
+      return unknownReference;
+    }
+  }
+};
 
 /** A version as the views show it: with the labels it carries now. */
 export type VersionView = Version & { readonly stages: ReadonlyArray<StagingLabel> };

@@ -30,7 +30,9 @@ const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "l
   switch (e.type) {
     case "SecretCreated":
       return {
-        what: `created ${e.data.arn}${e.data.kmsKeyId === undefined ? "" : ` (KMS key ${e.data.kmsKeyId})`}`,
+        what:
+          `created ${e.data.arn}${e.data.kmsKeyId === undefined ? "" : ` (KMS key ${e.data.kmsKeyId})`}` +
+          (e.data.promotedFrom === undefined ? "" : `, promoted from a replica of ${e.data.promotedFrom}`),
         versionIds: [],
       };
     case "VersionCreated":
@@ -80,6 +82,18 @@ const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "l
       return { what: "resource policy deleted", versionIds: [] };
     case "VersionsPruned":
       return { what: `pruned ${e.data.versionIds.length} version(s), keys destroyed`, versionIds: e.data.versionIds };
+    case "ReplicaRegionsAdded":
+      return {
+        what: `replicated to ${e.data.regions
+          .map((r) => (r.kmsKeyId === undefined ? r.region : `${r.region} (KMS key ${r.kmsKeyId})`))
+          .join(", ")}`,
+        versionIds: [],
+      };
+    case "ReplicaRegionsRemoved":
+      return {
+        what: `${e.data.promoted === true ? "replica promoted to a standalone secret in" : "replica removed from"} ${e.data.regions.join(", ")}`,
+        versionIds: [],
+      };
     default: {
       const unknownEvent: never = e;
       return unknownEvent;

@@ -20,6 +20,11 @@ import { AuditStream } from "./store/audit-stream.js";
 import { checkpointPath, readCheckpoint, writeCheckpoint } from "./store/checkpoint-file.js";
 import { EventLog } from "./store/event-log.js";
 import { KeyStore } from "./store/key-store.js";
+import { ReplicationReports, sendReplicationReport } from "./store/replication-reports.js";
+import { FollowedRegion } from "./replication/followed-region.js";
+import { ReplicationMonitor } from "./replication/replication-monitor.js";
+import { fromServiceError } from "./api/errors.js";
+import type { Replicas } from "./application/secrets-service.js";
 import { startNatsServer, type RunningNatsServer } from "./store/nats-server.js";
 import { WatchedFile } from "./watched-file.js";
 
@@ -49,6 +54,13 @@ export type RunningApp = {
   compact(options?: { readonly dryRun?: boolean }): Promise<CompactionReport>;
   /** Resolves once the data keys of every deletion and pruning read so far are destroyed. */
   whenKeysShredded(): Promise<void>;
+  /**
+   * Resolves once the log of the followed region `primary` is mirrored and folded here up to `seq`, every
+   * replica served as far as that, and every report sent to the primary.
+   */
+  whenReplicaCaughtUp(primary: string, seq: number): Promise<void>;
+  /** Resolves once `check` holds, looked at again as reports from replica regions arrive. */
+  whenReplicationReported(check: () => boolean): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -136,6 +148,7 @@ export const startApp = async (
     nats = await ownNatsServer(config);
     const natsUrl = config.natsUrl ?? (nats as RunningNatsServer).url;
     nc = await connect({ servers: natsUrl, name: "secret-ledger", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const natsConnection = nc;
     const log = await EventLog.open(nc, config.region);
     const keys = await KeyStore.open(nc, config.region);
     const auditor = new Auditor(await AuditStream.open(nc, config.region), keyring.current().derivedKey("audit-chain"));
@@ -182,6 +195,84 @@ export const startApp = async (
         error: error instanceof Error ? error.message : "unknown",
       }),
     );
+    // The regions this one follows: their logs mirrored here, each folded into a catalog of its own.
+    // Set once the service exists: what the followed regions and the monitor call back into.
+    const late: { service?: SecretsService } = {};
+    const followed = await Promise.all(
+      config.follows.map(async (primary) => {
+        const mirror = await EventLog.openMirror(natsConnection, primary);
+        const file = checkpointPath(config.dataDir, primary);
+        const restoredMirror = await readCheckpoint(file, await mirror.identity());
+        const mirrorCatalog = E.isRight(restoredMirror) ? restoredMirror.right : new SecretCatalog();
+        const region = new FollowedRegion({
+          primary,
+          home,
+          catalog: mirrorCatalog,
+          ownCatalog: catalog,
+          keys,
+          primaryKeys: KeyStore.ofRegion(natsConnection, primary),
+          keyring: () => keyring.current(),
+          shredder,
+          send: (secretName, report) =>
+            sendReplicationReport(natsConnection, primary, config.region, secretName, report),
+          replaceOwn: async (secretName) => {
+            const replaced = await (late.service as SecretsService).deleteSecret({
+              SecretId: secretName,
+              ForceDeleteWithoutRecovery: true,
+            });
+            return E.isLeft(replaced) ? fromServiceError(replaced.left).message : undefined;
+          },
+          onError: (what, error) =>
+            logger({
+              level: "error",
+              msg: `${what} failed`,
+              error: error instanceof Error ? error.message : "unknown",
+            }),
+        });
+        const mirrorFollower = mirror.follow(
+          mirrorCatalog.checkpoint + 1,
+          ({ seq, secretName, record }) => {
+            const before = mirrorCatalog.entry(secretName).state;
+            mirrorCatalog.apply(seq, secretName, record.events);
+            region.applied(secretName, before, record.events);
+          },
+          (seq, why) => {
+            logger({ level: "error", msg: "log record passed over", region: primary, seq, why });
+            mirrorCatalog.passOver(seq);
+          },
+        );
+        await mirrorCatalog.whenCaughtUp(await mirror.lastSeq());
+        const fromCheckpoint = E.isRight(restoredMirror) ? mirrorCatalog.checkpoint : 0;
+        return { primary, mirror, catalog: mirrorCatalog, file, region, follower: mirrorFollower, fromCheckpoint };
+      }),
+    );
+    const replicas: Replicas = {
+      resolve: (reference) => {
+        for (const f of followed) {
+          const replica = f.region.resolve(reference);
+          if (replica !== undefined) return replica;
+        }
+        return undefined;
+      },
+      all: function* () {
+        for (const f of followed) yield* f.region.replicas();
+      },
+      changed: (name) => {
+        for (const f of followed) f.region.mark(name);
+      },
+    };
+    // This region's secrets replicated elsewhere: what the replica regions report of them.
+    const monitor = new ReplicationMonitor((secretName, replica, report) => {
+      (late.service as SecretsService)
+        .acknowledgePromotion(secretName, replica, report)
+        .catch((e: unknown) =>
+          logger({ level: "error", msg: "promotion not recorded", error: e instanceof Error ? e.message : "unknown" }),
+        );
+    });
+    const reportsFollower = (await ReplicationReports.open(nc, config.region)).follow((replica, name, report) =>
+      monitor.received(replica, name, report),
+    );
+
     const follower = log.follow(
       catalog.checkpoint + 1,
       ({ seq, secretName, record }) => {
@@ -210,9 +301,13 @@ export const startApp = async (
         quota: config.versions.quota,
       },
       ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
+      replicas,
+      replicationStatus: (secret, subjectSeq) => monitor.statusOf(secret, subjectSeq),
       onBackgroundError: (what, error) =>
         logger({ level: "error", msg: `${what} failed`, error: error instanceof Error ? error.message : "unknown" }),
     });
+    late.service = service;
+    for (const f of followed) await f.region.start();
     const requestLog: RequestLog = (entry) => {
       if (config.logRequests || entry.status >= 500)
         logger({ level: entry.status >= 500 ? "error" : "info", msg: "request", ...entry });
@@ -274,17 +369,31 @@ export const startApp = async (
       );
     }, config.compactEverySeconds * 1000);
     compactTimer.unref();
-    // What the file on disk holds: nothing after a replay, even if the replay read the whole log.
-    let checkpointed = "checkpoint" in startedFrom ? startedFrom.checkpoint : 0;
-    /** Writes the checkpoint if the projection moved and every deletion it has read is shredded. */
+    /**
+     * Writes a catalog's checkpoint if it moved and every deletion read is shredded: this region's, and each
+     * followed region's (its mirrored log has the primary's sequences). `written` is what the file holds:
+     * nothing after a replay, even if the replay read the whole log.
+     */
+    const checkpointer =
+      (c: SecretCatalog, l: EventLog, file: string, written: number) => async (): Promise<boolean> => {
+        if (c.checkpoint === written || !shredder.settled) return false;
+        const identity = await l.identity();
+        if (!shredder.settled) return false;
+        const at = c.checkpoint;
+        await writeCheckpoint(file, identity, c);
+        written = at;
+        return true;
+      };
+    const writeOwn = checkpointer(
+      catalog,
+      log,
+      checkpointFile,
+      "checkpoint" in startedFrom ? startedFrom.checkpoint : 0,
+    );
+    const writeFollowed = followed.map((f) => checkpointer(f.catalog, f.mirror, f.file, f.fromCheckpoint));
     const writeIfDue = async (): Promise<boolean> => {
-      if (catalog.checkpoint === checkpointed || !shredder.settled) return false;
-      const identity = await log.identity();
-      if (!shredder.settled) return false;
-      const at = catalog.checkpoint;
-      await writeCheckpoint(checkpointFile, identity, catalog);
-      checkpointed = at;
-      return true;
+      for (const write of writeFollowed) await write();
+      return writeOwn();
     };
     // One write at a time: the timer's and the stop's never overlap.
     let writing: Promise<boolean> = Promise.resolve(false);
@@ -324,6 +433,12 @@ export const startApp = async (
       purgeDueDeletions,
       compact,
       whenKeysShredded: () => shredder.whenIdle(),
+      whenReplicaCaughtUp: (primary, seq) => {
+        const f = followed.find((x) => x.primary === primary);
+        if (f === undefined) return Promise.reject(new Error(`region ${config.region} does not follow ${primary}`));
+        return f.region.whenCaughtUp(seq);
+      },
+      whenReplicationReported: (check) => monitor.when(check),
       stop: async () => {
         clearInterval(purgeTimer);
         clearInterval(compactTimer);
@@ -334,6 +449,11 @@ export const startApp = async (
           server.closeIdleConnections();
         });
         await follower.stop();
+        for (const f of followed) {
+          f.region.stop();
+          await f.follower.stop();
+        }
+        await reportsFollower.stop();
         await shredder.whenIdle();
         await checkpoint().catch((e: unknown) =>
           logger({ level: "error", msg: "checkpoint not written", error: e instanceof Error ? e.message : "unknown" }),
@@ -355,7 +475,13 @@ export const startApp = async (
 /** Without NATS_URL, the nats-server of the data directory, started from nats.conf; none otherwise. */
 const ownNatsServer = (config: Config): Promise<RunningNatsServer | undefined> =>
   config.natsUrl === undefined
-    ? startNatsServer({ storeDir: join(config.dataDir, "nats"), logFile: join(config.dataDir, "nats-server.log") })
+    ? startNatsServer({
+        storeDir: join(config.dataDir, "nats"),
+        logFile: join(config.dataDir, "nats-server.log"),
+        region: config.region,
+        ...(config.leafnodePort === undefined ? {} : { leafnodePort: config.leafnodePort }),
+        leafnodeRemotes: config.leafnodeRemotes,
+      })
     : Promise.resolve(undefined);
 
 /**

@@ -27,6 +27,12 @@ export type Config = {
   readonly compactEverySeconds: number;
   /** How often the projection's checkpoint is written (and at every stop). */
   readonly checkpointEverySeconds: number;
+  /** The regions this one follows: their logs are mirrored here and their secrets replicated here served. */
+  readonly follows: ReadonlyArray<string>;
+  /** The data directory's nats-server: the port other regions' servers join as leafnodes (unset: any free one). */
+  readonly leafnodePort?: number;
+  /** The data directory's nats-server: the leafnode URLs of the servers of the regions this one follows. */
+  readonly leafnodeRemotes: ReadonlyArray<string>;
 };
 
 const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
@@ -37,6 +43,17 @@ const HostPort = t.refinement(
   "host:port",
 );
 const Count = t.refinement(t.string, (s) => /^[1-9]\d{0,8}$/.test(s), "positive whole number");
+const Regions = t.refinement(
+  t.string,
+  (s) => s.split(",").every((r) => /^([a-z]+-)+\d+$/.test(r.trim())),
+  "comma-separated list of regions",
+);
+const LeafnodeUrls = t.refinement(
+  t.string,
+  (s) => s.split(",").every((u) => /^nats-leaf:\/\/[^\s,]+:\d{1,5}$/.test(u.trim())),
+  "comma-separated list of nats-leaf://host:port",
+);
+const Port = t.refinement(t.string, (s) => /^\d{1,5}$/.test(s) && Number(s) <= 65535, "port number");
 const Flag = t.keyof({ "0": null, "1": null, true: null, false: null });
 
 const Env = t.partial({
@@ -57,6 +74,9 @@ const Env = t.partial({
   SECRET_LEDGER_VERSION_QUOTA: Count,
   SECRET_LEDGER_COMPACT_EVERY_SECONDS: Count,
   SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS: Count,
+  SECRET_LEDGER_FOLLOWS: Regions,
+  SECRET_LEDGER_LEAFNODE_PORT: Port,
+  SECRET_LEDGER_LEAFNODE_REMOTES: LeafnodeUrls,
 });
 
 const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
@@ -96,6 +116,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     return E.left("SECRET_LEDGER_VERSION_QUOTA must be above SECRET_LEDGER_VERSIONS_KEEP");
   const colon = listen.lastIndexOf(":");
   const region = v.SECRET_LEDGER_REGION ?? "us-east-1";
+  const list = (s: string | undefined): string[] => (s === undefined ? [] : s.split(",").map((x) => x.trim()));
+  const follows = [...new Set(list(v.SECRET_LEDGER_FOLLOWS))];
+  if (follows.includes(region)) return E.left("SECRET_LEDGER_FOLLOWS must not name the region itself");
   const dataDir = resolve(v.SECRET_LEDGER_DATA ?? "data");
   return E.right({
     listen: { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(listen.slice(colon + 1)) },
@@ -119,5 +142,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     },
     compactEverySeconds: Number(v.SECRET_LEDGER_COMPACT_EVERY_SECONDS ?? 300),
     checkpointEverySeconds: Number(v.SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS ?? 60),
+    follows,
+    ...(v.SECRET_LEDGER_LEAFNODE_PORT === undefined ? {} : { leafnodePort: Number(v.SECRET_LEDGER_LEAFNODE_PORT) }),
+    leafnodeRemotes: list(v.SECRET_LEDGER_LEAFNODE_REMOTES),
   });
 };

@@ -176,6 +176,20 @@ export const fromServiceError = (e: ServiceError): AwsError => {
       );
     case "InvalidNextToken":
       return modelled("InvalidNextTokenException", "The NextToken value is invalid.");
+    case "InvalidReplicaRegion":
+      return modelled("InvalidParameterException", "Invalid replica region.");
+    case "SecretHasReplicas":
+      return modelled(
+        "InvalidParameterException",
+        `You can't delete secret ${e.arn} that still has replica regions [${e.regions.join(", ")}]`,
+      );
+    case "ReplicaReadOnly":
+      return modelled(
+        "InvalidParameterException",
+        "Operation not permitted on a replica secret. Call must be made in primary secret's region.",
+      );
+    case "NotAReplica":
+      return modelled("InvalidParameterException", "The secret is not a replica secret in this region.");
     case "ContentionExhausted":
     case "StorageUnavailable":
       return internalError;

@@ -19,6 +19,8 @@ import type {
   PutResourcePolicyInput,
   ValidateResourcePolicyInput,
   PutSecretValueInput,
+  RemoveRegionsFromReplicationInput,
+  ReplicateSecretToRegionsInput,
   SecretsService,
   UpdateSecretVersionStageInput,
 } from "../application/secrets-service.js";
@@ -135,6 +137,12 @@ export const operationsOf = (service: SecretsService, authorizer: Authorizer): R
     ListSecrets: (input) => Promise.resolve(answer(service.listSecrets(input as ListSecretsInput))),
     ListSecretVersionIds: (input) =>
       Promise.resolve(answer(service.listSecretVersionIds(input as ListSecretVersionIdsInput))),
+    ReplicateSecretToRegions: async (input) =>
+      answer(await service.replicateSecretToRegions(input as ReplicateSecretToRegionsInput)),
+    RemoveRegionsFromReplication: async (input) =>
+      answer(await service.removeRegionsFromReplication(input as RemoveRegionsFromReplicationInput)),
+    StopReplicationToReplica: async (input) =>
+      answer(await service.stopReplicationToReplica(input as { SecretId: string })),
   };
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]): [string, Operation] => [

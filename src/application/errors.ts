@@ -12,5 +12,9 @@ export type ServiceError =
   | { readonly _tag: "SecretQuotaExceeded"; readonly limit: number }
   | { readonly _tag: "BatchSelectionAmbiguous" }
   | { readonly _tag: "BatchMaxResultsWithoutFilters" }
+  /** A write to a replica: writes go to the primary's region. */
+  | { readonly _tag: "ReplicaReadOnly" }
+  /** StopReplicationToReplica on a secret that is not a replica here. */
+  | { readonly _tag: "NotAReplica" }
   | { readonly _tag: "ContentionExhausted" }
   | { readonly _tag: "StorageUnavailable" };

@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { versionIndex, type CatalogEntry, type SecretCatalog } from "../../projections/secret-catalog.js";
-import type { SecretCommand, VersionPolicy } from "../domain/commands.js";
+import type { Replication, SecretCommand, VersionPolicy } from "../domain/commands.js";
 import { dayOf, decide } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import { arnOf, parseSecretId, selectVersion, type SecretReference } from "../domain/queries.js";
@@ -49,6 +49,8 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { EventLog } from "../store/event-log.js";
 import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
 import type { AccessTarget } from "../access/authorizer.js";
+import type { ReplicaSecret } from "../replication/followed-region.js";
+import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
 
@@ -61,6 +63,17 @@ export type CreateSecretInput = {
   readonly SecretString?: string;
   readonly SecretBinary?: Buffer;
   readonly Tags?: ReadonlyArray<{ readonly Key?: string; readonly Value?: string }>;
+  readonly AddReplicaRegions?: ReplicateSecretToRegionsInput["AddReplicaRegions"];
+  readonly ForceOverwriteReplicaSecret?: boolean;
+};
+export type ReplicateSecretToRegionsInput = {
+  readonly SecretId: string;
+  readonly AddReplicaRegions: ReadonlyArray<{ readonly Region?: string; readonly KmsKeyId?: string }>;
+  readonly ForceOverwriteReplicaSecret?: boolean;
+};
+export type RemoveRegionsFromReplicationInput = {
+  readonly SecretId: string;
+  readonly RemoveReplicaRegions: ReadonlyArray<string>;
 };
 export type PutSecretValueInput = {
   readonly SecretId: string;
@@ -124,7 +137,18 @@ export type CompactionReport = { readonly secretsPruned: number; readonly versio
 const countPruned = (events: ReadonlyArray<SecretEvent>): number =>
   events.reduce((n, e) => n + (e.type === "VersionsPruned" ? e.data.versionIds.length : 0), 0);
 
-type SecretsPage = { readonly secrets: ReadonlyArray<ActiveSecret>; readonly nextToken?: string };
+type SecretsPage = { readonly secrets: ReadonlyArray<Served>; readonly nextToken?: string };
+
+/** A secret as this region serves it: its own, or a replica of another region's. */
+type Served = { readonly state: ActiveSecret; readonly replica?: ReplicaSecret };
+
+/** The replicas this region serves (those of every region it follows). */
+export type Replicas = {
+  resolve(reference: SecretReference): ReplicaSecret | undefined;
+  all(): Iterable<ReplicaSecret>;
+  /** This region's own secret `name` changed in a way that bears on a replica of that name (a promotion). */
+  changed(name: string): void;
+};
 
 export type PutResourcePolicyInput = {
   readonly SecretId: string;
@@ -201,6 +225,10 @@ export class SecretsService {
       readonly versionPolicy: VersionPolicy;
       /** AWS's quota of secrets per region (500,000), counting those scheduled for deletion. */
       readonly maxSecrets?: number;
+      /** The replicas this region serves, of the secrets of the regions it follows. */
+      readonly replicas: Replicas;
+      /** How this region's secrets stand in the regions they are replicated to. */
+      readonly replicationStatus: (secret: ActiveSecret, subjectSeq: number) => ReadonlyArray<ReplicationStatus>;
     },
   ) {
     this.pageTokens = new PageTokens(deps.keyring().derivedKey("page-token"));
@@ -211,7 +239,9 @@ export class SecretsService {
     return this.acting.run(actor, work);
   }
 
-  async createSecret(input: CreateSecretInput): Outcome<{ ARN: string; Name: string; VersionId?: string }> {
+  async createSecret(
+    input: CreateSecretInput,
+  ): Outcome<{ ARN: string; Name: string; VersionId?: string; ReplicationStatus?: ReadonlyArray<ReplicationStatus> }> {
     const name = input.Name as SecretName;
     const token = input.ClientRequestToken as VersionId | undefined;
     const arnForNew = arnOf(this.deps.home, name, this.deps.arnSuffix());
@@ -219,6 +249,10 @@ export class SecretsService {
     const limit = this.deps.maxSecrets ?? MAX_SECRETS;
     if (this.deps.catalog.entry(name).state.status === "absent" && this.deps.catalog.secretCount >= limit)
       return E.left({ _tag: "SecretQuotaExceeded", limit });
+    // A replica served here holds its name in this region.
+    if (this.deps.replicas.resolve({ kind: "name", name }) !== undefined)
+      return E.left({ _tag: "SecretAlreadyExists", name });
+    const replication = this.replication(input.AddReplicaRegions, input.ForceOverwriteReplicaSecret);
     const result = await this.execute(name, { kind: "name", name }, "CreateSecret", async (state, now) => {
       const arn = state.status === "active" ? state.arn : arnForNew;
       // A name that exists keeps its key; the decider then compares the values or refuses the name.
@@ -233,6 +267,7 @@ export class SecretsService {
           ...(input.Description === undefined ? {} : { description: input.Description }),
           ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
           ...(input.Tags === undefined ? {} : { tags: input.Tags.map(toTag) }),
+          ...(replication === undefined ? {} : { replication }),
           now,
         },
       }));
@@ -240,7 +275,12 @@ export class SecretsService {
     return E.map(({ state }: Executed) => {
       const secret = active(state);
       const versionCreated = token !== undefined && secret.versions.has(token);
-      return { ARN: secret.arn, Name: secret.name, ...(versionCreated ? { VersionId: token } : {}) };
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        ...(versionCreated ? { VersionId: token } : {}),
+        ...(replication === undefined ? {} : { ReplicationStatus: this.replicationStatusOf(secret) }),
+      };
     })(result);
   }
 
@@ -345,6 +385,8 @@ export class SecretsService {
     });
     const reference = parseSecretId(input.SecretId, this.deps.home);
     const found = this.deps.catalog.resolve(reference);
+    if (found === undefined && this.deps.replicas.resolve(reference) !== undefined)
+      return E.left({ _tag: "ReplicaReadOnly" });
     if (found === undefined) {
       // Nothing to delete: the decider still checks the parameters, and a forced delete succeeds as on AWS.
       const now = this.deps.clock();
@@ -470,16 +512,22 @@ export class SecretsService {
   }
 
   async getSecretValue(input: GetSecretValueInput): Outcome<SecretValue> {
-    const state = this.lookup(input.SecretId);
-    const selected = selectVersion(state, {
+    const served = this.served(input.SecretId);
+    const selected = selectVersion(served?.state ?? initialState, {
       ...(input.VersionId === undefined ? {} : { versionId: input.VersionId as VersionId }),
       ...(input.VersionStage === undefined ? {} : { versionStage: input.VersionStage as StagingLabel }),
     });
     if (E.isLeft(selected)) return selected;
     const { secret, version } = selected.right;
-    const plaintext = await this.open({ arn: secret.arn, versionId: version.versionId }, version.value);
+    const replica = served?.replica;
+    const plaintext = await this.open(
+      { arn: secret.arn, versionId: version.versionId },
+      version.value,
+      replica === undefined ? undefined : { arn: replica.primaryArn, versionId: version.versionId },
+    );
     if (E.isLeft(plaintext)) return plaintext;
-    await this.recordAccess(secret.name, version);
+    // A replica's reads are not recorded: its log is the primary's, written only there.
+    if (replica === undefined) await this.recordAccess(secret.name, version);
     const stages = stagesOf(secret, version.versionId);
     return E.right({
       ARN: secret.arn,
@@ -511,16 +559,128 @@ export class SecretsService {
   }
 
   describeSecret(input: DescribeSecretInput): E.Either<ServiceError, Record<string, unknown>> {
-    const state = this.lookup(input.SecretId);
-    if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
-    return E.right(secretMetadata(state, "VersionIdsToStages"));
+    const served = this.served(input.SecretId);
+    if (served === undefined) return E.left({ _tag: "SecretNotFound" });
+    return E.right({
+      ...secretMetadata(served.state, "VersionIdsToStages", this.primaryRegionOf(served)),
+      ...(served.replica === undefined && (served.state.replicas ?? []).length > 0
+        ? { ReplicationStatus: this.replicationStatusOf(served.state) }
+        : {}),
+    });
+  }
+
+  /** ReplicateSecretToRegions: the secret is replicated to more regions; their status is answered. */
+  async replicateSecretToRegions(
+    input: ReplicateSecretToRegionsInput,
+  ): Outcome<{ ARN: string; ReplicationStatus: ReadonlyArray<ReplicationStatus> }> {
+    const replication = this.replication(input.AddReplicaRegions, input.ForceOverwriteReplicaSecret);
+    const result = await this.onSecret(input.SecretId, "ReplicateSecretToRegions", (_state, now) =>
+      decided({ type: "ReplicateSecretToRegions", data: { ...(replication as Replication), now } }),
+    );
+    const asked = new Set(input.AddReplicaRegions.map((r) => r.Region));
+    return E.map(({ state }: Executed) => ({
+      ARN: active(state).arn,
+      ReplicationStatus: this.replicationStatusOf(active(state)).filter((r) => asked.has(r.Region)),
+    }))(result);
+  }
+
+  /** RemoveRegionsFromReplication: the replicas there are deleted; the remaining regions' status is answered. */
+  async removeRegionsFromReplication(
+    input: RemoveRegionsFromReplicationInput,
+  ): Outcome<{ ARN: string; ReplicationStatus: ReadonlyArray<ReplicationStatus> }> {
+    const result = await this.onSecret(input.SecretId, "RemoveRegionsFromReplication", (_state, now) =>
+      decided({ type: "RemoveRegionsFromReplication", data: { regions: input.RemoveReplicaRegions, now } }),
+    );
+    return E.map(({ state }: Executed) => ({
+      ARN: active(state).arn,
+      ReplicationStatus: this.replicationStatusOf(active(state)),
+    }))(result);
+  }
+
+  /**
+   * StopReplicationToReplica, in a replica's region: the replica, as served here, becomes a secret of this
+   * region's log that accepts writes. Each version keeps its data key (already here, under the replica's key)
+   * and its value is sealed anew for this region's ARN; the primary is told, and stops replicating it here.
+   */
+  async stopReplicationToReplica(input: { readonly SecretId: string }): Outcome<{ ARN: string }> {
+    const reference = parseSecretId(input.SecretId, this.deps.home);
+    if (this.deps.catalog.resolve(reference) !== undefined) return E.left({ _tag: "NotAReplica" });
+    const replica = this.deps.replicas.resolve(reference);
+    if (replica === undefined) return E.left({ _tag: "SecretNotFound" });
+    const { state: secret, primaryArn } = replica;
+    const result = await this.execute(
+      secret.name,
+      { kind: "name", name: secret.name },
+      "PromoteReplica",
+      async (_state, now) => {
+        const versions: Array<{ versionId: VersionId; createdAt: number; value: SealedValue }> = [];
+        for (const version of secret.versions.values()) {
+          const ctx: VersionContext = { arn: secret.arn, versionId: version.versionId };
+          const key = await this.dataKey(ctx);
+          if (E.isLeft(key)) return key;
+          try {
+            const plaintext = openValue(key.right, version.value, { arn: primaryArn, versionId: version.versionId });
+            versions.push({
+              versionId: version.versionId,
+              createdAt: version.createdAt,
+              value: sealValue(key.right, version.value.kind, plaintext, ctx),
+            });
+          } catch (e) {
+            if (e instanceof DecryptionError) return E.left({ _tag: "DecryptionFailed" } as const);
+            throw e;
+          } finally {
+            key.right.fill(0);
+          }
+        }
+        return decided({
+          type: "PromoteReplica",
+          data: {
+            replica: {
+              name: secret.name,
+              arn: secret.arn,
+              ...(secret.description === undefined ? {} : { description: secret.description }),
+              ...(secret.kmsKeyId === undefined ? {} : { kmsKeyId: secret.kmsKeyId }),
+              ...(secret.tags === undefined ? {} : { tags: secret.tags }),
+              ...(secret.resourcePolicy === undefined ? {} : { resourcePolicy: secret.resourcePolicy }),
+              versions,
+              labels: [...secret.labels],
+            },
+            promotedFrom: primaryArn,
+            now,
+          },
+        });
+      },
+    );
+    if (E.isRight(result)) this.deps.replicas.changed(secret.name);
+    return E.map(({ state }: Executed) => ({ ARN: active(state).arn }))(result);
+  }
+
+  /**
+   * A replica region reports that it promoted its replica of `secretName`: the secret is no longer replicated
+   * there (if the report is about this secret, and about the region's addition now in force).
+   */
+  async acknowledgePromotion(
+    secretName: string,
+    region: string,
+    report: { arn: string; addedAt: number },
+  ): Promise<void> {
+    const state = this.deps.catalog.entry(secretName).state;
+    if (state.status !== "active" || state.arn !== report.arn) return;
+    await this.execute(secretName, { kind: "name", name: secretName }, "RemoveRegionsFromReplication", (_s, now) =>
+      decided({
+        type: "RemoveRegionsFromReplication",
+        data: { regions: [region], promoted: { addedAt: report.addedAt }, now },
+      }),
+    );
   }
 
   /** ListSecrets: filtered, sorted, paged by a cursor (the last entry's sort key) in a signed token. */
   listSecrets(input: ListSecretsInput): E.Either<ServiceError, Record<string, unknown>> {
     const page = this.pageOfSecrets("ListSecrets", input, DEFAULT_PAGE);
     return E.map((p: SecretsPage) => ({
-      SecretList: p.secrets.map((secret) => secretMetadata(secret, "SecretVersionsToStages")),
+      SecretList: p.secrets.map((served) =>
+        secretMetadata(served.state, "SecretVersionsToStages", this.primaryRegionOf(served)),
+      ),
       ...(p.nextToken === undefined ? {} : { NextToken: p.nextToken }),
     }))(page);
   }
@@ -544,7 +704,7 @@ export class SecretsService {
     else {
       const page = this.pageOfSecrets("BatchGetSecretValue", input, MAX_BATCH);
       if (E.isLeft(page)) return page;
-      ids = page.right.secrets.map((secret) => secret.arn);
+      ids = page.right.secrets.map((secret) => secret.state.arn);
       nextToken = page.right.nextToken;
     }
     const values = [];
@@ -580,10 +740,14 @@ export class SecretsService {
       if (!isSortKey(cursor)) return E.left({ _tag: "InvalidNextToken" });
       after = cursor;
     }
-    const rows = [...this.deps.catalog.allSecrets()]
-      .filter((secret) => includeScheduled || secret.deletion === undefined)
-      .filter((secret) => matchesFilters(secret, filters))
-      .map((secret) => ({ secret, key: [sortValue(secret, sortBy), secret.name] as SortKey }))
+    const served: Served[] = [...this.deps.catalog.allSecrets()].map((state) => ({ state }));
+    for (const replica of this.deps.replicas.all())
+      if (this.deps.catalog.entry(replica.state.name).state.status !== "active")
+        served.push({ state: replica.state, replica });
+    const rows = served
+      .filter(({ state }) => includeScheduled || state.deletion === undefined)
+      .filter((s) => matchesFilters(s.state, filters, this.primaryRegionOf(s)))
+      .map((s) => ({ secret: s, key: [sortValue(s.state, sortBy), s.state.name] as SortKey }))
       .sort((a, b) => direction * compareSortKeys(a.key, b.key));
     const remaining = after === undefined ? rows : rows.filter((r) => direction * compareSortKeys(r.key, after) > 0);
     const page = remaining.slice(0, input.MaxResults ?? defaultPage);
@@ -646,20 +810,64 @@ export class SecretsService {
   ): Outcome<Executed> {
     const reference = parseSecretId(secretId, this.deps.home);
     const found = this.deps.catalog.resolve(reference);
-    if (found === undefined) return Promise.resolve(E.left({ _tag: "SecretNotFound" }));
+    if (found === undefined)
+      return Promise.resolve(
+        E.left(
+          this.deps.replicas.resolve(reference) === undefined
+            ? { _tag: "SecretNotFound" }
+            : { _tag: "ReplicaReadOnly" },
+        ),
+      );
     return this.execute(found.name, reference, commandName, prepare);
   }
 
-  /** The secret a SecretId names, if it exists and is not scheduled for deletion. */
+  /** The secret a SecretId names, if it exists here (not as a replica) and is not scheduled for deletion. */
   private liveSecret(secretId: string): E.Either<ServiceError, ActiveSecret> {
-    const state = this.lookup(secretId);
+    const served = this.served(secretId);
+    if (served?.replica !== undefined) return E.left({ _tag: "ReplicaReadOnly" });
+    const state = served?.state ?? initialState;
     if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
     if (state.deletion !== undefined) return E.left({ _tag: "SecretScheduledForDeletion" });
     return E.right(state);
   }
 
   private lookup(secretId: string): SecretState {
-    return this.deps.catalog.resolve(parseSecretId(secretId, this.deps.home))?.entry.state ?? initialState;
+    return this.served(secretId)?.state ?? initialState;
+  }
+
+  /** The secret a SecretId names here: this region's own, else a replica served here. */
+  private served(secretId: string): Served | undefined {
+    const reference = parseSecretId(secretId, this.deps.home);
+    const own = this.deps.catalog.resolve(reference)?.entry.state;
+    if (own?.status === "active") return { state: own };
+    const replica = this.deps.replicas.resolve(reference);
+    return replica === undefined ? undefined : { state: replica.state, replica };
+  }
+
+  /** PrimaryRegion: a replica's primary; this region for a secret replicated elsewhere; none otherwise. */
+  private primaryRegionOf(served: Served): string | undefined {
+    if (served.replica !== undefined) return served.replica.primaryRegion;
+    return (served.state.replicas ?? []).length > 0 ? this.deps.home.region : undefined;
+  }
+
+  private replicationStatusOf(secret: ActiveSecret): ReadonlyArray<ReplicationStatus> {
+    return this.deps.replicationStatus(secret, this.deps.catalog.entry(secret.name).subjectSeq);
+  }
+
+  /** AddReplicaRegions (and ForceOverwriteReplicaSecret) as the commands carry them. */
+  private replication(
+    regions: CreateSecretInput["AddReplicaRegions"],
+    forceOverwrite: boolean | undefined,
+  ): Replication | undefined {
+    if (regions === undefined) return undefined;
+    return {
+      regions: regions.map((r) => ({
+        region: r.Region ?? "",
+        ...(r.KmsKeyId === undefined ? {} : { kmsKeyId: r.KmsKeyId }),
+      })),
+      ...(forceOverwrite === undefined ? {} : { forceOverwrite }),
+      homeRegion: this.deps.home.region,
+    };
   }
 
   /**
@@ -841,11 +1049,12 @@ export class SecretsService {
     }
   }
 
-  private async open(ctx: VersionContext, sealed: SealedValue): Outcome<Buffer> {
+  /** A version's value: its data key found for `ctx`; the value sealed for `sealedFor` (a replica's primary). */
+  private async open(ctx: VersionContext, sealed: SealedValue, sealedFor: VersionContext = ctx): Outcome<Buffer> {
     const key = await this.dataKey(ctx);
     if (E.isLeft(key)) return key;
     try {
-      return E.right(openValue(key.right, sealed, ctx));
+      return E.right(openValue(key.right, sealed, sealedFor));
     } catch (e) {
       if (e instanceof DecryptionError) return E.left({ _tag: "DecryptionFailed" });
       throw e;
@@ -911,6 +1120,7 @@ const isSortKey = (u: unknown): u is SortKey =>
 const secretMetadata = (
   state: ActiveSecret,
   labelMap: "VersionIdsToStages" | "SecretVersionsToStages",
+  primaryRegion: string | undefined,
 ): Record<string, unknown> => {
   const labelled = labelledVersions(state);
   return {
@@ -925,5 +1135,6 @@ const secretMetadata = (
     ...(state.tags === undefined ? {} : { Tags: state.tags }),
     ...(labelled.size === 0 ? {} : { [labelMap]: Object.fromEntries(labelled) }),
     CreatedDate: seconds(state.createdAt),
+    ...(primaryRegion === undefined ? {} : { PrimaryRegion: primaryRegion }),
   };
 };

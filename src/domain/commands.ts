@@ -21,6 +21,61 @@ export type CreateSecret = {
     readonly description?: string;
     readonly kmsKeyId?: string;
     readonly tags?: ReadonlyArray<Tag>;
+    /** AddReplicaRegions, ForceOverwriteReplicaSecret, and the region the secret is made in. */
+    readonly replication?: Replication;
+    readonly now: Millis;
+  };
+};
+
+/** Where a secret is to be replicated, as ReplicateSecretToRegions and CreateSecret ask it. */
+export type Replication = {
+  readonly regions: ReadonlyArray<{ readonly region: string; readonly kmsKeyId?: string }>;
+  readonly forceOverwrite?: boolean;
+  /** The primary's own region: a secret is never replicated to it. */
+  readonly homeRegion: string;
+};
+
+export type ReplicateSecretToRegions = {
+  readonly type: "ReplicateSecretToRegions";
+  readonly data: Replication & { readonly now: Millis };
+};
+
+/**
+ * RemoveRegionsFromReplication; or, issued by the service when a region reports that StopReplicationToReplica
+ * promoted its replica, `promoted` with the addition (its time) that replica came from.
+ */
+export type RemoveRegionsFromReplication = {
+  readonly type: "RemoveRegionsFromReplication";
+  readonly data: {
+    readonly regions: ReadonlyArray<string>;
+    readonly promoted?: { readonly addedAt: Millis };
+    readonly now: Millis;
+  };
+};
+
+/**
+ * StopReplicationToReplica, in the replica's region: the replica, as this region serves it, becomes a secret of
+ * this region's own log, with the same name, ARN, versions (values sealed anew for this log) and labels.
+ */
+export type PromoteReplica = {
+  readonly type: "PromoteReplica";
+  readonly data: {
+    readonly replica: {
+      readonly name: SecretName;
+      readonly arn: string;
+      readonly description?: string;
+      readonly kmsKeyId?: string;
+      readonly tags?: ReadonlyArray<Tag>;
+      readonly resourcePolicy?: string;
+      readonly versions: ReadonlyArray<{
+        readonly versionId: VersionId;
+        readonly createdAt: Millis;
+        readonly value: SealedValue;
+      }>;
+      readonly labels: ReadonlyArray<readonly [StagingLabel, VersionId]>;
+    };
+    /** The primary secret's ARN. */
+    readonly promotedFrom: string;
     readonly now: Millis;
   };
 };
@@ -116,4 +171,7 @@ export type SecretCommand =
   | RecordAccess
   | PutResourcePolicy
   | DeleteResourcePolicy
-  | PruneVersions;
+  | PruneVersions
+  | ReplicateSecretToRegions
+  | RemoveRegionsFromReplication
+  | PromoteReplica;

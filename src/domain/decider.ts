@@ -2,8 +2,11 @@ import * as E from "fp-ts/lib/Either.js";
 import type {
   CreateSecret,
   DeleteSecret,
+  PromoteReplica,
   PutResourcePolicy,
   PutSecretValue,
+  RemoveRegionsFromReplication,
+  Replication,
   SecretCommand,
   TagResource,
   UntagResource,
@@ -21,6 +24,8 @@ import {
   type DeletionCancelled,
   type DeletionScheduled,
   type LabelMoved,
+  type ReplicaRegionsAdded,
+  type ReplicaRegionsRemoved,
   type ResourcePolicyDeleted,
   type ResourcePolicyPut,
   type SecretAccessed,
@@ -29,6 +34,7 @@ import {
   type SecretTagged,
   type SecretUntagged,
   type SecretUpdated,
+  type VersionCreated,
   type VersionsPruned,
 } from "./events.js";
 import type { ActiveSecret, SecretState, Version } from "./state.js";
@@ -92,6 +98,15 @@ export const decide = (command: SecretCommand, state: SecretState): Decision => 
     }
     case "RecordAccess":
       return recordAccess(command.data.versionId, command.data.now, state);
+    case "ReplicateSecretToRegions": {
+      const secret = live(state);
+      if (E.isLeft(secret)) return secret;
+      return replicaRegionsAdded(secret.right, command.data, command.data.now);
+    }
+    case "RemoveRegionsFromReplication":
+      return removeRegionsFromReplication(command.data, state);
+    case "PromoteReplica":
+      return promoteReplica(command.data, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;
@@ -120,11 +135,88 @@ const createSecret = (cmd: CreateSecret["data"], state: SecretState): Decision =
     },
     cmd.now,
   );
-  if (value.right === undefined) return E.right([created]);
+  const replicated =
+    cmd.replication === undefined ? E.right([]) : replicaRegionsAdded(undefined, cmd.replication, cmd.now);
+  if (E.isLeft(replicated)) return replicated;
+  if (value.right === undefined) return E.right([created, ...replicated.right]);
   return E.right([
     created,
     versionCreated(token, value.right, cmd.now),
     labelMoved(AWSCURRENT, undefined, token, cmd.now),
+    ...replicated.right,
+  ]);
+};
+
+/**
+ * Replication to more regions: never to the secret's own region, each region once. A region that is already a
+ * replica with the same settings changes nothing; with another KmsKeyId (or ForceOverwriteReplicaSecret) it is
+ * added anew.
+ */
+const replicaRegionsAdded = (secret: ActiveSecret | undefined, cmd: Replication, now: Millis): Decision => {
+  const regions = cmd.regions.map((r) => r.region);
+  if (regions.includes(cmd.homeRegion) || new Set(regions).size !== regions.length)
+    return E.left({ _tag: "InvalidReplicaRegion" });
+  const existing = new Map((secret?.replicas ?? []).map((r) => [r.region, r]));
+  const added = cmd.regions
+    .map((r) => ({
+      region: r.region,
+      ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
+      ...(cmd.forceOverwrite === true ? { forceOverwrite: true } : {}),
+    }))
+    .filter((r) => {
+      const before = existing.get(r.region);
+      return (
+        before === undefined || before.kmsKeyId !== r.kmsKeyId || (r.forceOverwrite === true && !before.forceOverwrite)
+      );
+    });
+  return E.right(
+    added.length === 0 ? [] : [event<ReplicaRegionsAdded>("ReplicaRegionsAdded", { regions: added }, now)],
+  );
+};
+
+/** Removing a region the secret is not replicated to changes nothing, as on AWS. */
+const removeRegionsFromReplication = (cmd: RemoveRegionsFromReplication["data"], state: SecretState): Decision => {
+  if (cmd.promoted !== undefined) {
+    // A promotion report is acted on only for the addition it came from: the region may have been added anew.
+    if (state.status !== "active") return E.right([]);
+    const current = new Map((state.replicas ?? []).map((r) => [r.region, r.addedAt]));
+    const regions = cmd.regions.filter((region) => current.get(region) === cmd.promoted?.addedAt);
+    return E.right(
+      regions.length === 0
+        ? []
+        : [event<ReplicaRegionsRemoved>("ReplicaRegionsRemoved", { regions, promoted: true }, cmd.now)],
+    );
+  }
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
+  const present = new Set((secret.right.replicas ?? []).map((r) => r.region));
+  const regions = [...new Set(cmd.regions)].filter((region) => present.has(region));
+  return E.right(
+    regions.length === 0 ? [] : [event<ReplicaRegionsRemoved>("ReplicaRegionsRemoved", { regions }, cmd.now)],
+  );
+};
+
+/** The replica becomes a secret of this region's log: the same name, ARN, metadata, versions and labels. */
+const promoteReplica = (cmd: PromoteReplica["data"], state: SecretState): Decision => {
+  const { replica, now } = cmd;
+  if (state.status === "active") return E.left({ _tag: "SecretAlreadyExists", name: replica.name });
+  return E.right([
+    secretCreated(
+      {
+        name: replica.name,
+        arn: replica.arn,
+        ...(replica.description === undefined ? {} : { description: replica.description }),
+        ...(replica.kmsKeyId === undefined ? {} : { kmsKeyId: replica.kmsKeyId }),
+        ...(replica.tags === undefined ? {} : { tags: replica.tags }),
+        promotedFrom: cmd.promotedFrom,
+      },
+      now,
+    ),
+    ...replica.versions.map((v) => event<VersionCreated>("VersionCreated", v, now)),
+    ...replica.labels.map(([label, versionId]) => labelMoved(label, undefined, versionId, now)),
+    ...(replica.resourcePolicy === undefined
+      ? []
+      : [event<ResourcePolicyPut>("ResourcePolicyPut", { policy: replica.resourcePolicy }, now)]),
   ]);
 };
 
@@ -252,6 +344,9 @@ const deleteSecret = (cmd: DeleteSecret["data"], state: SecretState): Decision =
   if (days < RECOVERY_WINDOW_DAYS.min || days > RECOVERY_WINDOW_DAYS.max)
     return E.left({ _tag: "RecoveryWindowOutOfRange" });
   if (state.status !== "active") return force ? E.right([]) : E.left({ _tag: "SecretNotFound" });
+  // A primary's replicas go first (RemoveRegionsFromReplication), as on AWS.
+  const replicas = (state.replicas ?? []).map((r) => r.region);
+  if (replicas.length > 0) return E.left({ _tag: "SecretHasReplicas", arn: state.arn, regions: replicas });
   if (force) return E.right([secretDeleted(state, true, cmd.now)]);
   if (state.deletion !== undefined) return E.left({ _tag: "DeletionAlreadyScheduled" });
   return E.right([event<DeletionScheduled>("DeletionScheduled", { deletionDate: cmd.now + days * DAY_MS }, cmd.now)]);

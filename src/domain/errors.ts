@@ -30,4 +30,6 @@ export type SecretError =
   | { readonly _tag: "ReservedTagKey"; readonly key: string }
   | { readonly _tag: "MalformedPolicy"; readonly message: string }
   | { readonly _tag: "PublicPolicyBlocked" }
-  | { readonly _tag: "VersionQuotaExceeded"; readonly quota: number };
+  | { readonly _tag: "VersionQuotaExceeded"; readonly quota: number }
+  | { readonly _tag: "InvalidReplicaRegion" }
+  | { readonly _tag: "SecretHasReplicas"; readonly arn: string; readonly regions: ReadonlyArray<string> };

@@ -10,7 +10,13 @@ export const SecretCreated = t.readonly(
     data: t.readonly(
       t.intersection([
         t.type({ name: SecretName, arn: t.string }),
-        t.partial({ description: t.string, kmsKeyId: t.string, tags: t.readonlyArray(Tag) }),
+        t.partial({
+          description: t.string,
+          kmsKeyId: t.string,
+          tags: t.readonlyArray(Tag),
+          /** Made by StopReplicationToReplica: the primary secret (ARN) this one was a replica of. */
+          promotedFrom: t.string,
+        }),
       ]),
     ),
     meta,
@@ -21,7 +27,13 @@ export type SecretCreated = t.TypeOf<typeof SecretCreated>;
 export const VersionCreated = t.readonly(
   t.type({
     type: t.literal("VersionCreated"),
-    data: t.readonly(t.type({ versionId: VersionId, value: SealedValue })),
+    data: t.readonly(
+      t.intersection([
+        t.type({ versionId: VersionId, value: SealedValue }),
+        /** When the version was first created, if before this event (a promoted replica keeps its dates). */
+        t.partial({ createdAt: t.number }),
+      ]),
+    ),
     meta,
   }),
 );
@@ -115,6 +127,38 @@ export const VersionsPruned = t.readonly(
 );
 export type VersionsPruned = t.TypeOf<typeof VersionsPruned>;
 
+/** A region a secret is replicated to: the master key its replica is encrypted under there (absent: that
+ * region's default key), and whether the replica may replace a secret of the same name there. */
+export const ReplicaRegion = t.readonly(
+  t.intersection([t.type({ region: t.string }), t.partial({ kmsKeyId: t.string, forceOverwrite: t.boolean })]),
+);
+export type ReplicaRegion = t.TypeOf<typeof ReplicaRegion>;
+
+/** The secret is replicated to more regions (or a region's replica settings changed). */
+export const ReplicaRegionsAdded = t.readonly(
+  t.type({
+    type: t.literal("ReplicaRegionsAdded"),
+    data: t.readonly(t.type({ regions: t.readonlyArray(ReplicaRegion) })),
+    meta,
+  }),
+);
+export type ReplicaRegionsAdded = t.TypeOf<typeof ReplicaRegionsAdded>;
+
+/**
+ * The secret is no longer replicated to these regions: removed by RemoveRegionsFromReplication (the replicas are
+ * deleted there), or, `promoted`, because StopReplicationToReplica made the replica a secret of its own there.
+ */
+export const ReplicaRegionsRemoved = t.readonly(
+  t.type({
+    type: t.literal("ReplicaRegionsRemoved"),
+    data: t.readonly(
+      t.intersection([t.type({ regions: t.readonlyArray(t.string) }), t.partial({ promoted: t.boolean })]),
+    ),
+    meta,
+  }),
+);
+export type ReplicaRegionsRemoved = t.TypeOf<typeof ReplicaRegionsRemoved>;
+
 export const SecretEvent = t.union([
   SecretCreated,
   VersionCreated,
@@ -129,6 +173,8 @@ export const SecretEvent = t.union([
   ResourcePolicyPut,
   ResourcePolicyDeleted,
   VersionsPruned,
+  ReplicaRegionsAdded,
+  ReplicaRegionsRemoved,
 ]);
 export type SecretEvent = t.TypeOf<typeof SecretEvent>;
 

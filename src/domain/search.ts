@@ -28,7 +28,12 @@ const wordPrefixMatch = (value: string, words: ReadonlyArray<string>, valueWords
 const tagsOf = (secret: ActiveSecret) => secret.tags ?? [];
 
 /** Whether one (non-negated) filter value matches the secret. */
-const matchesValue = (secret: ActiveSecret, key: FilterKey, value: string): boolean => {
+const matchesValue = (
+  secret: ActiveSecret,
+  key: FilterKey,
+  value: string,
+  primaryRegion: string | undefined,
+): boolean => {
   switch (key) {
     case "name":
       return secret.name.startsWith(value);
@@ -42,8 +47,10 @@ const matchesValue = (secret: ActiveSecret, key: FilterKey, value: string): bool
       const attributes = [secret.name, secret.description ?? "", ...tagsOf(secret).flatMap((t) => [t.Key, t.Value])];
       return attributes.some((attribute) => wordPrefixMatch(value, attributeWords(attribute), attributeWords));
     }
-    // Secrets here are not replicated and not owned by another service: nothing has these attributes.
+    // A replica, or a secret replicated elsewhere, has a primary region (prefix match, case-sensitive).
     case "primary-region":
+      return primaryRegion?.startsWith(value) === true;
+    // No secret here is owned by another service.
     case "owning-service":
       return false;
     default: {
@@ -53,12 +60,17 @@ const matchesValue = (secret: ActiveSecret, key: FilterKey, value: string): bool
   }
 };
 
-export const matchesFilters = (secret: ActiveSecret, filters: ReadonlyArray<SecretFilter>): boolean =>
+/** Whether the secret passes every filter; `primaryRegion` as DescribeSecret shows it (absent: none). */
+export const matchesFilters = (
+  secret: ActiveSecret,
+  filters: ReadonlyArray<SecretFilter>,
+  primaryRegion?: string,
+): boolean =>
   filters.every((filter) =>
     filter.values.some((value) =>
       value.startsWith("!")
-        ? !matchesValue(secret, filter.key, value.slice(1))
-        : matchesValue(secret, filter.key, value),
+        ? !matchesValue(secret, filter.key, value.slice(1), primaryRegion)
+        : matchesValue(secret, filter.key, value, primaryRegion),
     ),
   );
 

@@ -1,4 +1,4 @@
-import type { SecretEvent } from "./events.js";
+import type { ReplicaRegion, SecretEvent } from "./events.js";
 import type { Millis, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
 
 export type Version = {
@@ -25,11 +25,18 @@ export type ActiveSecret = {
   readonly lastAccessedDay?: Millis;
   /** Set while the secret is scheduled for deletion: when DeleteSecret was called, and when it completes. */
   readonly deletion?: { readonly deletedAt: Millis; readonly deletionDate: Millis };
+  /** The regions the secret is replicated to, in the order they were added; absent if it never was. */
+  readonly replicas?: ReadonlyArray<Replica>;
+  /** The primary secret (ARN) this one was a replica of, before StopReplicationToReplica made it standalone. */
+  readonly promotedFrom?: string;
   /** Every version that exists, labelled or deprecated, in creation order. */
   readonly versions: ReadonlyMap<VersionId, Version>;
   /** Which version each staging label is on; a label is on at most one version. */
   readonly labels: ReadonlyMap<StagingLabel, VersionId>;
 };
+
+/** One region a secret is replicated to, as the primary knows it; `addedAt` tells one addition from another. */
+export type Replica = ReplicaRegion & { readonly addedAt: Millis };
 
 export type SecretState = { readonly status: "absent" } | ActiveSecret;
 
@@ -38,7 +45,7 @@ export const initialState: SecretState = { status: "absent" };
 export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
   switch (event.type) {
     case "SecretCreated": {
-      const { name, arn, description, kmsKeyId, tags } = event.data;
+      const { name, arn, description, kmsKeyId, tags, promotedFrom } = event.data;
       return {
         status: "active",
         name,
@@ -48,6 +55,7 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
         ...(description === undefined ? {} : { description }),
         ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
         ...(tags === undefined ? {} : { tags }),
+        ...(promotedFrom === undefined ? {} : { promotedFrom }),
         versions: new Map(),
         labels: new Map(),
       };
@@ -57,7 +65,7 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       const versions = new Map(state.versions);
       versions.set(event.data.versionId, {
         versionId: event.data.versionId,
-        createdAt: event.meta.at,
+        createdAt: event.data.createdAt ?? event.meta.at,
         value: event.data.value,
       });
       return { ...state, versions, lastChangedAt: event.meta.at };
@@ -119,6 +127,21 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       const versions = new Map(state.versions);
       for (const versionId of event.data.versionIds) versions.delete(versionId);
       return { ...state, versions };
+    }
+    case "ReplicaRegionsAdded": {
+      if (state.status !== "active") return state;
+      const added = new Map(event.data.regions.map((r) => [r.region, { ...r, addedAt: event.meta.at }]));
+      const kept = (state.replicas ?? []).filter((r) => !added.has(r.region));
+      return { ...state, replicas: [...kept, ...added.values()], lastChangedAt: event.meta.at };
+    }
+    case "ReplicaRegionsRemoved": {
+      if (state.status !== "active") return state;
+      const removed = new Set(event.data.regions);
+      return {
+        ...state,
+        replicas: (state.replicas ?? []).filter((r) => !removed.has(r.region)),
+        lastChangedAt: event.meta.at,
+      };
     }
     case "SecretAccessed": {
       if (state.status !== "active") return state;

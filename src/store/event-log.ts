@@ -50,6 +50,8 @@ export class EventLog {
     private readonly jsm: JetStreamManager,
     readonly stream: string,
     private readonly region: string,
+    /** A mirror of another region's log: read here, written only by that region. */
+    readonly mirrored: boolean,
   ) {}
 
   static async open(nc: NatsConnection, region: string): Promise<EventLog> {
@@ -59,7 +61,24 @@ export class EventLog {
       ...appendOnlyStream(stream, [`${subjectPrefix(region)}.*`]),
       duplicate_window: nanos(2 * 60 * 1000),
     });
-    return new EventLog(jetstream(nc), jsm, stream, region);
+    return new EventLog(jetstream(nc), jsm, stream, region, false);
+  }
+
+  /**
+   * The log of region `primary`, as this region's JetStream mirrors it from the primary's domain over the
+   * leafnode: the same records at the same sequences (so a checkpoint of it holds here as there), still
+   * readable when the primary cannot be reached, and caught up when it can again.
+   */
+  static async openMirror(nc: NatsConnection, primary: string): Promise<EventLog> {
+    const jsm = await jetstreamManager(nc);
+    const stream = streamName(primary);
+    const { subjects: _none, ...appendOnly } = appendOnlyStream(stream, []);
+    await ensureStream(jsm, {
+      ...appendOnly,
+      mirror: { name: stream, external: { api: `$JS.${primary}.API`, deliver: "" } },
+      mirror_direct: true,
+    });
+    return new EventLog(jetstream(nc), jsm, stream, primary, true);
   }
 
   /** Which log this is (a stream of this name made anew is another), and how far it goes. */
@@ -78,6 +97,7 @@ export class EventLog {
    * (0: the subject must be new). Transport retries reuse one Nats-Msg-Id, so a lost ack cannot append twice.
    */
   async append(secretName: string, expected: number, record: CommandRecord): Promise<AppendResult> {
+    if (this.mirrored) throw new Error(`the log of region ${this.region} is a mirror here: it is written there`);
     const subject = secretSubject(this.region, secretName);
     const msgID = randomUUID();
     const payload = Buffer.from(JSON.stringify(record), "utf8");

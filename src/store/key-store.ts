@@ -105,6 +105,25 @@ export class KeyStore {
     await this.eraseAll(subject, ack.seq);
   }
 
+  /**
+   * The wrapped data keys of region `region`, read through its JetStream domain over the leafnode: how a region
+   * that replicates its secrets copies their keys (they stay wrapped under the primary's master keys on the way).
+   */
+  static ofRegion(
+    nc: NatsConnection,
+    region: string,
+  ): { get(arn: string, versionId: string): Promise<WrappedDataKey | undefined> } {
+    const jsm = jetstreamManager(nc, { domain: region });
+    return {
+      get: async (arn, versionId) => {
+        const message = await (
+          await jsm
+        ).streams.getMessage(keyStreamName(region), { last_by_subj: dataKeySubject(region, arn, versionId) });
+        return message === null ? undefined : decodeWrapped(message.string());
+      },
+    };
+  }
+
   /** The wrapped key, or undefined when there is none (never written, or destroyed). */
   async get(arn: string, versionId: string): Promise<WrappedDataKey | undefined> {
     const subject = dataKeySubject(this.region, arn, versionId);

@@ -27,18 +27,26 @@ export const natsServerBinary = (): string => {
 export type RunningNatsServer = {
   readonly url: string;
   readonly port: number;
+  /** Where other regions' servers connect as leafnodes: `nats-leaf://127.0.0.1:<port>`. */
+  readonly leafnodeUrl: string;
   readonly process: ChildProcess;
   stop(): Promise<void>;
 };
 
 /**
  * Starts nats-server from the project's nats.conf: loopback only, JetStream files under `storeDir`, on `port`
- * (-1: any free port, read back from the server's log). Its log goes to `logFile`.
+ * (-1: any free port, read back from the server's log). Its log goes to `logFile`. With `region`, the server is
+ * that region's: its JetStream domain is the region name; it accepts other regions' leafnodes on
+ * `leafnodePort` (any free one by default) and connects to `leafnodeRemotes`, the servers of the regions it
+ * follows.
  */
 export const startNatsServer = async (opts: {
   readonly storeDir: string;
   readonly logFile: string;
   readonly port?: number;
+  readonly region?: string;
+  readonly leafnodePort?: number;
+  readonly leafnodeRemotes?: ReadonlyArray<string>;
 }): Promise<RunningNatsServer> => {
   mkdirSync(opts.storeDir, { recursive: true });
   mkdirSync(dirname(opts.logFile), { recursive: true });
@@ -47,20 +55,25 @@ export const startNatsServer = async (opts: {
       ...process.env,
       SECRET_LEDGER_NATS_PORT: String(opts.port ?? -1),
       SECRET_LEDGER_NATS_STORE: opts.storeDir,
+      SECRET_LEDGER_NATS_NAME: `secret_ledger_${opts.region ?? "local"}`,
+      SECRET_LEDGER_NATS_DOMAIN: JSON.stringify(opts.region ?? ""),
+      SECRET_LEDGER_NATS_LEAFNODE_PORT: String(opts.leafnodePort ?? -1),
+      SECRET_LEDGER_NATS_LEAFNODE_REMOTES: JSON.stringify((opts.leafnodeRemotes ?? []).map((url) => ({ url }))),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const log = createWriteStream(opts.logFile, { flags: "a" });
   const stderr = child.stderr as NodeJS.ReadableStream;
   stderr.pipe(log);
-  const port = await new Promise<number>((resolve, reject) => {
+  const [port, leafnodePort] = await new Promise<[number, number]>((resolve, reject) => {
     let seen = "";
     const onData = (chunk: Buffer): void => {
       seen = (seen + chunk.toString("utf8")).slice(-8192);
       const listening = /Listening for client connections on [^\s]*:(\d+)/.exec(seen);
-      if (listening !== null && seen.includes("Server is ready")) {
+      const leafnodes = /Listening for leafnode connections on [^\s]*:(\d+)/.exec(seen);
+      if (listening !== null && leafnodes !== null && seen.includes("Server is ready")) {
         stderr.off("data", onData);
-        resolve(Number(listening[1]));
+        resolve([Number(listening[1]), Number(leafnodes[1])]);
       }
     };
     stderr.on("data", onData);
@@ -76,6 +89,7 @@ export const startNatsServer = async (opts: {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    leafnodeUrl: `nats-leaf://127.0.0.1:${leafnodePort}`,
     process: child,
     stop: async () => {
       process.off("exit", orphanGuard);

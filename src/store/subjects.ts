@@ -31,3 +31,21 @@ export const auditStreamName = (region: string): string =>
 
 /** The audit trail of a region is one subject: one chain, its order the subject's order. */
 export const auditSubject = (region: string): string => `secret-ledger.${region}.audit`;
+
+export const replicationStreamName = (region: string): string =>
+  `SECRET_LEDGER_REPLICATION_${region.toUpperCase().replace(/-/g, "_")}`;
+
+/** What replica regions report to the primary `region`: one subject per replica region and secret, the last kept. */
+export const replicationSubjectPrefix = (region: string): string => `secret-ledger.${region}.replication`;
+
+export const replicationSubject = (primary: string, replica: string, secretName: string): string =>
+  `${replicationSubjectPrefix(primary)}.${token(replica)}.${token(secretName)}`;
+
+/** The replica region and secret name a report's subject names. */
+export const ofReplicationSubject = (subject: string): { readonly replica: string; readonly secretName: string } => {
+  const [replica = "", secretName = ""] = subject.split(".").slice(-2);
+  return {
+    replica: Buffer.from(replica, "base64url").toString("utf8"),
+    secretName: Buffer.from(secretName, "base64url").toString("utf8"),
+  };
+};

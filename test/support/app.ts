@@ -41,6 +41,8 @@ export const startTestApp = async (
     readonly rateLimits?: boolean;
     readonly maxSecrets?: number;
     readonly versions?: Config["versions"];
+    /** The regions this one follows (their servers joined to `natsUrl`'s by a leafnode). */
+    readonly follows?: ReadonlyArray<string>;
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -58,6 +60,8 @@ export const startTestApp = async (
     versions: options.versions ?? DEFAULT_VERSIONS,
     compactEverySeconds: 3600,
     checkpointEverySeconds: 3600,
+    follows: options.follows ?? [],
+    leafnodeRemotes: [],
     keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
     principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
     auditFailClosed: options.auditFailClosed ?? true,

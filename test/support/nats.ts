@@ -19,11 +19,23 @@ export const tempDir = (prefix: string): string => {
   return dir;
 };
 
-export const startOwnNatsServer = async (dir = tempDir("nats"), port?: number): Promise<RunningNatsServer> => {
+export const startOwnNatsServer = async (
+  dir = tempDir("nats"),
+  port?: number,
+  /** A region's server: its JetStream domain, its leafnode port, the servers (leafnode URLs) it joins. */
+  region?: { readonly name: string; readonly leafnodePort?: number; readonly remotes?: ReadonlyArray<string> },
+): Promise<RunningNatsServer> => {
   const server = await startNatsServer({
     storeDir: join(dir, "store"),
     logFile: join(dir, "nats-server.log"),
     ...(port === undefined ? {} : { port }),
+    ...(region === undefined
+      ? {}
+      : {
+          region: region.name,
+          ...(region.leafnodePort === undefined ? {} : { leafnodePort: region.leafnodePort }),
+          leafnodeRemotes: region.remotes ?? [],
+        }),
   });
   cleanups.unshift(() => server.process.kill("SIGKILL"));
   return server;

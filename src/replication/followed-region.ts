@@ -1,0 +1,310 @@
+import * as E from "fp-ts/lib/Either.js";
+import { resolveReference, type SecretCatalog } from "../../projections/secret-catalog.js";
+import type { KeyShredder } from "../application/key-shredder.js";
+import { DecryptionError, unwrapDataKey, wrapDataKey } from "../crypto/envelope.js";
+import type { Keyring } from "../crypto/keyring.js";
+import type { SecretEvent } from "../domain/events.js";
+import type { SecretReference } from "../domain/queries.js";
+import type { ActiveSecret, Replica, SecretState } from "../domain/state.js";
+import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
+import type { ReplicationReport } from "../store/replication-reports.js";
+import { Signal } from "../signal.js";
+
+/** A replica as this region serves it: the primary's secret under this region's ARN and KmsKeyId. */
+export type ReplicaSecret = {
+  readonly state: ActiveSecret;
+  /** The primary secret's ARN: what its values are sealed for. */
+  readonly primaryArn: string;
+  readonly primaryRegion: string;
+};
+
+/** The same ARN in another region: a replica's ARN. Secret names hold no `:`, so the fourth field is the region. */
+export const arnInRegion = (arn: string, region: string): string => {
+  const parts = arn.split(":");
+  parts[3] = region;
+  return parts.join(":");
+};
+
+const RETRY_MS = 1000;
+
+/**
+ * One region this region follows (a primary): its log, mirrored here, folded into a catalog of its secrets,
+ * and the replicas of those replicated to this region. A replica is served once its data keys are here: they
+ * are read from the primary's key store (wrapped under the primary's master keys), unwrapped with this region's
+ * keyring and wrapped again under the replica's KmsKeyId into this region's key store. A replica is served as
+ * of the last state whose keys were all copied, so a read never finds a version without its key. How each
+ * replica stands goes back to the primary as a report; a deletion, pruning or removal of the region read in the
+ * log destroys the keys here as well.
+ */
+export class FollowedRegion {
+  /** The replicas served, by name, each as of the record (sequence) its keys were copied for. */
+  private readonly synced = new Map<string, { readonly replica: ReplicaSecret; readonly seq: number }>();
+  private readonly dirty = new Set<string>();
+  private readonly failed = new Set<string>();
+  private readonly unsent = new Map<string, ReplicationReport>();
+  private working = false;
+  private sending = false;
+  private stopped = false;
+  private timers = new Set<NodeJS.Timeout>();
+  private readonly signal = new Signal();
+
+  constructor(
+    private readonly deps: {
+      readonly primary: string;
+      readonly home: { readonly region: string };
+      /** The primary's secrets, folded from the mirrored log. */
+      readonly catalog: SecretCatalog;
+      /** This region's own secrets: a name taken here is not replicated over it (unless forced). */
+      readonly ownCatalog: SecretCatalog;
+      readonly keys: KeyStore;
+      readonly primaryKeys: { get(arn: string, versionId: string): Promise<WrappedDataKey | undefined> };
+      readonly keyring: () => Keyring;
+      readonly shredder: KeyShredder;
+      readonly send: (secretName: string, report: ReplicationReport) => Promise<void>;
+      /** ForceOverwriteReplicaSecret: deletes this region's own secret of that name; a reason if it cannot. */
+      readonly replaceOwn: (secretName: string) => Promise<string | undefined>;
+      readonly onError: (what: string, error: unknown) => void;
+    },
+  ) {}
+
+  get primary(): string {
+    return this.deps.primary;
+  }
+
+  /** Starts from the catalog as restored: every replica it holds is checked (its keys) and served again. */
+  start(): Promise<void> {
+    for (const secret of this.deps.catalog.allSecrets())
+      if (this.replicaOf(secret) !== undefined) this.mark(secret.name);
+    return this.whenIdle();
+  }
+
+  /** Told of each record the catalog applied: destroys what it destroyed, and queues the secret's replica. */
+  applied(secretName: string, before: SecretState, events: ReadonlyArray<SecretEvent>): void {
+    const after = this.deps.catalog.entry(secretName).state;
+    const was = before.status === "active" ? this.replicaOf(before) : undefined;
+    const is = after.status === "active" ? this.replicaOf(after) : undefined;
+    if (was !== undefined && before.status === "active")
+      for (const e of events) {
+        if (e.type === "SecretDeleted" || e.type === "VersionsPruned")
+          this.shred(secretName, e.data.arn, e.data.versionIds);
+        if (
+          e.type === "ReplicaRegionsRemoved" &&
+          e.data.regions.includes(this.deps.home.region) &&
+          e.data.promoted !== true
+        )
+          this.shred(secretName, before.arn, [...before.versions.keys()]);
+      }
+    if (is === undefined) this.synced.delete(secretName);
+    if (was !== undefined || is !== undefined) this.mark(secretName);
+    this.signal.changed();
+  }
+
+  /** A change here that bears on the replica `secretName` (this region's own secret of that name changed). */
+  mark(secretName: string): void {
+    this.dirty.add(secretName);
+    void this.work();
+  }
+
+  /** The replica a SecretId names, as served now. */
+  resolve(reference: SecretReference): ReplicaSecret | undefined {
+    const name = resolveReference(reference, (n) => this.synced.get(n)?.replica.state);
+    return name === undefined ? undefined : this.synced.get(name)?.replica;
+  }
+
+  *replicas(): Iterable<ReplicaSecret> {
+    for (const { replica } of this.synced.values()) yield replica;
+  }
+
+  /**
+   * Resolves once the mirrored log is folded up to `seq`, every replica synced as far as it can be, and every
+   * report sent: what a test or the benchmark waits on.
+   */
+  whenCaughtUp(seq: number): Promise<void> {
+    return this.signal.when(
+      () =>
+        this.deps.catalog.checkpoint >= seq &&
+        !this.working &&
+        this.dirty.size === 0 &&
+        this.unsent.size === 0 &&
+        !this.sending,
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  private whenIdle(): Promise<void> {
+    return this.signal.when(() => !this.working && this.dirty.size === 0);
+  }
+
+  /** This region's replica settings in `secret`, if it is replicated here. */
+  private replicaOf(secret: ActiveSecret): Replica | undefined {
+    return secret.replicas?.find((r) => r.region === this.deps.home.region);
+  }
+
+  /** Destroys a replica's keys here, unless the replica was promoted: the keys are then this region's secret's. */
+  private shred(secretName: string, primaryArn: string, versionIds: ReadonlyArray<string>): void {
+    const arn = arnInRegion(primaryArn, this.deps.home.region);
+    const own = this.deps.ownCatalog.entry(secretName).state;
+    if (own.status === "active" && own.arn === arn) return;
+    this.synced.delete(secretName);
+    this.deps.shredder.shred({ arn, versionIds: versionIds as ReadonlyArray<never> });
+  }
+
+  private async work(): Promise<void> {
+    if (this.working || this.stopped) return;
+    this.working = true;
+    try {
+      for (let name = this.next(); name !== undefined; name = this.next()) {
+        try {
+          await this.sync(name);
+        } catch (e) {
+          this.failed.add(name);
+          this.deps.onError(`replicating ${name} from ${this.deps.primary}`, e);
+        }
+      }
+    } finally {
+      this.working = false;
+      if (this.failed.size > 0)
+        this.later(() => {
+          for (const name of this.failed) this.dirty.add(name);
+          this.failed.clear();
+          void this.work();
+        });
+      this.signal.changed();
+    }
+  }
+
+  private next(): string | undefined {
+    const name = this.dirty.values().next().value;
+    if (name !== undefined) this.dirty.delete(name);
+    return name;
+  }
+
+  private later(run: () => void): void {
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, RETRY_MS);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Brings the replica `name` up to the catalog's state of it, and reports how it stands. */
+  private async sync(name: string): Promise<void> {
+    const { catalog, ownCatalog, keys, home } = this.deps;
+    const { state, subjectSeq } = catalog.entry(name);
+    if (state.status !== "active") return;
+    const replica = this.replicaOf(state);
+    if (replica === undefined) return;
+    const arn = arnInRegion(state.arn, home.region);
+    const report = (status: ReplicationReport["status"], message?: string): void =>
+      this.report(name, {
+        arn: state.arn,
+        addedAt: replica.addedAt,
+        seq: subjectSeq,
+        status,
+        ...(message === undefined ? {} : { message }),
+      });
+    const failed = (message: string): void => {
+      this.synced.delete(name);
+      report("Failed", `Replication failed: ${message}`);
+    };
+    const own = ownCatalog.entry(name).state;
+    if (own.status === "active") {
+      if (own.arn === arn && own.promotedFrom === state.arn) {
+        this.synced.delete(name);
+        return report("Promoted");
+      }
+      if (replica.forceOverwrite !== true)
+        return failed(`Secret name ${name} already exists in region ${home.region}.`);
+      const refused = await this.deps.replaceOwn(name);
+      if (refused !== undefined) return failed(refused);
+    }
+    const wrapping = this.deps.keyring().forWrapping(replica.kmsKeyId);
+    if (E.isLeft(wrapping))
+      return failed(`KMS key ${replica.kmsKeyId ?? "aws/secretsmanager"} is not available in region ${home.region}.`);
+    for (const versionId of state.versions.keys()) {
+      const here = await keys.get(arn, versionId);
+      if (here !== undefined && here.keyId === wrapping.right.keyId && here.generation === wrapping.right.generation)
+        continue;
+      // A key here under another master key is wrapped anew; otherwise the primary's is copied.
+      const source = here ?? (await this.deps.primaryKeys.get(state.arn, versionId));
+      // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
+      if (source === undefined) continue;
+      const from = { arn: here === undefined ? state.arn : arn, versionId };
+      const unwrapping = this.deps.keyring().forUnwrapping(source.keyId, source.generation);
+      if (E.isLeft(unwrapping))
+        return failed(
+          `this region's keyring does not hold master key ${source.keyId} (generation ${source.generation}).`,
+        );
+      let dataKey: Buffer;
+      try {
+        dataKey = unwrapDataKey(unwrapping.right.material, source.wrapped, from);
+      } catch (e) {
+        if (e instanceof DecryptionError) return failed(`the data key of version ${versionId} does not open here.`);
+        throw e;
+      }
+      const to = { arn, versionId };
+      const wrapped: WrappedDataKey = {
+        keyId: wrapping.right.keyId,
+        generation: wrapping.right.generation,
+        wrapped: wrapDataKey(wrapping.right.material, dataKey, to),
+      };
+      dataKey.fill(0);
+      if (here === undefined) await keys.put(arn, versionId, wrapped);
+      else await keys.rewrap(arn, versionId, wrapped);
+      // Pruned, deleted or removed from this region meanwhile: the copy must not outlive the key it came from.
+      const now = catalog.entry(name).state;
+      if (
+        now.status !== "active" ||
+        now.arn !== state.arn ||
+        !now.versions.has(versionId) ||
+        this.replicaOf(now) === undefined
+      )
+        await keys.destroy(arn, versionId);
+    }
+    this.synced.set(name, { replica: this.view(state, replica), seq: subjectSeq });
+    report("InSync");
+  }
+
+  /** The primary's secret as the replica shows it: this region's ARN and KmsKeyId, no replica list of its own. */
+  private view(state: ActiveSecret, replica: Replica): ReplicaSecret {
+    const { replicas: _replicas, kmsKeyId: _primaryKey, ...shared } = state;
+    return {
+      state: {
+        ...shared,
+        arn: arnInRegion(state.arn, this.deps.home.region),
+        ...(replica.kmsKeyId === undefined ? {} : { kmsKeyId: replica.kmsKeyId }),
+      },
+      primaryArn: state.arn,
+      primaryRegion: this.deps.primary,
+    };
+  }
+
+  /** Queues a report for the primary (the last one per secret is what counts) and sends what is queued. */
+  private report(name: string, report: ReplicationReport): void {
+    this.unsent.set(name, report);
+    void this.sendAll();
+  }
+
+  private async sendAll(): Promise<void> {
+    if (this.sending || this.stopped) return;
+    this.sending = true;
+    try {
+      for (const [name, report] of this.unsent) {
+        await this.deps.send(name, report);
+        if (this.unsent.get(name) === report) this.unsent.delete(name);
+      }
+    } catch {
+      // The primary cannot be reached (a partition, or it is down): the reports wait, and are sent later.
+      this.later(() => void this.sendAll());
+    } finally {
+      this.sending = false;
+      this.signal.changed();
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { ActiveSecret } from "../domain/state.js";
+import type { ReplicationReport } from "../store/replication-reports.js";
+import { Signal } from "../signal.js";
+
+/** One replica region of a secret as DescribeSecret shows it (the model's ReplicationStatusType). */
+export type ReplicationStatus = {
+  readonly Region: string;
+  readonly KmsKeyId: string;
+  readonly Status: "InSync" | "InProgress" | "Failed";
+  readonly StatusMessage?: string;
+};
+
+/** How AWS names the default key of a replica region in ReplicationStatus. */
+const DEFAULT_REPLICA_KEY = "alias/aws/secretsmanager";
+
+const keyOf = (replica: string, secretName: string): string => `${replica}\n${secretName}`;
+
+/**
+ * The primary's view of its replicas: the last report of each replica region on each secret. A replica is in
+ * sync once its region reports it has applied the secret's last record; until then (or while the region cannot
+ * be reached) it is in progress; a failure is shown with the region's reason. A promotion is passed on, for the
+ * primary to stop replicating the secret there.
+ */
+export class ReplicationMonitor {
+  private readonly reports = new Map<string, ReplicationReport>();
+  private readonly signal = new Signal();
+
+  constructor(private readonly onPromoted: (secretName: string, replica: string, report: ReplicationReport) => void) {}
+
+  received(replica: string, secretName: string, report: ReplicationReport): void {
+    this.reports.set(keyOf(replica, secretName), report);
+    if (report.status === "Promoted") this.onPromoted(secretName, replica, report);
+    this.signal.changed();
+  }
+
+  /** The status of each region `secret` is replicated to; `subjectSeq` is the sequence of its last record. */
+  statusOf(secret: ActiveSecret, subjectSeq: number): ReadonlyArray<ReplicationStatus> {
+    return (secret.replicas ?? []).map((replica) => {
+      const report = this.reports.get(keyOf(replica.region, secret.name));
+      const current = report !== undefined && report.arn === secret.arn && report.addedAt === replica.addedAt;
+      const status: Pick<ReplicationStatus, "Status" | "StatusMessage"> =
+        !current || report.status === "Promoted"
+          ? { Status: "InProgress" }
+          : report.status === "Failed"
+            ? { Status: "Failed", ...(report.message === undefined ? {} : { StatusMessage: report.message }) }
+            : report.seq >= subjectSeq
+              ? { Status: "InSync" }
+              : { Status: "InProgress" };
+      return { Region: replica.region, KmsKeyId: replica.kmsKeyId ?? DEFAULT_REPLICA_KEY, ...status };
+    });
+  }
+
+  /** Resolves once `check` holds, looked at again with each report received. */
+  when(check: () => boolean): Promise<void> {
+    return this.signal.when(check);
+  }
+}

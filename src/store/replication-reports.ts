@@ -1,0 +1,124 @@
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  StorageType,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import * as t from "io-ts";
+import { ensureStream } from "./streams.js";
+import {
+  ofReplicationSubject,
+  replicationStreamName,
+  replicationSubject,
+  replicationSubjectPrefix,
+} from "./subjects.js";
+
+/**
+ * How a replica region stands with one secret of its primary: in sync up to `seq` (the sequence of the secret's
+ * last record it applied, its keys copied); failed, and why; or promoted to a standalone secret there. `arn` and
+ * `addedAt` say which secret and which addition of the region the report is about.
+ */
+export const ReplicationReport = t.readonly(
+  t.intersection([
+    t.type({
+      arn: t.string,
+      addedAt: t.number,
+      seq: t.number,
+      status: t.keyof({ InSync: null, Failed: null, Promoted: null }),
+    }),
+    t.partial({ message: t.string }),
+  ]),
+);
+export type ReplicationReport = t.TypeOf<typeof ReplicationReport>;
+
+const decodeReport = (data: Uint8Array): ReplicationReport | undefined => {
+  try {
+    const decoded = ReplicationReport.decode(JSON.parse(Buffer.from(data).toString("utf8")));
+    return E.isRight(decoded) ? decoded.right : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const PUBLISH_TIMEOUT_MS = 5000;
+
+/**
+ * The primary region's side: a stream of the reports its replica regions send (the last one per replica region
+ * and secret is kept), which the primary follows to show ReplicationStatus and to learn of promotions.
+ */
+export class ReplicationReports {
+  private constructor(
+    private readonly js: JetStreamClient,
+    private readonly stream: string,
+  ) {}
+
+  static async open(nc: NatsConnection, region: string): Promise<ReplicationReports> {
+    const jsm = await jetstreamManager(nc);
+    const stream = replicationStreamName(region);
+    await ensureStream(jsm, {
+      name: stream,
+      subjects: [`${replicationSubjectPrefix(region)}.>`],
+      storage: StorageType.File,
+      num_replicas: 1,
+      max_msgs_per_subject: 1,
+      discard: DiscardPolicy.Old,
+      allow_direct: true,
+    });
+    return new ReplicationReports(jetstream(nc), stream);
+  }
+
+  /** Hands over the last report of each replica region and secret, then every new one, until stopped. */
+  follow(onReport: (replica: string, secretName: string, report: ReplicationReport) => void): {
+    stop(): Promise<void>;
+  } {
+    let stopped = false;
+    let current: { close(): Promise<void | Error> } | undefined;
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.LastPerSubject });
+          const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
+          current = messages;
+          if (stopped) void messages.close();
+          for await (const m of messages) {
+            const report = decodeReport(m.data);
+            if (report === undefined) continue;
+            const { replica, secretName } = ofReplicationSubject(m.subject);
+            onReport(replica, secretName, report);
+          }
+        } catch {
+          if (stopped) return;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    const done = run();
+    return {
+      stop: async () => {
+        stopped = true;
+        await current?.close();
+        await done;
+      },
+    };
+  }
+}
+
+/**
+ * The replica region's side: sends a report to the primary region's stream, over the leafnode (the subject is
+ * the primary's; no stream here takes it). Fails when the primary cannot be reached; the caller tries again.
+ */
+export const sendReplicationReport = async (
+  nc: NatsConnection,
+  primary: string,
+  replica: string,
+  secretName: string,
+  report: ReplicationReport,
+): Promise<void> => {
+  await jetstream(nc).publish(replicationSubject(primary, replica, secretName), JSON.stringify(report), {
+    timeout: PUBLISH_TIMEOUT_MS,
+  });
+};
