@@ -22,7 +22,7 @@ import { EventLog } from "./store/event-log.js";
 import { KeyStore } from "./store/key-store.js";
 import { ReplicationReports, sendReplicationReport } from "./store/replication-reports.js";
 import { FollowedRegion } from "./replication/followed-region.js";
-import { ReplicationMonitor } from "./replication/replication-monitor.js";
+import { ReplicationMonitor, type ReplicationStatus } from "./replication/replication-monitor.js";
 import { fromServiceError } from "./api/errors.js";
 import type { Replicas } from "./application/secrets-service.js";
 import { startNatsServer, type RunningNatsServer } from "./store/nats-server.js";
@@ -59,8 +59,10 @@ export type RunningApp = {
    * replica served as far as that, and every report sent to the primary.
    */
   whenReplicaCaughtUp(primary: string, seq: number): Promise<void>;
-  /** Resolves once `check` holds, looked at again as reports from replica regions arrive. */
+  /** Resolves once `check` holds, looked at again as reports from replica regions arrive and are acted on. */
   whenReplicationReported(check: () => boolean): Promise<void>;
+  /** How this region's secret `name` stands in the regions it is replicated to (DescribeSecret's ReplicationStatus). */
+  replicationStatusOf(name: string): ReadonlyArray<ReplicationStatus>;
   stop(): Promise<void>;
 };
 
@@ -263,11 +265,11 @@ export const startApp = async (
     };
     // This region's secrets replicated elsewhere: what the replica regions report of them.
     const monitor = new ReplicationMonitor((secretName, replica, report) => {
-      (late.service as SecretsService)
-        .acknowledgePromotion(secretName, replica, report)
-        .catch((e: unknown) =>
+      (late.service as SecretsService).acknowledgePromotion(secretName, replica, report).then(
+        () => monitor.changed(),
+        (e: unknown) =>
           logger({ level: "error", msg: "promotion not recorded", error: e instanceof Error ? e.message : "unknown" }),
-        );
+      );
     });
     const reportsFollower = (await ReplicationReports.open(nc, config.region)).follow((replica, name, report) =>
       monitor.received(replica, name, report),
@@ -439,6 +441,10 @@ export const startApp = async (
         return f.region.whenCaughtUp(seq);
       },
       whenReplicationReported: (check) => monitor.when(check),
+      replicationStatusOf: (name) => {
+        const { state, subjectSeq } = catalog.entry(name);
+        return state.status === "active" ? monitor.statusOf(state, subjectSeq) : [];
+      },
       stop: async () => {
         clearInterval(purgeTimer);
         clearInterval(compactTimer);

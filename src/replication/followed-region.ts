@@ -295,10 +295,12 @@ export class FollowedRegion {
     if (this.sending || this.stopped) return;
     this.sending = true;
     try {
-      for (const [name, report] of this.unsent) {
-        await this.deps.send(name, report);
-        if (this.unsent.get(name) === report) this.unsent.delete(name);
-      }
+      // A report that replaces one being sent stays queued: go round until none is left.
+      while (this.unsent.size > 0)
+        for (const [name, report] of [...this.unsent]) {
+          await this.deps.send(name, report);
+          if (this.unsent.get(name) === report) this.unsent.delete(name);
+        }
     } catch {
       // The primary cannot be reached (a partition, or it is down): the reports wait, and are sent later.
       this.later(() => void this.sendAll());

@@ -50,8 +50,13 @@ export class ReplicationMonitor {
     });
   }
 
-  /** Resolves once `check` holds, looked at again with each report received. */
+  /** Resolves once `check` holds, looked at again with each report received and each `changed()`. */
   when(check: () => boolean): Promise<void> {
     return this.signal.when(check);
+  }
+
+  /** The primary acted on a report (a promotion recorded): waiters look again. */
+  changed(): void {
+    this.signal.changed();
   }
 }

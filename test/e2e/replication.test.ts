@@ -1,0 +1,429 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  ListSecretsCommand,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
+  RemoveRegionsFromReplicationCommand,
+  ReplicateSecretToRegionsCommand,
+  RestoreSecretCommand,
+  StopReplicationToReplicaCommand,
+  TagResourceCommand,
+  UpdateSecretCommand,
+  UpdateSecretVersionStageCommand,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
+import type { RunningNatsServer } from "../../src/store/nats-server.js";
+import { replicationStreamName, streamName } from "../../src/store/subjects.js";
+import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
+import { startOwnNatsServer, tempDir } from "../support/nats.js";
+import { sdkError } from "../support/sdk.js";
+
+// Two regions on loopback, as the README runs them: each its own nats-server (its JetStream domain the region
+// name), the replica region's joined to the primary's by a leafnode, and a service in each.
+
+const PRIMARY = "us-east-1";
+const REPLICA = "eu-west-1";
+const HOUR = 60 * 60 * 1000;
+const CANARY = "canary-7d1f0c2e-replicated-value";
+const NOT_PERMITTED = "Operation not permitted on a replica secret. Call must be made in primary secret's region.";
+
+type Regions = {
+  natsA: RunningNatsServer;
+  natsADir: string;
+  natsB: RunningNatsServer;
+  a: TestApp;
+  b: TestApp;
+  now: number;
+};
+
+const Replication = suite<Regions>("replication");
+
+Replication.before(async (ctx) => {
+  const keyringFile = sharedKeyring();
+  ctx.natsADir = tempDir("nats-a");
+  ctx.natsA = await startOwnNatsServer(ctx.natsADir, undefined, { name: PRIMARY });
+  ctx.natsB = await startOwnNatsServer(tempDir("nats-b"), undefined, {
+    name: REPLICA,
+    remotes: [ctx.natsA.leafnodeUrl],
+  });
+  ctx.now = Date.now();
+  ctx.a = await startTestApp({
+    region: PRIMARY,
+    natsUrl: ctx.natsA.url,
+    keyringFile,
+    clock: () => ctx.now,
+    versions: { keep: 3, minAgeHours: 1, quota: 20 },
+  });
+  ctx.b = await startTestApp({ region: REPLICA, natsUrl: ctx.natsB.url, keyringFile, follows: [PRIMARY] });
+});
+
+Replication.after(async ({ a, b, natsA, natsB }) => {
+  await b.stop();
+  await a.stop();
+  await natsB.stop();
+  await natsA.stop();
+});
+
+/** Resolves once the replica region has everything the primary's log holds now, served and reported. */
+const replicated = async ({ a, b }: Regions): Promise<void> => b.whenReplicaCaughtUp(PRIMARY, await a.log.lastSeq());
+
+const statusIn = (a: TestApp, name: string, region: string): string | undefined =>
+  a.replicationStatusOf(name).find((r) => r.Region === region)?.Status;
+
+const replicaArnOf = (arn: string): string => arn.replace(`:${PRIMARY}:`, `:${REPLICA}:`);
+
+const create = (client: SecretsManagerClient, name: string, value: string, replicate = true) =>
+  client.send(
+    new CreateSecretCommand({
+      Name: name,
+      SecretString: value,
+      ClientRequestToken: randomUUID(),
+      ...(replicate ? { AddReplicaRegions: [{ Region: REPLICA }] } : {}),
+    }),
+  );
+
+Replication(
+  "a secret created with AddReplicaRegions is served in the replica region, under its ARN there",
+  async (ctx) => {
+    const { a, b } = ctx;
+    const created = await create(a.client, "app/db", CANARY);
+    assert.equal(created.ReplicationStatus, [
+      { Region: REPLICA, KmsKeyId: "alias/aws/secretsmanager", Status: "InProgress" },
+    ]);
+    await replicated(ctx);
+    const replicaArn = replicaArnOf(created.ARN as string);
+    const value = await b.client.send(new GetSecretValueCommand({ SecretId: "app/db" }));
+    assert.is(value.SecretString, CANARY);
+    assert.is(value.ARN, replicaArn);
+    assert.is((await b.client.send(new GetSecretValueCommand({ SecretId: replicaArn }))).SecretString, CANARY);
+    const there = await b.client.send(new DescribeSecretCommand({ SecretId: replicaArn }));
+    const here = await a.client.send(new DescribeSecretCommand({ SecretId: "app/db" }));
+    assert.is(there.ARN, replicaArn);
+    assert.is(there.PrimaryRegion, PRIMARY);
+    assert.is(there.ReplicationStatus, undefined);
+    assert.equal(there.VersionIdsToStages, here.VersionIdsToStages);
+    assert.is(here.PrimaryRegion, PRIMARY);
+    // The primary shows the replica in sync once the region reports it.
+    await a.whenReplicationReported(() => statusIn(a, "app/db", REPLICA) === "InSync");
+    const described = await a.client.send(new DescribeSecretCommand({ SecretId: "app/db" }));
+    assert.equal(described.ReplicationStatus, [
+      { Region: REPLICA, KmsKeyId: "alias/aws/secretsmanager", Status: "InSync" },
+    ]);
+    // The replica is listed in its region with its primary region; the primary's own ARN names nothing there.
+    const listed = await b.client.send(
+      new ListSecretsCommand({ Filters: [{ Key: "primary-region", Values: [PRIMARY] }] }),
+    );
+    assert.equal(
+      listed.SecretList?.map((s) => [s.ARN, s.PrimaryRegion]),
+      [[replicaArn, PRIMARY]],
+    );
+    assert.is(
+      (await sdkError(b.client.send(new GetSecretValueCommand({ SecretId: created.ARN })))).name,
+      "ResourceNotFoundException",
+    );
+  },
+);
+
+Replication("new values and label moves reach the replica", async (ctx) => {
+  const { a, b } = ctx;
+  const created = await create(a.client, "app/api-key", "v1");
+  const v2 = randomUUID();
+  await a.client.send(
+    new PutSecretValueCommand({ SecretId: "app/api-key", SecretString: "v2", ClientRequestToken: v2 }),
+  );
+  await a.client.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: "app/api-key",
+      VersionStage: "blue",
+      MoveToVersionId: created.VersionId,
+    }),
+  );
+  await replicated(ctx);
+  const read = (selector: { VersionStage?: string; VersionId?: string }) =>
+    b.client.send(new GetSecretValueCommand({ SecretId: "app/api-key", ...selector }));
+  assert.is((await read({})).SecretString, "v2");
+  assert.is((await read({})).VersionId, v2);
+  assert.is((await read({ VersionStage: "AWSPREVIOUS" })).SecretString, "v1");
+  assert.is((await read({ VersionStage: "blue" })).VersionId, created.VersionId);
+  const versions = await b.client.send(new ListSecretVersionIdsCommand({ SecretId: "app/api-key" }));
+  assert.equal(
+    Object.fromEntries((versions.Versions ?? []).map((v) => [v.VersionId, [...(v.VersionStages ?? [])].sort()])),
+    { [v2]: ["AWSCURRENT"], [created.VersionId as string]: ["AWSPREVIOUS", "blue"] },
+  );
+});
+
+Replication("a replica refuses writes as AWS does, and nothing changes in either region", async (ctx) => {
+  const { a, b } = ctx;
+  const created = await create(a.client, "app/readonly", "kept");
+  await replicated(ctx);
+  const replicaArn = replicaArnOf(created.ARN as string);
+  const lastSeqB = await b.log.lastSeq();
+  const lastSeqA = await a.log.lastSeq();
+  for (const call of [
+    new PutSecretValueCommand({ SecretId: replicaArn, SecretString: "no", ClientRequestToken: randomUUID() }),
+    new UpdateSecretCommand({ SecretId: "app/readonly", Description: "no" }),
+    new TagResourceCommand({ SecretId: replicaArn, Tags: [{ Key: "k", Value: "v" }] }),
+    new DeleteSecretCommand({ SecretId: replicaArn, ForceDeleteWithoutRecovery: true }),
+    new RestoreSecretCommand({ SecretId: replicaArn }),
+    new PutResourcePolicyCommand({ SecretId: replicaArn, ResourcePolicy: "{}" }),
+    new ReplicateSecretToRegionsCommand({ SecretId: replicaArn, AddReplicaRegions: [{ Region: "ap-south-1" }] }),
+    new RemoveRegionsFromReplicationCommand({ SecretId: replicaArn, RemoveReplicaRegions: [REPLICA] }),
+  ]) {
+    const e = await sdkError(b.client.send(call as never));
+    assert.equal(
+      [e.name, e.message, e.status],
+      ["InvalidParameterException", NOT_PERMITTED, 400],
+      call.constructor.name,
+    );
+  }
+  const taken = await sdkError(create(b.client, "app/readonly", "mine", false));
+  assert.is(taken.name, "ResourceExistsException");
+  assert.is(await b.log.lastSeq(), lastSeqB);
+  assert.is(await a.log.lastSeq(), lastSeqA);
+  assert.is((await b.client.send(new GetSecretValueCommand({ SecretId: replicaArn }))).SecretString, "kept");
+});
+
+Replication("the primary refuses its own region as a replica, and a delete while replicas remain", async (ctx) => {
+  const { a } = ctx;
+  const created = await create(a.client, "app/primary-rules", "x");
+  const home = await sdkError(
+    a.client.send(
+      new ReplicateSecretToRegionsCommand({ SecretId: "app/primary-rules", AddReplicaRegions: [{ Region: PRIMARY }] }),
+    ),
+  );
+  assert.equal([home.name, home.message], ["InvalidParameterException", "Invalid replica region."]);
+  const deleting = await sdkError(a.client.send(new DeleteSecretCommand({ SecretId: "app/primary-rules" })));
+  assert.equal(
+    [deleting.name, deleting.message],
+    ["InvalidParameterException", `You can't delete secret ${created.ARN} that still has replica regions [${REPLICA}]`],
+  );
+});
+
+Replication(
+  "RemoveRegionsFromReplication deletes the replica there and destroys its keys; again, it changes nothing",
+  async (ctx) => {
+    const { a, b } = ctx;
+    const created = await create(a.client, "app/removed", "gone soon");
+    await replicated(ctx);
+    const replicaArn = replicaArnOf(created.ARN as string);
+    assert.ok((await dataKeyOf(b, replicaArn, created.VersionId as string)) !== undefined);
+    const removed = await a.client.send(
+      new RemoveRegionsFromReplicationCommand({ SecretId: "app/removed", RemoveReplicaRegions: [REPLICA] }),
+    );
+    assert.equal(removed.ReplicationStatus, []);
+    await replicated(ctx);
+    await b.whenKeysShredded();
+    assert.is(
+      (await sdkError(b.client.send(new GetSecretValueCommand({ SecretId: "app/removed" })))).name,
+      "ResourceNotFoundException",
+    );
+    assert.is(await dataKeyOf(b, replicaArn, created.VersionId as string), undefined);
+    // The primary keeps its secret and its key.
+    assert.is((await a.client.send(new GetSecretValueCommand({ SecretId: "app/removed" }))).SecretString, "gone soon");
+    const seq = await a.log.lastSeq();
+    await a.client.send(
+      new RemoveRegionsFromReplicationCommand({ SecretId: "app/removed", RemoveReplicaRegions: [REPLICA] }),
+    );
+    assert.is(await a.log.lastSeq(), seq);
+    await a.client.send(new DeleteSecretCommand({ SecretId: "app/removed", ForceDeleteWithoutRecovery: true }));
+  },
+);
+
+Replication("pruning reaches the replica: a pruned version's key is gone in both regions", async (ctx) => {
+  const { a, b } = ctx;
+  const created = await create(a.client, "app/pruned", "p0");
+  const versions = [created.VersionId as string];
+  for (let i = 1; i <= 4; i++) {
+    const id = randomUUID();
+    await a.client.send(
+      new PutSecretValueCommand({ SecretId: "app/pruned", SecretString: `p${i}`, ClientRequestToken: id }),
+    );
+    versions.push(id);
+  }
+  await replicated(ctx);
+  const replicaArn = replicaArnOf(created.ARN as string);
+  assert.ok((await dataKeyOf(b, replicaArn, versions[0] as string)) !== undefined);
+  ctx.now += 2 * HOUR;
+  const report = await a.compact();
+  assert.ok(report.versionsPruned >= 2);
+  await a.whenKeysShredded();
+  await replicated(ctx);
+  await b.whenKeysShredded();
+  // The two oldest had no label: pruned (keep 3), and unreadable everywhere.
+  for (const pruned of versions.slice(0, 2)) {
+    assert.is(await dataKeyOf(a, created.ARN as string, pruned), undefined);
+    assert.is(await dataKeyOf(b, replicaArn, pruned), undefined);
+    const e = await sdkError(b.client.send(new GetSecretValueCommand({ SecretId: replicaArn, VersionId: pruned })));
+    assert.is(e.name, "ResourceNotFoundException");
+  }
+  assert.is((await b.client.send(new GetSecretValueCommand({ SecretId: replicaArn }))).SecretString, "p4");
+});
+
+Replication("a name taken in the replica region fails the replica, until ForceOverwriteReplicaSecret", async (ctx) => {
+  const { a, b } = ctx;
+  await create(b.client, "app/clash", "theirs", false);
+  await create(a.client, "app/clash", "ours");
+  await replicated(ctx);
+  await a.whenReplicationReported(() => statusIn(a, "app/clash", REPLICA) === "Failed");
+  const described = await a.client.send(new DescribeSecretCommand({ SecretId: "app/clash" }));
+  assert.equal(described.ReplicationStatus, [
+    {
+      Region: REPLICA,
+      KmsKeyId: "alias/aws/secretsmanager",
+      Status: "Failed",
+      StatusMessage: `Replication failed: Secret name app/clash already exists in region ${REPLICA}.`,
+    },
+  ]);
+  assert.is((await b.client.send(new GetSecretValueCommand({ SecretId: "app/clash" }))).SecretString, "theirs");
+  await a.client.send(
+    new ReplicateSecretToRegionsCommand({
+      SecretId: "app/clash",
+      AddReplicaRegions: [{ Region: REPLICA }],
+      ForceOverwriteReplicaSecret: true,
+    }),
+  );
+  await replicated(ctx);
+  await a.whenReplicationReported(() => statusIn(a, "app/clash", REPLICA) === "InSync");
+  const value = await b.client.send(new GetSecretValueCommand({ SecretId: "app/clash" }));
+  assert.is(value.SecretString, "ours");
+  assert.is(value.ARN, replicaArnOf(described.ARN as string));
+});
+
+Replication(
+  "StopReplicationToReplica promotes the replica to a secret of its region that takes writes",
+  async (ctx) => {
+    const { a, b } = ctx;
+    const created = await create(a.client, "app/promoted", "before");
+    await replicated(ctx);
+    const replicaArn = replicaArnOf(created.ARN as string);
+    const notReplica = await sdkError(a.client.send(new StopReplicationToReplicaCommand({ SecretId: "app/promoted" })));
+    assert.is(notReplica.name, "InvalidParameterException");
+    const stopped = await b.client.send(new StopReplicationToReplicaCommand({ SecretId: replicaArn }));
+    assert.is(stopped.ARN, replicaArn);
+    // The primary learns of it and stops replicating there.
+    await a.whenReplicationReported(() => a.replicationStatusOf("app/promoted").length === 0);
+    const primary = await a.client.send(new DescribeSecretCommand({ SecretId: "app/promoted" }));
+    assert.is(primary.ReplicationStatus, undefined);
+    // The promoted secret keeps its versions and takes writes; the primary's later writes do not reach it.
+    const after = randomUUID();
+    await b.client.send(
+      new PutSecretValueCommand({ SecretId: replicaArn, SecretString: "after", ClientRequestToken: after }),
+    );
+    await a.client.send(
+      new PutSecretValueCommand({
+        SecretId: "app/promoted",
+        SecretString: "primary only",
+        ClientRequestToken: randomUUID(),
+      }),
+    );
+    await replicated(ctx);
+    const read = (stage: string) =>
+      b.client.send(new GetSecretValueCommand({ SecretId: "app/promoted", VersionStage: stage }));
+    assert.is((await read("AWSCURRENT")).SecretString, "after");
+    assert.is((await read("AWSPREVIOUS")).SecretString, "before");
+    assert.is((await read("AWSPREVIOUS")).VersionId, created.VersionId);
+    const described = await b.client.send(new DescribeSecretCommand({ SecretId: "app/promoted" }));
+    assert.is(described.ARN, replicaArn);
+    assert.is(described.PrimaryRegion, undefined);
+    // Its data keys were the replica's: the primary's removal of the region did not destroy them.
+    await b.whenKeysShredded();
+    assert.ok((await dataKeyOf(b, replicaArn, created.VersionId as string)) !== undefined);
+    // And the primary, no longer replicated, may be deleted.
+    await a.client.send(new DeleteSecretCommand({ SecretId: "app/promoted", ForceDeleteWithoutRecovery: true }));
+    await replicated(ctx);
+    await b.whenKeysShredded();
+    assert.is((await read("AWSPREVIOUS")).SecretString, "before");
+  },
+);
+
+Replication("what replica regions report to the primary carries no secret value", async ({ a }) => {
+  const nc = await connect({ servers: a.natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(replicationStreamName(PRIMARY));
+    assert.ok(info.state.messages > 0);
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage(replicationStreamName(PRIMARY), { seq }).catch(() => null);
+      if (m !== null) assert.not.ok(m.string().includes(CANARY));
+    }
+  } finally {
+    await nc.drain();
+  }
+});
+
+Replication(
+  "with the primary's nats-server down the replica serves what it has; back, it catches up, nothing lost or doubled",
+  async (ctx) => {
+    const { a, b } = ctx;
+    const created = await create(a.client, "app/partition", "before the partition");
+    await replicated(ctx);
+    const leafnodePort = Number(ctx.natsA.leafnodeUrl.slice(ctx.natsA.leafnodeUrl.lastIndexOf(":") + 1));
+    await ctx.natsA.stop();
+    // The replica region still serves its replicas.
+    const during = await b.client.send(new GetSecretValueCommand({ SecretId: "app/partition" }));
+    assert.is(during.SecretString, "before the partition");
+    assert.is(during.VersionId, created.VersionId);
+    const e = await sdkError(
+      b.client.send(
+        new PutSecretValueCommand({ SecretId: "app/partition", SecretString: "x", ClientRequestToken: randomUUID() }),
+      ),
+    );
+    assert.is(e.name, "InvalidParameterException");
+    // The primary comes back on the same ports and store, and takes writes again.
+    ctx.natsA = await startOwnNatsServer(ctx.natsADir, ctx.natsA.port, { name: PRIMARY, leafnodePort });
+    const written: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const id = randomUUID();
+      await putWhenBack(a.client, "app/partition", `after ${i}`, id);
+      written.push(id);
+    }
+    await replicated(ctx);
+    assert.is((await b.client.send(new GetSecretValueCommand({ SecretId: "app/partition" }))).SecretString, "after 9");
+    const versionsA = await a.client.send(
+      new ListSecretVersionIdsCommand({ SecretId: "app/partition", IncludeDeprecated: true }),
+    );
+    const versionsB = await b.client.send(
+      new ListSecretVersionIdsCommand({ SecretId: "app/partition", IncludeDeprecated: true }),
+    );
+    const ids = (v: typeof versionsA) => (v.Versions ?? []).map((x) => [x.VersionId, x.VersionStages ?? []]);
+    assert.equal(ids(versionsB), ids(versionsA));
+    // The mirror holds exactly the primary's records, at the same sequences.
+    const [origin, mirror] = await Promise.all([streamState(a.natsUrl), streamState(b.natsUrl)]);
+    assert.equal(mirror, origin);
+    await a.whenReplicationReported(() => statusIn(a, "app/partition", REPLICA) === "InSync");
+  },
+);
+
+/** The first write after the primary's server restarts may find the connection still coming back. */
+const putWhenBack = async (client: SecretsManagerClient, id: string, value: string, token: string): Promise<void> => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.send(new PutSecretValueCommand({ SecretId: id, SecretString: value, ClientRequestToken: token }));
+      return;
+    } catch (e) {
+      if (attempt >= 20 || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 500)
+        throw e;
+    }
+  }
+};
+
+const streamState = async (url: string): Promise<{ messages: number; last: number }> => {
+  const nc = await connect({ servers: url });
+  try {
+    const info = await (await jetstreamManager(nc)).streams.info(streamName(PRIMARY));
+    return { messages: info.state.messages, last: info.state.last_seq };
+  } finally {
+    await nc.drain();
+  }
+};
+
+Replication.run();
