@@ -1,0 +1,158 @@
+// npm run bench:replication -- --writes 300: replication lag on loopback. Two regions, each its own nats-server
+// (the replica's joined to the primary's by a leafnode) and its own service in this process. For each write,
+// the lag runs from the primary's answer to PutSecretValue until the replica region's GetSecretValue answers
+// the new version. The reference, measured the same way in the same run: a raw JetStream publish in the primary
+// until the replica region's mirror of that stream holds the message (what the log alone costs).
+import {
+  SecretsManagerClient,
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startApp, type RunningApp } from "../src/app.js";
+import { DEFAULT_VERSIONS, type Config } from "../src/config.js";
+import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
+import { startNatsServer } from "../src/store/nats-server.js";
+
+const { values: args } = parseArgs({ options: { writes: { type: "string" } } });
+const WRITES = Number(args.writes ?? 300);
+const PRIMARY = "us-east-1";
+const REPLICA = "eu-west-1";
+const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: "bench/secret/key/0123456789abcdefghij" };
+
+const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const summary = (lags: number[]): { p50: number; p99: number; max: number } => {
+  const sorted = [...lags].sort((x, y) => x - y);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+};
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+
+const configOf = (dir: string, region: string, natsUrl: string, keyringFile: string, follows: string[]): Config => ({
+  listen: { host: "127.0.0.1", port: 0 },
+  dataDir: join(dir, region),
+  natsUrl,
+  region,
+  account: "000000000000",
+  partition: "aws",
+  credentials,
+  keyringFile,
+  principalsFile: join(dir, region, "principals.json"),
+  auditFailClosed: true,
+  logRequests: false,
+  rateLimits: false,
+  versions: DEFAULT_VERSIONS,
+  compactEverySeconds: 86_400,
+  checkpointEverySeconds: 86_400,
+  follows,
+  leafnodeRemotes: [],
+});
+
+const clientOf = (app: RunningApp, region: string): SecretsManagerClient =>
+  new SecretsManagerClient({ endpoint: app.endpoint, region, credentials, maxAttempts: 1 });
+
+const main = async (): Promise<void> => {
+  const dir = mkdtempSync(join(tmpdir(), "secret-ledger-replication-"));
+  const natsA = await startNatsServer({
+    storeDir: join(dir, "nats-a"),
+    logFile: join(dir, "nats-a.log"),
+    region: PRIMARY,
+  });
+  const natsB = await startNatsServer({
+    storeDir: join(dir, "nats-b"),
+    logFile: join(dir, "nats-b.log"),
+    region: REPLICA,
+    leafnodeRemotes: [natsA.leafnodeUrl],
+  });
+  const keyringFile = join(dir, "keyring.json");
+  loadOrCreateKeyring(keyringFile);
+  const quiet = { logger: () => undefined };
+  const a = await startApp(configOf(dir, PRIMARY, natsA.url, keyringFile, []), quiet);
+  const b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
+  const ca = clientOf(a, PRIMARY);
+  const cb = clientOf(b, REPLICA);
+  try {
+    // The service: a write in the primary, until the replica region serves it. Writes go round a few secrets,
+    // each kept under the version quota.
+    const names = Array.from({ length: Math.ceil(WRITES / 100) }, (_, k) => `bench/replicated-${k}`);
+    for (const name of names)
+      await ca.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: "v0",
+          ClientRequestToken: randomUUID(),
+          AddReplicaRegions: [{ Region: REPLICA }],
+        }),
+      );
+    await b.whenReplicaCaughtUp(PRIMARY, await a.log.lastSeq());
+    const service: number[] = [];
+    let polls = 0;
+    for (let i = 1; i <= WRITES; i++) {
+      const versionId = randomUUID();
+      const name = names[i % names.length] as string;
+      await ca.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          SecretString: `v${i}`,
+          ClientRequestToken: versionId,
+        }),
+      );
+      const acked = performance.now();
+      for (;;) {
+        polls++;
+        const read = await cb.send(new GetSecretValueCommand({ SecretId: name }));
+        if (read.VersionId === versionId) break;
+      }
+      service.push(performance.now() - acked);
+    }
+    // The reference: a raw publish in the primary's JetStream, until the replica region's mirror holds it.
+    const nca = await connect({ servers: natsA.url });
+    const ncb = await connect({ servers: natsB.url });
+    const jsmA = await jetstreamManager(nca);
+    const jsmB = await jetstreamManager(ncb);
+    await jsmA.streams.add({ name: "BENCH_RAW", subjects: ["bench.raw"], storage: StorageType.File });
+    await jsmB.streams.add({
+      name: "BENCH_RAW",
+      storage: StorageType.File,
+      mirror: { name: "BENCH_RAW", external: { api: `$JS.${PRIMARY}.API`, deliver: "" } },
+    });
+    const js = jetstream(nca);
+    const raw: number[] = [];
+    for (let i = 1; i <= WRITES; i++) {
+      const ack = await js.publish("bench.raw", `m${i}`);
+      const acked = performance.now();
+      while ((await jsmB.streams.getMessage("BENCH_RAW", { seq: ack.seq }).catch(() => null)) === null) polls++;
+      raw.push(performance.now() - acked);
+    }
+    await nca.drain();
+    await ncb.drain();
+    const s = summary(service);
+    const r = summary(raw);
+    process.stdout.write(
+      `replication lag over ${WRITES} writes (loopback, primary's ack until the replica serves it):\n` +
+        `  secret-ledger (PutSecretValue → GetSecretValue in ${REPLICA}): p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}\n` +
+        `  raw JetStream mirror (publish → message in the mirror):        p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}\n` +
+        `  ratio p50 ${(s.p50 / r.p50).toFixed(1)}x, p99 ${(s.p99 / r.p99).toFixed(1)}x; ${polls} polls\n` +
+        `machine: ${cpus().length} cores, load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(" ")}, node ${process.version}\n`,
+    );
+  } finally {
+    ca.destroy();
+    cb.destroy();
+    await b.stop();
+    await a.stop();
+    await natsB.stop();
+    await natsA.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+await main();
