@@ -10,6 +10,7 @@ import {
   PutSecretValueCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import * as E from "fp-ts/lib/Either.js";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,7 +18,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApp, type RunningApp } from "../src/app.js";
-import { DEFAULT_VERSIONS, type Config } from "../src/config.js";
+import { loadConfig, type Config } from "../src/config.js";
 import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
 
@@ -35,25 +36,21 @@ const summary = (lags: number[]): { p50: number; p99: number; max: number } => {
 };
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 
-const configOf = (dir: string, region: string, natsUrl: string, keyringFile: string, follows: string[]): Config => ({
-  listen: { host: "127.0.0.1", port: 0 },
-  dataDir: join(dir, region),
-  natsUrl,
-  region,
-  account: "000000000000",
-  partition: "aws",
-  credentials,
-  keyringFile,
-  principalsFile: join(dir, region, "principals.json"),
-  auditFailClosed: true,
-  logRequests: false,
-  rateLimits: false,
-  versions: DEFAULT_VERSIONS,
-  compactEverySeconds: 86_400,
-  checkpointEverySeconds: 86_400,
-  follows,
-  leafnodeRemotes: [],
-});
+/** A region's configuration, read by the service's own loader from the variables `npm start` would see. */
+const configOf = (dir: string, region: string, natsUrl: string, keyringFile: string, follows: string[]): Config => {
+  const config = loadConfig({
+    SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+    SECRET_LEDGER_DATA: join(dir, region),
+    NATS_URL: natsUrl,
+    SECRET_LEDGER_REGION: region,
+    SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+    SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    SECRET_LEDGER_KEYRING: keyringFile,
+    SECRET_LEDGER_FOLLOWS: follows.join(","),
+  });
+  if (E.isLeft(config)) throw new Error(config.left);
+  return config.right;
+};
 
 const clientOf = (app: RunningApp, region: string): SecretsManagerClient =>
   new SecretsManagerClient({ endpoint: app.endpoint, region, credentials, maxAttempts: 1 });

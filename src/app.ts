@@ -259,9 +259,6 @@ export const startApp = async (
       all: function* () {
         for (const f of followed) yield* f.region.replicas();
       },
-      changed: (name) => {
-        for (const f of followed) f.region.mark(name);
-      },
     };
     // This region's secrets replicated elsewhere: what the replica regions report of them.
     const monitor = new ReplicationMonitor((secretName, replica, report) => {
@@ -279,6 +276,7 @@ export const startApp = async (
       catalog.checkpoint + 1,
       ({ seq, secretName, record }) => {
         catalog.apply(seq, secretName, record.events);
+        for (const f of followed) f.region.ownChanged(secretName);
         for (const e of record.events)
           if (e.type === "SecretDeleted" || e.type === "VersionsPruned") shredder.shred(e.data);
       },

@@ -146,8 +146,6 @@ type Served = { readonly state: ActiveSecret; readonly replica?: ReplicaSecret }
 export type Replicas = {
   resolve(reference: SecretReference): ReplicaSecret | undefined;
   all(): Iterable<ReplicaSecret>;
-  /** This region's own secret `name` changed in a way that bears on a replica of that name (a promotion). */
-  changed(name: string): void;
 };
 
 export type PutResourcePolicyInput = {
@@ -651,7 +649,6 @@ export class SecretsService {
         });
       },
     );
-    if (E.isRight(result)) this.deps.replicas.changed(secret.name);
     return E.map(({ state }: Executed) => ({ ARN: active(state).arn }))(result);
   }
 

@@ -154,7 +154,7 @@ const createSecret = (cmd: CreateSecret["data"], state: SecretState): Decision =
  */
 const replicaRegionsAdded = (secret: ActiveSecret | undefined, cmd: Replication, now: Millis): Decision => {
   const regions = cmd.regions.map((r) => r.region);
-  if (regions.includes(cmd.homeRegion) || new Set(regions).size !== regions.length)
+  if (regions.includes(cmd.homeRegion) || regions.includes("") || new Set(regions).size !== regions.length)
     return E.left({ _tag: "InvalidReplicaRegion" });
   const existing = new Map((secret?.replicas ?? []).map((r) => [r.region, r]));
   const added = cmd.regions

@@ -99,8 +99,16 @@ export class FollowedRegion {
     this.signal.changed();
   }
 
-  /** A change here that bears on the replica `secretName` (this region's own secret of that name changed). */
-  mark(secretName: string): void {
+  /**
+   * This region's own secret `secretName` changed (made, deleted, promoted): a replica of that name may now be
+   * served, or not, or be reported otherwise.
+   */
+  ownChanged(secretName: string): void {
+    const state = this.deps.catalog.entry(secretName).state;
+    if (state.status === "active" && this.replicaOf(state) !== undefined) this.mark(secretName);
+  }
+
+  private mark(secretName: string): void {
     this.dirty.add(secretName);
     void this.work();
   }

@@ -10,7 +10,14 @@ import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import type { CommandRecord } from "../domain/events.js";
 import { readRecord } from "../domain/upcast.js";
-import { appendOnlyStream, ensureStream, isWrongLastSequence, readUpTo } from "./streams.js";
+import {
+  appendOnlyStream,
+  ensureStream,
+  followStream,
+  isWrongLastSequence,
+  readUpTo,
+  type Follower,
+} from "./streams.js";
 import { nameOfSubject, secretSubject, streamName, subjectPrefix } from "./subjects.js";
 
 export type AppendResult =
@@ -25,7 +32,7 @@ export type LoggedRecord = {
   readonly record: CommandRecord;
 };
 
-export type Follower = { stop(): Promise<void> };
+export type { Follower };
 
 /** A record as read: JSON, its events upcast to the current schema, checked by the codecs. */
 const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> =>
@@ -176,46 +183,18 @@ export class EventLog {
     onUnreadable: (seq: number, why: string) => void,
   ): Follower {
     let next = fromSeq;
-    let stopped = false;
-    let current: { close(): Promise<void | Error> } | undefined;
-    const run = async (): Promise<void> => {
-      while (!stopped) {
-        try {
-          const consumer = await this.js.consumers.get(this.stream, {
-            deliver_policy: DeliverPolicy.StartSequence,
-            opt_start_seq: next,
-          });
-          const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
-          current = messages;
-          // stop() may have come while the consumer was being made, and found nothing to close. The close
-          // completes only while something iterates, so the loop below runs and ends at once.
-          if (stopped) void messages.close();
-          void (async () => {
-            for await (const status of messages.status())
-              if (status.type === "ordered_consumer_recreated" || status.type === "heartbeats_missed")
-                await messages.close();
-          })();
-          for await (const m of messages) {
-            if (m.seq < next) continue;
-            const decoded = decodeRecord(m.data);
-            if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
-            else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
-            next = m.seq + 1;
-          }
-        } catch (e) {
-          if (stopped) return;
-          onUnreadable(next, `consumer failed, restarting: ${e instanceof Error ? e.message : String(e)}`);
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
-    };
-    const done = run();
-    return {
-      stop: async () => {
-        stopped = true;
-        await current?.close();
-        await done;
+    return followStream(
+      this.js,
+      this.stream,
+      () => ({ deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }),
+      (m) => {
+        if (m.seq < next) return;
+        const decoded = decodeRecord(m.data);
+        if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
+        else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
+        next = m.seq + 1;
       },
-    };
+      (e) => onUnreadable(next, `consumer failed, restarting: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 }

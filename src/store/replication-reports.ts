@@ -9,7 +9,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { ensureStream } from "./streams.js";
+import { ensureStream, followStream, type Follower } from "./streams.js";
 import {
   ofReplicationSubject,
   replicationStreamName,
@@ -72,38 +72,20 @@ export class ReplicationReports {
   }
 
   /** Hands over the last report of each replica region and secret, then every new one, until stopped. */
-  follow(onReport: (replica: string, secretName: string, report: ReplicationReport) => void): {
-    stop(): Promise<void>;
-  } {
-    let stopped = false;
-    let current: { close(): Promise<void | Error> } | undefined;
-    const run = async (): Promise<void> => {
-      while (!stopped) {
-        try {
-          const consumer = await this.js.consumers.get(this.stream, { deliver_policy: DeliverPolicy.LastPerSubject });
-          const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
-          current = messages;
-          if (stopped) void messages.close();
-          for await (const m of messages) {
-            const report = decodeReport(m.data);
-            if (report === undefined) continue;
-            const { replica, secretName } = ofReplicationSubject(m.subject);
-            onReport(replica, secretName, report);
-          }
-        } catch {
-          if (stopped) return;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
-    };
-    const done = run();
-    return {
-      stop: async () => {
-        stopped = true;
-        await current?.close();
-        await done;
+  follow(onReport: (replica: string, secretName: string, report: ReplicationReport) => void): Follower {
+    return followStream(
+      this.js,
+      this.stream,
+      // Again from the last of each after a restart of the consumer: a report handed over twice changes nothing.
+      () => ({ deliver_policy: DeliverPolicy.LastPerSubject }),
+      (m) => {
+        const report = decodeReport(m.data);
+        if (report === undefined) return;
+        const { replica, secretName } = ofReplicationSubject(m.subject);
+        onReport(replica, secretName, report);
       },
-    };
+      () => undefined,
+    );
   }
 }
 

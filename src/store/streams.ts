@@ -8,6 +8,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type OrderedConsumerOptions,
   type StreamConfig,
 } from "@nats-io/jetstream";
 
@@ -87,4 +88,53 @@ export const readUpTo = async (
     }
     if (delivered === 0) return;
   }
+};
+
+export type Follower = { stop(): Promise<void> };
+
+/**
+ * Follows a stream with an ordered consumer, handing each message to `onMessage` in order, until stopped. An
+ * ordered consumer stalls for a while after a nats-server restart, so when it is recreated (or misses its
+ * heartbeats) the follower starts a fresh one, from where `startAt` says (asked again each time); a failure is
+ * told to `onFailure` and the follower starts again shortly after.
+ */
+export const followStream = (
+  js: JetStreamClient,
+  stream: string,
+  startAt: () => Partial<OrderedConsumerOptions>,
+  onMessage: (m: JsMsg) => void,
+  onFailure: (e: unknown) => void,
+): Follower => {
+  let stopped = false;
+  let current: { close(): Promise<void | Error> } | undefined;
+  const run = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        const consumer = await js.consumers.get(stream, startAt());
+        const messages = await consumer.consume({ max_messages: 1000, expires: 5000 });
+        current = messages;
+        // stop() may have come while the consumer was being made, and found nothing to close. The close
+        // completes only while something iterates, so the loop below runs and ends at once.
+        if (stopped) void messages.close();
+        void (async () => {
+          for await (const status of messages.status())
+            if (status.type === "ordered_consumer_recreated" || status.type === "heartbeats_missed")
+              await messages.close();
+        })();
+        for await (const m of messages) onMessage(m);
+      } catch (e) {
+        if (stopped) return;
+        onFailure(e);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
+  const done = run();
+  return {
+    stop: async () => {
+      stopped = true;
+      await current?.close();
+      await done;
+    },
+  };
 };
