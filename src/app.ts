@@ -243,6 +243,14 @@ export const startApp = async (
             mirrorCatalog.passOver(seq);
           },
         );
+        logger({
+          level: "info",
+          msg: E.isRight(restoredMirror)
+            ? "followed region restored from its checkpoint"
+            : "followed region replayed from the start",
+          region: primary,
+          ...(E.isRight(restoredMirror) ? { checkpoint: mirrorCatalog.checkpoint } : { replay: restoredMirror.left }),
+        });
         await mirrorCatalog.whenCaughtUp(await mirror.lastSeq());
         const fromCheckpoint = E.isRight(restoredMirror) ? mirrorCatalog.checkpoint : 0;
         return { primary, mirror, catalog: mirrorCatalog, file, region, follower: mirrorFollower, fromCheckpoint };

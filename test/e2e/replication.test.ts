@@ -22,7 +22,9 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import type { RunningNatsServer } from "../../src/store/nats-server.js";
+import { arnInRegion } from "../../src/replication/followed-region.js";
 import { replicationStreamName, streamName } from "../../src/store/subjects.js";
+import { createKey, readKeyringFile, writeKeyringFile } from "../../src/crypto/keyring.js";
 import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { startOwnNatsServer, tempDir } from "../support/nats.js";
 import { sdkError } from "../support/sdk.js";
@@ -32,6 +34,7 @@ import { sdkError } from "../support/sdk.js";
 
 const PRIMARY = "us-east-1";
 const REPLICA = "eu-west-1";
+const OTHER = "ap-south-1";
 const HOUR = 60 * 60 * 1000;
 const CANARY = "canary-7d1f0c2e-replicated-value";
 const NOT_PERMITTED = "Operation not permitted on a replica secret. Call must be made in primary secret's region.";
@@ -42,6 +45,11 @@ type Regions = {
   natsB: RunningNatsServer;
   a: TestApp;
   b: TestApp;
+  /** A third region that follows the primary with a keyring of its own, without the primary's keys. */
+  natsC: RunningNatsServer;
+  c: TestApp;
+  /** A key of the shared keyring for replicas: alias/replica-key. */
+  replicaKeyId: string;
   now: number;
 };
 
@@ -49,6 +57,9 @@ const Replication = suite<Regions>("replication");
 
 Replication.before(async (ctx) => {
   const keyringFile = sharedKeyring();
+  const withReplicaKey = createKey(readKeyringFile(keyringFile), { alias: "alias/replica-key" });
+  writeKeyringFile(keyringFile, withReplicaKey.file);
+  ctx.replicaKeyId = withReplicaKey.keyId;
   ctx.natsADir = tempDir("nats-a");
   ctx.natsA = await startOwnNatsServer(ctx.natsADir, undefined, { name: PRIMARY });
   ctx.natsB = await startOwnNatsServer(tempDir("nats-b"), undefined, {
@@ -64,17 +75,24 @@ Replication.before(async (ctx) => {
     versions: { keep: 3, minAgeHours: 1, quota: 20 },
   });
   ctx.b = await startTestApp({ region: REPLICA, natsUrl: ctx.natsB.url, keyringFile, follows: [PRIMARY] });
+  ctx.natsC = await startOwnNatsServer(tempDir("nats-c"), undefined, { name: OTHER, remotes: [ctx.natsA.leafnodeUrl] });
+  ctx.c = await startTestApp({ region: OTHER, natsUrl: ctx.natsC.url, follows: [PRIMARY] });
 });
 
-Replication.after(async ({ a, b, natsA, natsB }) => {
+Replication.after(async ({ a, b, c, natsA, natsB, natsC }) => {
+  await c.stop();
   await b.stop();
   await a.stop();
+  await natsC.stop();
   await natsB.stop();
   await natsA.stop();
 });
 
-/** Resolves once the replica region has everything the primary's log holds now, served and reported. */
-const replicated = async ({ a, b }: Regions): Promise<void> => b.whenReplicaCaughtUp(PRIMARY, await a.log.lastSeq());
+/** Resolves once the replica regions have everything the primary's log holds now, served and reported. */
+const replicated = async ({ a, b, c }: Regions): Promise<void> => {
+  const seq = await a.log.lastSeq();
+  await Promise.all([b.whenReplicaCaughtUp(PRIMARY, seq), c.whenReplicaCaughtUp(PRIMARY, seq)]);
+};
 
 const statusIn = (a: TestApp, name: string, region: string): string | undefined =>
   a.replicationStatusOf(name).find((r) => r.Region === region)?.Status;
@@ -345,16 +363,120 @@ Replication(
   },
 );
 
-Replication("what replica regions report to the primary carries no secret value", async ({ a }) => {
-  const nc = await connect({ servers: a.natsUrl });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(replicationStreamName(PRIMARY));
-    assert.ok(info.state.messages > 0);
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const m = await jsm.streams.getMessage(replicationStreamName(PRIMARY), { seq }).catch(() => null);
-      if (m !== null) assert.not.ok(m.string().includes(CANARY));
+Replication(
+  "a replica is encrypted under the KmsKeyId given for its region; one not in its keyring fails",
+  async (ctx) => {
+    const { a, b } = ctx;
+    const created = await create(a.client, "app/own-key", "under the replica key", false);
+    const replicating = await a.client.send(
+      new ReplicateSecretToRegionsCommand({
+        SecretId: "app/own-key",
+        AddReplicaRegions: [{ Region: REPLICA, KmsKeyId: "alias/replica-key" }],
+      }),
+    );
+    assert.equal(replicating.ReplicationStatus, [
+      { Region: REPLICA, KmsKeyId: "alias/replica-key", Status: "InProgress" },
+    ]);
+    await replicated(ctx);
+    const replicaArn = replicaArnOf(created.ARN as string);
+    const versionId = created.VersionId as string;
+    assert.is((await dataKeyOf(b, replicaArn, versionId))?.wrapped.keyId, ctx.replicaKeyId);
+    assert.is.not((await dataKeyOf(a, created.ARN as string, versionId))?.wrapped.keyId, ctx.replicaKeyId);
+    const there = await b.client.send(new DescribeSecretCommand({ SecretId: replicaArn }));
+    assert.is(there.KmsKeyId, "alias/replica-key");
+    assert.is(
+      (await b.client.send(new GetSecretValueCommand({ SecretId: replicaArn }))).SecretString,
+      "under the replica key",
+    );
+    await a.whenReplicationReported(() => statusIn(a, "app/own-key", REPLICA) === "InSync");
+    // A key the replica region does not hold: the replica fails there, and says why.
+    await a.client.send(
+      new ReplicateSecretToRegionsCommand({
+        SecretId: "app/own-key",
+        AddReplicaRegions: [{ Region: REPLICA, KmsKeyId: "alias/nowhere" }],
+      }),
+    );
+    await replicated(ctx);
+    await a.whenReplicationReported(() => statusIn(a, "app/own-key", REPLICA) === "Failed");
+    assert.equal(a.replicationStatusOf("app/own-key"), [
+      {
+        Region: REPLICA,
+        KmsKeyId: "alias/nowhere",
+        Status: "Failed",
+        StatusMessage: `Replication failed: KMS key alias/nowhere is not available in region ${REPLICA}.`,
+      },
+    ]);
+  },
+);
+
+Replication(
+  "a region whose keyring lacks the primary's master keys cannot open its replicas: Failed, nothing served",
+  async (ctx) => {
+    const { a, c } = ctx;
+    const created = await a.client.send(
+      new CreateSecretCommand({
+        Name: "app/elsewhere",
+        SecretString: CANARY,
+        ClientRequestToken: randomUUID(),
+        AddReplicaRegions: [{ Region: OTHER }],
+      }),
+    );
+    await replicated(ctx);
+    await a.whenReplicationReported(() => statusIn(a, "app/elsewhere", OTHER) === "Failed");
+    const [status] = a.replicationStatusOf("app/elsewhere");
+    assert.match(
+      status?.StatusMessage ?? "",
+      /^Replication failed: this region's keyring does not hold master key [0-9a-f-]{36} \(generation 1\)\.$/,
+    );
+    const e = await sdkError(c.client.send(new GetSecretValueCommand({ SecretId: "app/elsewhere" })));
+    assert.is(e.name, "ResourceNotFoundException");
+    assert.is(await dataKeyOf(c, arnInRegion(created.ARN as string, OTHER), created.VersionId as string), undefined);
+  },
+);
+
+Replication(
+  "the replica region restarts from its checkpoint of the mirrored log and serves its replicas at once",
+  async (ctx) => {
+    const created = await create(ctx.a.client, "app/restarted", "still here");
+    await replicated(ctx);
+    const { config } = ctx.b;
+    await ctx.b.stop();
+    ctx.b = await startTestApp({
+      region: REPLICA,
+      natsUrl: ctx.natsB.url,
+      dataDir: config.dataDir,
+      keyringFile: config.keyringFile,
+      follows: [PRIMARY],
+    });
+    const value = await ctx.b.client.send(new GetSecretValueCommand({ SecretId: "app/restarted" }));
+    assert.is(value.SecretString, "still here");
+    assert.is(value.ARN, replicaArnOf(created.ARN as string));
+    assert.ok(
+      ctx.b.logged.some((l) => l["msg"] === "followed region restored from its checkpoint" && l["region"] === PRIMARY),
+    );
+  },
+);
+
+Replication("no stream of any region holds a secret value: the reports, the mirror, the copied keys", async (ctx) => {
+  for (const url of [ctx.natsA.url, ctx.natsB.url, ctx.natsC.url]) {
+    const nc = await connect({ servers: url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      for await (const info of jsm.streams.list()) {
+        const name = info.config.name;
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+          const m = await jsm.streams.getMessage(name, { seq }).catch(() => null);
+          if (m !== null) assert.not.ok(m.string().includes(CANARY), `${name} #${seq}`);
+        }
+      }
+    } finally {
+      await nc.drain();
     }
+  }
+  const nc = await connect({ servers: ctx.natsA.url });
+  try {
+    const info = await (await jetstreamManager(nc)).streams.info(replicationStreamName(PRIMARY));
+    assert.ok(info.state.messages > 0);
   } finally {
     await nc.drain();
   }
