@@ -462,7 +462,7 @@ export const startApp = async (
         });
         await follower.stop();
         for (const f of followed) {
-          f.region.stop();
+          await f.region.stop();
           await f.follower.stop();
         }
         await reportsFollower.stop();

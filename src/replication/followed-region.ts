@@ -6,6 +6,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
 import type { ActiveSecret, Replica, SecretState } from "../domain/state.js";
+import type { VersionId } from "../domain/types.js";
 import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
 import type { ReplicationReport } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
@@ -82,8 +83,10 @@ export class FollowedRegion {
   applied(secretName: string, before: SecretState, events: ReadonlyArray<SecretEvent>): void {
     const after = this.deps.catalog.entry(secretName).state;
     const was = before.status === "active" ? this.replicaOf(before) : undefined;
+    const beforeArn = before.status === "active" ? before.arn : "";
+    const beforeVersions = before.status === "active" ? [...before.versions.keys()] : [];
     const is = after.status === "active" ? this.replicaOf(after) : undefined;
-    if (was !== undefined && before.status === "active")
+    if (was !== undefined)
       for (const e of events) {
         if (e.type === "SecretDeleted" || e.type === "VersionsPruned")
           this.shred(secretName, e.data.arn, e.data.versionIds);
@@ -92,7 +95,7 @@ export class FollowedRegion {
           e.data.regions.includes(this.deps.home.region) &&
           e.data.promoted !== true
         )
-          this.shred(secretName, before.arn, [...before.versions.keys()]);
+          this.shred(secretName, beforeArn, beforeVersions);
       }
     if (is === undefined) this.synced.delete(secretName);
     if (was !== undefined || is !== undefined) this.mark(secretName);
@@ -138,9 +141,11 @@ export class FollowedRegion {
     );
   }
 
-  stop(): void {
+  /** Stops retrying, and resolves once the sync and the sending under way are done. */
+  stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+    return this.signal.when(() => !this.working && !this.sending);
   }
 
   private whenIdle(): Promise<void> {
@@ -153,19 +158,19 @@ export class FollowedRegion {
   }
 
   /** Destroys a replica's keys here, unless the replica was promoted: the keys are then this region's secret's. */
-  private shred(secretName: string, primaryArn: string, versionIds: ReadonlyArray<string>): void {
+  private shred(secretName: string, primaryArn: string, versionIds: ReadonlyArray<VersionId>): void {
     const arn = arnInRegion(primaryArn, this.deps.home.region);
     const own = this.deps.ownCatalog.entry(secretName).state;
     if (own.status === "active" && own.arn === arn) return;
     this.synced.delete(secretName);
-    this.deps.shredder.shred({ arn, versionIds: versionIds as ReadonlyArray<never> });
+    this.deps.shredder.shred({ arn, versionIds });
   }
 
   private async work(): Promise<void> {
     if (this.working || this.stopped) return;
     this.working = true;
     try {
-      for (let name = this.next(); name !== undefined; name = this.next()) {
+      for (let name = this.next(); name !== undefined && !this.stopped; name = this.next()) {
         try {
           await this.sync(name);
         } catch (e) {
@@ -205,9 +210,11 @@ export class FollowedRegion {
   private async sync(name: string): Promise<void> {
     const { catalog, ownCatalog, keys, home } = this.deps;
     const { state, subjectSeq } = catalog.entry(name);
-    if (state.status !== "active") return;
-    const replica = this.replicaOf(state);
-    if (replica === undefined) return;
+    const replica = state.status === "active" ? this.replicaOf(state) : undefined;
+    if (state.status !== "active" || replica === undefined) {
+      this.synced.delete(name);
+      return;
+    }
     const arn = arnInRegion(state.arn, home.region);
     const report = (status: ReplicationReport["status"], message?: string): void =>
       this.report(name, {
@@ -275,6 +282,9 @@ export class FollowedRegion {
       )
         await keys.destroy(arn, versionId);
     }
+    // Removed from this region (or deleted) while the keys were being copied: not served, and queued again.
+    const now = catalog.entry(name).state;
+    if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
     this.synced.set(name, { replica: this.view(state, replica), seq: subjectSeq });
     report("InSync");
   }

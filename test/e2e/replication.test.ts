@@ -27,6 +27,7 @@ import { replicationStreamName, streamName } from "../../src/store/subjects.js";
 import { createKey, readKeyringFile, writeKeyringFile } from "../../src/crypto/keyring.js";
 import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { startOwnNatsServer, tempDir } from "../support/nats.js";
+import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
 import { sdkError } from "../support/sdk.js";
 
 // Two regions on loopback, as the README runs them: each its own nats-server (its JetStream domain the region
@@ -148,8 +149,49 @@ Replication(
       (await sdkError(b.client.send(new GetSecretValueCommand({ SecretId: created.ARN })))).name,
       "ResourceNotFoundException",
     );
+    // A region it was not replicated to has no replica of it, though it follows the same log.
+    const elsewhere = await sdkError(ctx.c.client.send(new GetSecretValueCommand({ SecretId: "app/db" })));
+    assert.is(elsewhere.name, "ResourceNotFoundException");
   },
 );
+
+Replication("the AWS CLI replicates, reads the replica, and promotes it, as the README shows", async (ctx) => {
+  const skip = awsCliUnavailable();
+  if (skip !== undefined) return void process.stdout.write(`\n  skipped: the AWS CLI replication test: ${skip}\n`);
+  const primary = awsCli(ctx.a);
+  const replica = awsCli(ctx.b);
+  const created = await primary.json("create-secret", "--name", "cli/replicated", "--secret-string", "from the CLI");
+  const replicating = await primary.json(
+    "replicate-secret-to-regions",
+    "--secret-id",
+    "cli/replicated",
+    "--add-replica-regions",
+    `Region=${REPLICA},KmsKeyId=alias/replica-key`,
+  );
+  assert.equal(replicating["ReplicationStatus"], [
+    { Region: REPLICA, KmsKeyId: "alias/replica-key", Status: "InProgress" },
+  ]);
+  await replicated(ctx);
+  const value = await replica.json("get-secret-value", "--secret-id", "cli/replicated");
+  assert.is(value["SecretString"], "from the CLI");
+  assert.is(value["ARN"], replicaArnOf(String(created["ARN"])));
+  const refusal = await replica.failure("put-secret-value", "--secret-id", "cli/replicated", "--secret-string", "x");
+  assert.match(refusal, /InvalidParameterException.*Operation not permitted on a replica secret/);
+  await ctx.a.whenReplicationReported(() => statusIn(ctx.a, "cli/replicated", REPLICA) === "InSync");
+  const described = await primary.json("describe-secret", "--secret-id", "cli/replicated");
+  assert.equal(described["ReplicationStatus"], [{ Region: REPLICA, KmsKeyId: "alias/replica-key", Status: "InSync" }]);
+  const stopped = await replica.json("stop-replication-to-replica", "--secret-id", "cli/replicated");
+  assert.is(stopped["ARN"], replicaArnOf(String(created["ARN"])));
+  await ctx.a.whenReplicationReported(() => ctx.a.replicationStatusOf("cli/replicated").length === 0);
+  const removed = await primary.json(
+    "remove-regions-from-replication",
+    "--secret-id",
+    "cli/replicated",
+    "--remove-replica-regions",
+    REPLICA,
+  );
+  assert.equal(removed["ReplicationStatus"], []);
+});
 
 Replication("new values and label moves reach the replica", async (ctx) => {
   const { a, b } = ctx;
