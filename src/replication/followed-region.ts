@@ -44,6 +44,8 @@ export class FollowedRegion {
   private readonly failed = new Set<string>();
   private readonly unsent = new Map<string, ReplicationReport>();
   private working = false;
+  /** Past the first pass: a version that is not served yet has no key here yet, unless being copied. */
+  private started = false;
   private sending = false;
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
@@ -73,10 +75,11 @@ export class FollowedRegion {
   }
 
   /** Starts from the catalog as restored: every replica it holds is checked (its keys) and served again. */
-  start(): Promise<void> {
+  async start(): Promise<void> {
     for (const secret of this.deps.catalog.allSecrets())
       if (this.replicaOf(secret) !== undefined) this.mark(secret.name);
-    return this.whenIdle();
+    await this.whenIdle();
+    this.started = true;
   }
 
   /** Told of each record the catalog applied: destroys what it destroyed, and queues the secret's replica. */
@@ -242,8 +245,13 @@ export class FollowedRegion {
     const wrapping = this.deps.keyring().forWrapping(replica.kmsKeyId);
     if (E.isLeft(wrapping))
       return failed(`KMS key ${replica.kmsKeyId ?? "aws/secretsmanager"} is not available in region ${home.region}.`);
+    const served = this.synced.get(name)?.replica.state.versions;
     for (const versionId of state.versions.keys()) {
-      const here = await keys.get(arn, versionId);
+      // Past the first pass, a version new since the replica was last served has no key here: only this copies
+      // keys here (another server of this region may have, and a second copy does no harm: a destruction erases
+      // every copy).
+      const fresh = this.started && served?.has(versionId) !== true;
+      const here = fresh ? undefined : await keys.get(arn, versionId);
       if (here !== undefined && here.keyId === wrapping.right.keyId && here.generation === wrapping.right.generation)
         continue;
       // A key here under another master key is wrapped anew; otherwise the primary's is copied.
