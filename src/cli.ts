@@ -31,8 +31,8 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger keys create [--alias alias/<name>] [--description <text>]
        secret-ledger keys rotate <key id | alias/… | key ARN>
        secret-ledger keys disable|enable <key id | alias/… | key ARN>
-       secret-ledger history <secret name or ARN> [--json]
-       secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json]
+       secret-ledger history <secret name or ARN> [--json] [--log <followed region>]
+       secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json] [--log <followed region>]
                            [--reveal [--endpoint-url <url>]]   (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)
        secret-ledger replay [--verify [--live [--endpoint-url <url>]]]
        secret-ledger audit verify [--anchor <n>:<hash>]
@@ -132,6 +132,7 @@ const main = async (): Promise<number> => {
       at: { type: "string" },
       reveal: { type: "boolean" },
       "endpoint-url": { type: "string" },
+      log: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -181,6 +182,7 @@ const main = async (): Promise<number> => {
       });
     return stateCommand(config.right, at, {
       ...(values.secret === undefined ? {} : { secret: values.secret }),
+      ...(values.log === undefined ? {} : { log: values.log }),
       json: values.json === true,
       out,
       err: (line) => process.stderr.write(line + "\n"),
@@ -189,6 +191,7 @@ const main = async (): Promise<number> => {
   if (command === "history" && action !== undefined && key === undefined)
     return historyCommand(config.right, action, {
       json: values.json === true,
+      ...(values.log === undefined ? {} : { log: values.log }),
       out,
       err: (line) => process.stderr.write(line + "\n"),
     });

@@ -4,6 +4,7 @@ import type { HistoryEntry } from "../../projections/secret-history.js";
 import { withNats } from "../app.js";
 import type { Config } from "../config.js";
 import { AwsJsonClient } from "../client/aws-json-client.js";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { EventLog } from "../store/event-log.js";
 import { isoDate, secretHistory, stateAt, stateAtAnswer, stateView, type LogPoint } from "./queries.js";
 
@@ -24,14 +25,35 @@ const line = (e: HistoryEntry): string =>
     e.what,
   ].join("  ");
 
+/**
+ * The log a command reads: this region's own, or (`--log <region>`) the mirror of a region it follows, read here
+ * even when that region cannot be reached; with the home (region) its ARNs are read against.
+ */
+const logOf = async (
+  nc: NatsConnection,
+  config: Config,
+  region: string | undefined,
+): Promise<E.Either<string, { readonly log: EventLog; readonly home: Config }>> => {
+  if (region === undefined || region === config.region)
+    return E.right({ log: await EventLog.open(nc, config.region), home: config });
+  if (!config.follows.includes(region))
+    return E.left(`region ${config.region} does not follow ${region} (SECRET_LEDGER_FOLLOWS): no log of it here`);
+  return E.right({ log: await EventLog.openMirror(nc, region), home: { ...config, region } });
+};
+
 export const historyCommand = (
   config: Config,
   secretId: string,
-  options: Output & { readonly json: boolean },
+  options: Output & { readonly json: boolean; readonly log?: string },
 ): Promise<number> =>
   withNats(config, async (nc) => {
-    const log = await EventLog.open(nc, config.region);
-    const history = await secretHistory(log, config, secretId, (seq, why) =>
+    const opened = await logOf(nc, config, options.log);
+    if (E.isLeft(opened)) {
+      options.err(opened.left);
+      return 2;
+    }
+    const { log, home } = opened.right;
+    const history = await secretHistory(log, home, secretId, (seq, why) =>
       options.err(`seq ${seq}: unreadable (${why})`),
     );
     if (E.isLeft(history)) {
@@ -52,11 +74,16 @@ export const historyCommand = (
 export const stateCommand = (
   config: Config,
   at: LogPoint,
-  options: Output & { readonly secret?: string; readonly json: boolean },
+  options: Output & { readonly secret?: string; readonly json: boolean; readonly log?: string },
 ): Promise<number> =>
   withNats(config, async (nc) => {
-    const log = await EventLog.open(nc, config.region);
-    const folded = await stateAt(log, config, at, options.secret, (seq, why) =>
+    const opened = await logOf(nc, config, options.log);
+    if (E.isLeft(opened)) {
+      options.err(opened.left);
+      return 2;
+    }
+    const { log, home } = opened.right;
+    const folded = await stateAt(log, home, at, options.secret, (seq, why) =>
       options.err(`seq ${seq}: unreadable (${why})`),
     );
     if (E.isLeft(folded)) {

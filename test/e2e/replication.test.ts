@@ -28,6 +28,7 @@ import { createKey, readKeyringFile, writeKeyringFile } from "../../src/crypto/k
 import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { startOwnNatsServer, tempDir } from "../support/nats.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
+import { secretLedger } from "../support/cli.js";
 import { sdkError } from "../support/sdk.js";
 
 // Two regions on loopback, as the README runs them: each its own nats-server (its JetStream domain the region
@@ -542,6 +543,16 @@ Replication(
       ),
     );
     assert.is(e.name, "InvalidParameterException");
+    // The primary's history can still be read in the replica region, from the mirror of its log.
+    const history = await secretLedger(b, ["history", "app/partition", "--log", PRIMARY], {
+      SECRET_LEDGER_FOLLOWS: PRIMARY,
+    });
+    assert.is(history.code, 0, history.err);
+    assert.match(history.out, `created ${created.ARN as string}`);
+    assert.match(history.out, `replicated to ${REPLICA}`);
+    const notFollowed = await secretLedger(b, ["history", "app/partition", "--log", OTHER]);
+    assert.is(notFollowed.code, 2);
+    assert.match(notFollowed.err, `region ${REPLICA} does not follow ${OTHER}`);
     // The primary comes back on the same ports and store, and takes writes again.
     ctx.natsA = await startOwnNatsServer(ctx.natsADir, ctx.natsA.port, { name: PRIMARY, leafnodePort });
     const written: string[] = [];
