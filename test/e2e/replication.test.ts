@@ -75,6 +75,8 @@ Replication.before(async (ctx) => {
     keyringFile,
     clock: () => ctx.now,
     versions: { keep: 3, minAgeHours: 1, quota: 20 },
+    // Each region is a primary of its own secrets too: this one follows the other over the same leafnode.
+    follows: [REPLICA],
   });
   ctx.b = await startTestApp({ region: REPLICA, natsUrl: ctx.natsB.url, keyringFile, follows: [PRIMARY] });
   ctx.natsC = await startOwnNatsServer(tempDir("nats-c"), undefined, { name: OTHER, remotes: [ctx.natsA.leafnodeUrl] });
@@ -193,6 +195,27 @@ Replication("the AWS CLI replicates, reads the replica, and promotes it, as the 
   );
   assert.equal(removed["ReplicationStatus"], []);
 });
+
+Replication(
+  "replication goes the other way over the same leafnode: the replica region is a primary too",
+  async (ctx) => {
+    const { a, b } = ctx;
+    const created = await b.client.send(
+      new CreateSecretCommand({
+        Name: "eu/only",
+        SecretString: "made in eu-west-1",
+        ClientRequestToken: randomUUID(),
+        AddReplicaRegions: [{ Region: PRIMARY }],
+      }),
+    );
+    await a.whenReplicaCaughtUp(REPLICA, await b.log.lastSeq());
+    const value = await a.client.send(new GetSecretValueCommand({ SecretId: "eu/only" }));
+    assert.is(value.SecretString, "made in eu-west-1");
+    assert.is(value.ARN, (created.ARN as string).replace(`:${REPLICA}:`, `:${PRIMARY}:`));
+    assert.is((await a.client.send(new DescribeSecretCommand({ SecretId: "eu/only" }))).PrimaryRegion, REPLICA);
+    await b.whenReplicationReported(() => b.replicationStatusOf("eu/only")[0]?.Status === "InSync");
+  },
+);
 
 Replication("new values and label moves reach the replica", async (ctx) => {
   const { a, b } = ctx;
