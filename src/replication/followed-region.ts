@@ -44,6 +44,8 @@ export class FollowedRegion {
   private readonly failed = new Set<string>();
   private readonly unsent = new Map<string, ReplicationReport>();
   private working = false;
+  /** Replicas are synced once start() is called (the service they may call back into exists by then). */
+  private running = false;
   /** Past the first pass: a version that is not served yet has no key here yet, unless being copied. */
   private started = false;
   private sending = false;
@@ -77,7 +79,9 @@ export class FollowedRegion {
   /** Starts from the catalog as restored: every replica it holds is checked (its keys) and served again. */
   async start(): Promise<void> {
     for (const secret of this.deps.catalog.allSecrets())
-      if (this.replicaOf(secret) !== undefined) this.mark(secret.name);
+      if (this.replicaOf(secret) !== undefined) this.dirty.add(secret.name);
+    this.running = true;
+    void this.work();
     await this.whenIdle();
     this.started = true;
   }
@@ -86,10 +90,8 @@ export class FollowedRegion {
   applied(secretName: string, before: SecretState, events: ReadonlyArray<SecretEvent>): void {
     const after = this.deps.catalog.entry(secretName).state;
     const was = before.status === "active" ? this.replicaOf(before) : undefined;
-    const beforeArn = before.status === "active" ? before.arn : "";
-    const beforeVersions = before.status === "active" ? [...before.versions.keys()] : [];
     const is = after.status === "active" ? this.replicaOf(after) : undefined;
-    if (was !== undefined)
+    if (was !== undefined && before.status === "active")
       for (const e of events) {
         if (e.type === "SecretDeleted" || e.type === "VersionsPruned")
           this.shred(secretName, e.data.arn, e.data.versionIds);
@@ -98,7 +100,7 @@ export class FollowedRegion {
           e.data.regions.includes(this.deps.home.region) &&
           e.data.promoted !== true
         )
-          this.shred(secretName, beforeArn, beforeVersions);
+          this.shred(secretName, before.arn, [...before.versions.keys()]);
       }
     if (is === undefined) this.synced.delete(secretName);
     if (was !== undefined || is !== undefined) this.mark(secretName);
@@ -116,7 +118,7 @@ export class FollowedRegion {
 
   private mark(secretName: string): void {
     this.dirty.add(secretName);
-    void this.work();
+    if (this.running) void this.work();
   }
 
   /** The replica a SecretId names, as served now. */
