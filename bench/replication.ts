@@ -22,8 +22,10 @@ import { loadConfig, type Config } from "../src/config.js";
 import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
 
-const { values: args } = parseArgs({ options: { writes: { type: "string" } } });
+const { values: args } = parseArgs({ options: { writes: { type: "string" }, replicas: { type: "string" } } });
 const WRITES = Number(args.writes ?? 300);
+/** With --replicas N: that many replicated secrets, how long the replica region takes to serve them, and to restart. */
+const REPLICAS = Number(args.replicas ?? 0);
 const PRIMARY = "us-east-1";
 const REPLICA = "eu-west-1";
 const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: "bench/secret/key/0123456789abcdefghij" };
@@ -72,9 +74,9 @@ const main = async (): Promise<void> => {
   loadOrCreateKeyring(keyringFile);
   const quiet = { logger: () => undefined };
   const a = await startApp(configOf(dir, PRIMARY, natsA.url, keyringFile, []), quiet);
-  const b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
+  let b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
   const ca = clientOf(a, PRIMARY);
-  const cb = clientOf(b, REPLICA);
+  let cb = clientOf(b, REPLICA);
   try {
     // The service: a write in the primary, until the replica region serves it. Writes go round a few secrets,
     // each kept under the version quota.
@@ -130,6 +132,38 @@ const main = async (): Promise<void> => {
     }
     await nca.drain();
     await ncb.drain();
+    let scale = "";
+    if (REPLICAS > 0) {
+      const creating = performance.now();
+      let next = 0;
+      const creator = async (): Promise<void> => {
+        for (let k = next++; k < REPLICAS; k = next++)
+          await ca.send(
+            new CreateSecretCommand({
+              Name: `bench/many-${k}`,
+              SecretString: `value ${k}`,
+              ClientRequestToken: randomUUID(),
+              AddReplicaRegions: [{ Region: REPLICA }],
+            }),
+          );
+      };
+      await Promise.all(Array.from({ length: 16 }, creator));
+      const created = performance.now();
+      await b.whenReplicaCaughtUp(PRIMARY, await a.log.lastSeq());
+      const served = performance.now();
+      cb.destroy();
+      await b.stop();
+      const restarting = performance.now();
+      b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
+      const restarted = performance.now();
+      cb = clientOf(b, REPLICA);
+      const read = await cb.send(new GetSecretValueCommand({ SecretId: `bench/many-${REPLICAS - 1}` }));
+      if (read.SecretString !== `value ${REPLICAS - 1}`) throw new Error("the restarted replica region misread");
+      scale =
+        `${REPLICAS} replicated secrets: created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +
+        `all served in ${REPLICA} ${((served - created) / 1000).toFixed(1)} s later; ` +
+        `${REPLICA} restarted (from its checkpoint) and serving them in ${((restarted - restarting) / 1000).toFixed(1)} s\n`;
+    }
     const s = summary(service);
     const r = summary(raw);
     process.stdout.write(
@@ -137,6 +171,7 @@ const main = async (): Promise<void> => {
         `  secret-ledger (PutSecretValue → GetSecretValue in ${REPLICA}): p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}\n` +
         `  raw JetStream mirror (publish → message in the mirror):        p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}\n` +
         `  ratio p50 ${(s.p50 / r.p50).toFixed(1)}x, p99 ${(s.p99 / r.p99).toFixed(1)}x; ${polls} polls\n` +
+        scale +
         `machine: ${cpus().length} cores, load average ${loadavg()
           .map((l) => l.toFixed(2))
           .join(" ")}, node ${process.version}\n`,

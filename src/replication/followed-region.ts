@@ -27,6 +27,10 @@ export const arnInRegion = (arn: string, region: string): string => {
 };
 
 const RETRY_MS = 1000;
+/** How many replicas are synced at once: each sync mostly waits on a read from the primary and a write here. */
+const CONCURRENT_SYNCS = 16;
+/** How many reports are sent to the primary at once. */
+const CONCURRENT_REPORTS = 64;
 
 /**
  * One region this region follows (a primary): its log, mirrored here, folded into a catalog of its secrets,
@@ -43,7 +47,9 @@ export class FollowedRegion {
   private readonly dirty = new Set<string>();
   private readonly failed = new Set<string>();
   private readonly unsent = new Map<string, ReplicationReport>();
-  private working = false;
+  /** The secrets being synced now. */
+  private readonly inFlight = new Set<string>();
+  private retrying = false;
   /** Replicas are synced once start() is called (the service they may call back into exists by then). */
   private running = false;
   /** Past the first pass: a version that is not served yet has no key here yet, unless being copied. */
@@ -81,7 +87,7 @@ export class FollowedRegion {
     for (const secret of this.deps.catalog.allSecrets())
       if (this.replicaOf(secret) !== undefined) this.dirty.add(secret.name);
     this.running = true;
-    void this.work();
+    this.work();
     await this.whenIdle();
     this.started = true;
   }
@@ -118,7 +124,7 @@ export class FollowedRegion {
 
   private mark(secretName: string): void {
     this.dirty.add(secretName);
-    if (this.running) void this.work();
+    if (this.running) this.work();
   }
 
   /** The replica a SecretId names, as served now. */
@@ -139,7 +145,7 @@ export class FollowedRegion {
     return this.signal.when(
       () =>
         this.deps.catalog.checkpoint >= seq &&
-        !this.working &&
+        this.inFlight.size === 0 &&
         this.dirty.size === 0 &&
         this.unsent.size === 0 &&
         !this.sending,
@@ -150,11 +156,11 @@ export class FollowedRegion {
   stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
-    return this.signal.when(() => !this.working && !this.sending);
+    return this.signal.when(() => this.inFlight.size === 0 && !this.sending);
   }
 
   private whenIdle(): Promise<void> {
-    return this.signal.when(() => !this.working && this.dirty.size === 0);
+    return this.signal.when(() => this.inFlight.size === 0 && this.dirty.size === 0);
   }
 
   /** This region's replica settings in `secret`, if it is replicated here. */
@@ -171,34 +177,42 @@ export class FollowedRegion {
     this.deps.shredder.shred({ arn, versionIds });
   }
 
-  private async work(): Promise<void> {
-    if (this.working || this.stopped) return;
-    this.working = true;
-    try {
-      for (let name = this.next(); name !== undefined && !this.stopped; name = this.next()) {
-        try {
-          await this.sync(name);
-        } catch (e) {
+  /**
+   * Syncs the replicas marked, a few at a time (one secret's never twice at once); a sync that fails is tried
+   * again a second later.
+   */
+  private work(): void {
+    while (this.running && !this.stopped && this.inFlight.size < CONCURRENT_SYNCS) {
+      const name = this.nextDirty();
+      if (name === undefined) break;
+      this.dirty.delete(name);
+      this.inFlight.add(name);
+      this.sync(name)
+        .catch((e: unknown) => {
           this.failed.add(name);
           this.deps.onError(`replicating ${name} from ${this.deps.primary}`, e);
-        }
-      }
-    } finally {
-      this.working = false;
-      if (this.failed.size > 0)
-        this.later(() => {
-          for (const name of this.failed) this.dirty.add(name);
-          this.failed.clear();
-          void this.work();
+        })
+        .finally(() => {
+          this.inFlight.delete(name);
+          this.work();
+          if (this.inFlight.size === 0 && this.failed.size > 0 && !this.retrying) {
+            this.retrying = true;
+            this.later(() => {
+              this.retrying = false;
+              for (const n of this.failed) this.dirty.add(n);
+              this.failed.clear();
+              this.work();
+            });
+          }
+          this.signal.changed();
         });
-      this.signal.changed();
     }
   }
 
-  private next(): string | undefined {
-    const name = this.dirty.values().next().value;
-    if (name !== undefined) this.dirty.delete(name);
-    return name;
+  /** The first secret marked that is not being synced now. */
+  private nextDirty(): string | undefined {
+    for (const name of this.dirty) if (!this.inFlight.has(name)) return name;
+    return undefined;
   }
 
   private later(run: () => void): void {
@@ -324,11 +338,15 @@ export class FollowedRegion {
     this.sending = true;
     try {
       // A report that replaces one being sent stays queued: go round until none is left.
-      while (this.unsent.size > 0)
-        for (const [name, report] of [...this.unsent]) {
-          await this.deps.send(name, report);
-          if (this.unsent.get(name) === report) this.unsent.delete(name);
-        }
+      while (this.unsent.size > 0) {
+        const batch = [...this.unsent].slice(0, CONCURRENT_REPORTS);
+        await Promise.all(
+          batch.map(async ([name, report]) => {
+            await this.deps.send(name, report);
+            if (this.unsent.get(name) === report) this.unsent.delete(name);
+          }),
+        );
+      }
     } catch {
       // The primary cannot be reached (a partition, or it is down): the reports wait, and are sent later.
       this.later(() => void this.sendAll());
