@@ -95,6 +95,8 @@ const main = async (): Promise<void> => {
         checkpointEverySeconds: 86_400,
         follows: [],
         leafnodeRemotes: [],
+        streamReplicas: 1,
+        logFence: false,
       },
       { logger: () => undefined },
     );

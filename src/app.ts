@@ -149,11 +149,20 @@ export const startApp = async (
   try {
     nats = await ownNatsServer(config);
     const natsUrl = config.natsUrl ?? (nats as RunningNatsServer).url;
-    nc = await connect({ servers: natsUrl, name: "secret-ledger", maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    nc = await connect({
+      servers: natsServers(natsUrl),
+      name: "secret-ledger",
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
     const natsConnection = nc;
-    const log = await EventLog.open(nc, config.region);
-    const keys = await KeyStore.open(nc, config.region);
-    const auditor = new Auditor(await AuditStream.open(nc, config.region), keyring.current().derivedKey("audit-chain"));
+    const streamReplicas = config.streamReplicas;
+    const log = await EventLog.open(nc, config.region, streamReplicas);
+    const keys = await KeyStore.open(nc, config.region, streamReplicas);
+    const auditor = new Auditor(
+      await AuditStream.open(nc, config.region, streamReplicas),
+      keyring.current().derivedKey("audit-chain"),
+    );
     const claimKeyring = async (current: Keyring): Promise<string | undefined> => {
       const claims: Array<[string, string]> = [
         ["default key", current.defaultKeyId],
@@ -202,7 +211,7 @@ export const startApp = async (
     const late: { service?: SecretsService } = {};
     const followed = await Promise.all(
       config.follows.map(async (primary) => {
-        const mirror = await EventLog.openMirror(natsConnection, primary);
+        const mirror = await EventLog.openMirror(natsConnection, primary, streamReplicas);
         const file = checkpointPath(config.dataDir, primary);
         const restoredMirror = await readCheckpoint(file, await mirror.identity());
         const mirrorCatalog = E.isRight(restoredMirror) ? restoredMirror.right : new SecretCatalog();
@@ -276,8 +285,8 @@ export const startApp = async (
           logger({ level: "error", msg: "promotion not recorded", error: e instanceof Error ? e.message : "unknown" }),
       );
     });
-    const reportsFollower = (await ReplicationReports.open(nc, config.region)).follow((replica, name, report) =>
-      monitor.received(replica, name, report),
+    const reportsFollower = (await ReplicationReports.open(nc, config.region, streamReplicas)).follow(
+      (replica, name, report) => monitor.received(replica, name, report),
     );
 
     const follower = log.follow(
@@ -311,6 +320,7 @@ export const startApp = async (
       ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
       replicas,
       replicationStatus: (secret, subjectSeq) => monitor.statusOf(secret, subjectSeq),
+      logFence: config.logFence,
       onBackgroundError: (what, error) =>
         logger({ level: "error", msg: `${what} failed`, error: error instanceof Error ? error.message : "unknown" }),
     });
@@ -505,7 +515,10 @@ export const withNats = async <T>(config: Config, work: (nc: NatsConnection) => 
   let nats: RunningNatsServer | undefined;
   try {
     nats = await ownNatsServer(config);
-    const nc = await connect({ servers: config.natsUrl ?? (nats as RunningNatsServer).url, name: "secret-ledger-cli" });
+    const nc = await connect({
+      servers: natsServers(config.natsUrl ?? (nats as RunningNatsServer).url),
+      name: "secret-ledger-cli",
+    });
     try {
       return await work(nc);
     } finally {
@@ -516,3 +529,6 @@ export const withNats = async <T>(config: Config, work: (nc: NatsConnection) => 
     unlock();
   }
 };
+
+/** NATS_URL may name several servers of one cluster, separated by commas. */
+const natsServers = (natsUrl: string): string[] => natsUrl.split(",").map((url) => url.trim());

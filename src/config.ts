@@ -33,6 +33,13 @@ export type Config = {
   readonly leafnodePort?: number;
   /** The data directory's nats-server: the leafnode URLs of the servers of the regions this one follows. */
   readonly leafnodeRemotes: ReadonlyArray<string>;
+  /** How many JetStream servers keep each stream the service makes: 1, or 3 (or 5) on a cluster. */
+  readonly streamReplicas: number;
+  /**
+   * Requests wait until this server's projection holds every record the log held when they began: a request on
+   * one server then sees a write another server acknowledged before it. For several servers on one region's log.
+   */
+  readonly logFence: boolean;
 };
 
 const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
@@ -77,6 +84,8 @@ const Env = t.partial({
   SECRET_LEDGER_FOLLOWS: Regions,
   SECRET_LEDGER_LEAFNODE_PORT: Port,
   SECRET_LEDGER_LEAFNODE_REMOTES: LeafnodeUrls,
+  SECRET_LEDGER_STREAM_REPLICAS: t.keyof({ "1": null, "3": null, "5": null }),
+  SECRET_LEDGER_LOG_FENCE: Flag,
 });
 
 const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
@@ -145,5 +154,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     follows,
     ...(v.SECRET_LEDGER_LEAFNODE_PORT === undefined ? {} : { leafnodePort: Number(v.SECRET_LEDGER_LEAFNODE_PORT) }),
     leafnodeRemotes: list(v.SECRET_LEDGER_LEAFNODE_REMOTES),
+    streamReplicas: Number(v.SECRET_LEDGER_STREAM_REPLICAS ?? 1),
+    logFence: isOn(v.SECRET_LEDGER_LOG_FENCE),
   });
 };

@@ -147,12 +147,15 @@ export const operationsOf = (service: SecretsService, authorizer: Authorizer): R
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]): [string, Operation] => [
       name,
-      (input, caller) => {
+      async (input, caller) => {
+        // With several servers on the log, a request sees everything it held when the request began: the secret
+        // it names, its authorization (resource policy, tags), its value.
+        await service.logFence();
         // Every operation needs its own action allowed; then AWS's checks beyond the model.
         const refusal = authorizer.check(caller, name, input);
-        if (refusal !== undefined) return Promise.resolve(E.left(accessDenied(refusal)));
+        if (refusal !== undefined) return E.left(accessDenied(refusal));
         const refused = beyondTheModel(input);
-        if (refused !== undefined) return Promise.resolve(E.left(refused));
+        if (refused !== undefined) return E.left(refused);
         return service.actingAs({ requestId: caller.requestId, principal: caller.principal.arn }, () =>
           handler(input, caller),
         );

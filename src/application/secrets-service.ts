@@ -227,9 +227,42 @@ export class SecretsService {
       readonly replicas: Replicas;
       /** How this region's secrets stand in the regions they are replicated to. */
       readonly replicationStatus: (secret: ActiveSecret, subjectSeq: number) => ReadonlyArray<ReplicationStatus>;
+      /** Whether requests wait for the projection to reach the log's end first (several servers on one log). */
+      readonly logFence: boolean;
     },
   ) {
     this.pageTokens = new PageTokens(deps.keyring().derivedKey("page-token"));
+  }
+
+  /**
+   * The log fence: resolves once this server's projection holds every record the log held when it was called,
+   * so that a request sees whatever another server on the same log acknowledged before the request began. One
+   * question for the log's last sequence serves every request that arrives while none is under way; one that
+   * arrives while a question is under way waits for the next (the answer under way may predate it). Nothing
+   * when off (one server alone on its log sees its own writes: each waits for its projection).
+   */
+  async logFence(): Promise<void> {
+    if (!this.deps.logFence) return;
+    await this.deps.catalog.whenCaughtUp(await this.logEnd());
+  }
+
+  private fenceUnderWay: Promise<number> | undefined;
+  private fenceQueued: Promise<number> | undefined;
+
+  private logEnd(): Promise<number> {
+    if (this.fenceUnderWay === undefined) {
+      this.fenceUnderWay = this.deps.log.lastSeq().finally(() => {
+        this.fenceUnderWay = undefined;
+      });
+      return this.fenceUnderWay;
+    }
+    this.fenceQueued ??= this.fenceUnderWay
+      .catch(() => 0)
+      .then(() => {
+        this.fenceQueued = undefined;
+        return this.logEnd();
+      });
+    return this.fenceQueued;
   }
 
   /** Runs `work` on behalf of `actor`: the commands it appends carry the request id and the caller. */

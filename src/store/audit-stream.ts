@@ -33,10 +33,11 @@ export class AuditStream {
     private readonly subject: string,
   ) {}
 
-  static async open(nc: NatsConnection, region: string): Promise<AuditStream> {
+  /** `replicas`: how many JetStream servers keep the stream (1, or 3 on a cluster); set when it is made. */
+  static async open(nc: NatsConnection, region: string, replicas = 1): Promise<AuditStream> {
     const jsm = await jetstreamManager(nc);
     const stream = auditStreamName(region);
-    await ensureStream(jsm, appendOnlyStream(stream, [auditSubject(region)]));
+    await ensureStream(jsm, appendOnlyStream(stream, [auditSubject(region)], replicas));
     return new AuditStream(jetstream(nc), jsm, stream, auditSubject(region));
   }
 

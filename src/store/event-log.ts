@@ -61,11 +61,12 @@ export class EventLog {
     readonly mirrored: boolean,
   ) {}
 
-  static async open(nc: NatsConnection, region: string): Promise<EventLog> {
+  /** `replicas`: how many JetStream servers keep the stream (1, or 3 on a cluster); set when it is made. */
+  static async open(nc: NatsConnection, region: string, replicas = 1): Promise<EventLog> {
     const jsm = await jetstreamManager(nc);
     const stream = streamName(region);
     await ensureStream(jsm, {
-      ...appendOnlyStream(stream, [`${subjectPrefix(region)}.*`]),
+      ...appendOnlyStream(stream, [`${subjectPrefix(region)}.*`], replicas),
       duplicate_window: nanos(2 * 60 * 1000),
     });
     return new EventLog(jetstream(nc), jsm, stream, region, false);
@@ -76,10 +77,10 @@ export class EventLog {
    * leafnode: the same records at the same sequences (so a checkpoint of it holds here as there), still
    * readable when the primary cannot be reached, and caught up when it can again.
    */
-  static async openMirror(nc: NatsConnection, primary: string): Promise<EventLog> {
+  static async openMirror(nc: NatsConnection, primary: string, replicas = 1): Promise<EventLog> {
     const jsm = await jetstreamManager(nc);
     const stream = streamName(primary);
-    const { subjects: _none, ...appendOnly } = appendOnlyStream(stream, []);
+    const { subjects: _none, ...appendOnly } = appendOnlyStream(stream, [], replicas);
     await ensureStream(jsm, {
       ...appendOnly,
       mirror: { name: stream, external: { api: `$JS.${primary}.API`, deliver: "" } },

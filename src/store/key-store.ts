@@ -48,7 +48,8 @@ export class KeyStore {
     private readonly region: string,
   ) {}
 
-  static async open(nc: NatsConnection, region: string): Promise<KeyStore> {
+  /** `replicas`: how many JetStream servers keep the stream (1, or 3 on a cluster); set when it is made. */
+  static async open(nc: NatsConnection, region: string, replicas = 1): Promise<KeyStore> {
     const jsm = await jetstreamManager(nc);
     const stream = keyStreamName(region);
     await ensureStream(
@@ -57,7 +58,7 @@ export class KeyStore {
         name: stream,
         subjects: [`${keySubjectPrefix(region)}.>`],
         storage: StorageType.File,
-        num_replicas: 1,
+        num_replicas: replicas,
         // Never dropped by a limit (which would delete without erasing): every message goes by destroy or rewrap.
         max_msgs_per_subject: -1,
         discard: DiscardPolicy.Old,

@@ -47,18 +47,34 @@ export const startNatsServer = async (opts: {
   readonly region?: string;
   readonly leafnodePort?: number;
   readonly leafnodeRemotes?: ReadonlyArray<string>;
+  /**
+   * A node of a JetStream cluster, from nats-cluster.conf instead: the cluster's name, this node's name and route
+   * port, and every node's route URL.
+   */
+  readonly cluster?: {
+    readonly name: string;
+    readonly node: string;
+    readonly port: number;
+    readonly routes: ReadonlyArray<string>;
+  };
+  /** Besides being ready, wait for the log to show this too (a cluster node: its JetStream metadata leader). */
+  readonly readyWhen?: RegExp;
 }): Promise<RunningNatsServer> => {
   mkdirSync(opts.storeDir, { recursive: true });
   mkdirSync(dirname(opts.logFile), { recursive: true });
-  const child = spawn(natsServerBinary(), ["-c", join(projectRoot(), "nats.conf")], {
+  const conf = opts.cluster === undefined ? "nats.conf" : "nats-cluster.conf";
+  const child = spawn(natsServerBinary(), ["-c", join(projectRoot(), conf)], {
     env: {
       ...process.env,
       SECRET_LEDGER_NATS_PORT: String(opts.port ?? -1),
       SECRET_LEDGER_NATS_STORE: opts.storeDir,
-      SECRET_LEDGER_NATS_NAME: `secret_ledger_${opts.region ?? "local"}`,
+      SECRET_LEDGER_NATS_NAME: opts.cluster?.node ?? `secret_ledger_${opts.region ?? "local"}`,
       SECRET_LEDGER_NATS_DOMAIN: JSON.stringify(opts.region ?? ""),
       SECRET_LEDGER_NATS_LEAFNODE_PORT: String(opts.leafnodePort ?? -1),
       SECRET_LEDGER_NATS_LEAFNODE_REMOTES: JSON.stringify((opts.leafnodeRemotes ?? []).map((url) => ({ url }))),
+      SECRET_LEDGER_NATS_CLUSTER: opts.cluster?.name ?? "",
+      SECRET_LEDGER_NATS_CLUSTER_PORT: String(opts.cluster?.port ?? -1),
+      SECRET_LEDGER_NATS_ROUTES: JSON.stringify(opts.cluster?.routes ?? []),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -71,9 +87,9 @@ export const startNatsServer = async (opts: {
       seen = (seen + chunk.toString("utf8")).slice(-8192);
       const listening = /Listening for client connections on [^\s]*:(\d+)/.exec(seen);
       const leafnodes = /Listening for leafnode connections on [^\s]*:(\d+)/.exec(seen);
-      if (listening !== null && leafnodes !== null && seen.includes("Server is ready")) {
+      if (listening !== null && seen.includes("Server is ready") && (opts.readyWhen?.test(seen) ?? true)) {
         stderr.off("data", onData);
-        resolve([Number(listening[1]), Number(leafnodes[1])]);
+        resolve([Number(listening[1]), Number(leafnodes?.[1] ?? 0)]);
       }
     };
     stderr.on("data", onData);

@@ -56,14 +56,14 @@ export class ReplicationReports {
     private readonly stream: string,
   ) {}
 
-  static async open(nc: NatsConnection, region: string): Promise<ReplicationReports> {
+  static async open(nc: NatsConnection, region: string, replicas = 1): Promise<ReplicationReports> {
     const jsm = await jetstreamManager(nc);
     const stream = replicationStreamName(region);
     await ensureStream(jsm, {
       name: stream,
       subjects: [`${replicationSubjectPrefix(region)}.>`],
       storage: StorageType.File,
-      num_replicas: 1,
+      num_replicas: replicas,
       max_msgs_per_subject: 1,
       discard: DiscardPolicy.Old,
       allow_direct: true,

@@ -44,13 +44,14 @@ export const ensureStream = async (
 export const appendOnlyStream = (
   name: string,
   subjects: string[],
+  replicas = 1,
 ): Partial<StreamConfig> & { readonly name: string } => ({
   name,
   subjects,
   storage: StorageType.File,
   retention: RetentionPolicy.Limits,
   discard: DiscardPolicy.Old,
-  num_replicas: 1,
+  num_replicas: replicas,
   deny_delete: true,
   deny_purge: true,
   allow_rollup_hdrs: false,

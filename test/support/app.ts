@@ -43,6 +43,9 @@ export const startTestApp = async (
     readonly versions?: Config["versions"];
     /** The regions this one follows (their servers joined to `natsUrl`'s by a leafnode). */
     readonly follows?: ReadonlyArray<string>;
+    /** How many servers of a cluster keep each stream. */
+    readonly streamReplicas?: number;
+    readonly logFence?: boolean;
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -62,6 +65,8 @@ export const startTestApp = async (
     checkpointEverySeconds: 3600,
     follows: options.follows ?? [],
     leafnodeRemotes: [],
+    streamReplicas: options.streamReplicas ?? 1,
+    logFence: options.logFence ?? false,
     keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
     principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
     auditFailClosed: options.auditFailClosed ?? true,

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect as tcpConnect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNatsServer, type RunningNatsServer } from "../../src/store/nats-server.js";
@@ -68,4 +69,71 @@ export const within = async <T>(ms: number, what: string, promise: Promise<T>): 
   } finally {
     clearTimeout(timer);
   }
+};
+
+/** A port free now on loopback (for a cluster's routes, which must be known before the nodes start). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/**
+ * A 3-node JetStream cluster from the project's nats-cluster.conf, on loopback, free ports and temp dirs, ready
+ * once every node has seen the cluster's JetStream metadata leader elected. Its NATS_URL lists the three nodes.
+ */
+export const startCluster = async (): Promise<{ readonly url: string; readonly nodes: RunningNatsServer[] }> => {
+  const routePorts = [await freePort(), await freePort(), await freePort()];
+  const routes = routePorts.map((port) => `nats-route://127.0.0.1:${port}`);
+  const name = `c${process.pid}`;
+  const nodes = await Promise.all(
+    routePorts.map(async (port, i) => {
+      const dir = tempDir(`cluster-n${i + 1}`);
+      const node = await startNatsServer({
+        storeDir: join(dir, "store"),
+        logFile: join(dir, "nats-server.log"),
+        cluster: { name, node: `${name}-n${i + 1}`, port, routes },
+        readyWhen: /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/,
+      });
+      cleanups.unshift(() => node.process.kill("SIGKILL"));
+      return node;
+    }),
+  );
+  return { url: nodes.map((n) => n.url).join(","), nodes };
+};
+
+/**
+ * A TCP proxy on loopback that delivers every byte `ms` late, both ways, in order: a client behind it sees the
+ * server as if it were far away (a service instance whose projection lags the log).
+ */
+export const slowLink = async (to: string, ms: number): Promise<{ readonly url: string; close(): Promise<void> }> => {
+  const target = new URL(to);
+  const sockets = new Set<Socket>();
+  const later = (from: Socket, into: Socket): void => {
+    from.on("data", (chunk) => void setTimeout(() => into.writable && into.write(chunk), ms));
+    from.on("close", () => void setTimeout(() => into.destroy(), ms));
+  };
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => s.destroy());
+    }
+    later(client, upstream);
+    later(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 };
