@@ -6,12 +6,12 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, hostname, loadavg, platform, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { AwsJsonClient } from "../src/client/aws-json-client.js";
-import { startNatsServer } from "../src/store/nats-server.js";
+import { projectRoot, startNatsServer } from "../src/store/nats-server.js";
 import { stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({ options: { seconds: { type: "string" }, reps: { type: "string" } } });
@@ -22,7 +22,16 @@ const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: rand
 const region = "us-east-1";
 const UNAUDITED_REGION = "us-west-2";
 
-type Result = { name: string; inFlight: number; count: number; perSecond: number; p50: number; p99: number };
+type Result = {
+  name: string;
+  inFlight: number;
+  count: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  /** The CPU the load generator itself (this process: signing, HTTP client) used, in % of one core. */
+  clientCpu: number;
+};
 
 const percentile = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -37,6 +46,8 @@ const measure = async (
   const warmEnd = performance.now() + WARMUP_MS;
   const end = warmEnd + SECONDS * 1000;
   let counted = 0;
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async (_, worker) => {
       for (let n = 0; performance.now() < end; n++) {
@@ -50,6 +61,8 @@ const measure = async (
       }
     }),
   );
+  const cpu = process.cpuUsage(cpuBefore);
+  const clientCpu = ((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100;
   latencies.sort((a, b) => a - b);
   return {
     name,
@@ -58,6 +71,7 @@ const measure = async (
     perSecond: counted / SECONDS,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
+    clientCpu,
   };
 };
 
@@ -186,24 +200,40 @@ const main = async (): Promise<void> => {
   }
 
   const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : "-");
-  process.stdout.write(
-    `\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}, node ${process.version}, ${SECONDS} s per scenario, ${REPS} rep(s)\n\n`,
+  // What is printed is also kept, with the machine's details, under results/.
+  let report = "";
+  const print = (text: string): void => {
+    report += text;
+    process.stdout.write(text);
+  };
+  print(
+    `\nmachine: ${hostname()}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+      `${platform()} ${release()}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}, node ${process.version}, ${SECONDS} s per scenario, ${REPS} rep(s)\n\n`,
   );
-  process.stdout.write(`| scenario | in flight | req/s | p50 ms | p99 ms |\n| --- | ---: | ---: | ---: | ---: |\n`);
+  print(
+    `| scenario | in flight | req/s | p50 ms | p99 ms | client CPU |\n| --- | ---: | ---: | ---: | ---: | ---: |\n`,
+  );
   for (const r of results)
-    process.stdout.write(`| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} |\n`);
+    print(
+      `| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.clientCpu)}% |\n`,
+    );
   const best = (name: string, inFlight: number): number =>
     Math.max(...results.filter((r) => r.name === name && r.inFlight === inFlight).map((r) => r.perSecond));
-  process.stdout.write("\nratios (best rep):\n");
+  print("\nratios (best rep):\n");
   for (const inFlight of [1, 64]) {
-    process.stdout.write(
+    print(
       `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best("PutSecretValue (one secret per worker)", inFlight) / best("raw JetStream publish (expected subject seq)", inFlight), 2)}; ` +
         `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best("bare HTTP server, signed request", inFlight), 2)}; ` +
         `GetSecretValue audited / audit off = ${fmt(best("GetSecretValue", inFlight) / best("GetSecretValue, audit off", inFlight), 2)}\n`,
     );
   }
+  const folder = join(projectRoot(), "results");
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.md`);
+  writeFileSync(file, `# npm run bench, ${new Date().toISOString()}\n${report}`);
+  process.stdout.write(`\nsaved in ${file}\n`);
 };
 
 await main();

@@ -1,0 +1,66 @@
+// npm run bench:memory -- --secrets 100000: what the projection holds in memory. Folds that many secrets into a
+// catalog in this process, once with one version each and once with three (each version with its labels moved,
+// as PutSecretValue leaves them), and prints the heap after a full garbage collection, and the cost per version
+// (the difference between the two, divided by the versions added). Values are 64 bytes of plaintext, sealed.
+import { randomBytes, randomUUID } from "node:crypto";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { SecretCatalog } from "../projections/secret-catalog.js";
+import { labelMoved, secretCreated, versionCreated, type SecretEvent } from "../src/domain/events.js";
+import type { SecretName, StagingLabel, VersionId } from "../src/domain/types.js";
+
+const { values: args } = parseArgs({ options: { secrets: { type: "string" } } });
+const SECRETS = Number(args.secrets ?? 100_000);
+const CURRENT = "AWSCURRENT" as StagingLabel;
+const PREVIOUS = "AWSPREVIOUS" as StagingLabel;
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error("run with node --expose-gc (npm run bench:memory does)");
+
+/** A sealed 64-byte value as the log carries it: 12-byte nonce, ciphertext, 16-byte tag, base64; a fingerprint. */
+const sealed = () => ({
+  kind: "string" as const,
+  ciphertext: randomBytes(12 + 64 + 16).toString("base64"),
+  fingerprint: randomBytes(32).toString("base64"),
+});
+
+/** One secret's events: created, then `versions` versions, each taking AWSCURRENT (the one before, AWSPREVIOUS). */
+const secretEvents = (name: SecretName, versions: number, at: number): SecretEvent[] => {
+  const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`;
+  const events: SecretEvent[] = [secretCreated({ name, arn }, at)];
+  let current: VersionId | undefined;
+  let previous: VersionId | undefined;
+  for (let v = 0; v < versions; v++) {
+    const id = randomUUID() as VersionId;
+    events.push(versionCreated(id, sealed(), at), labelMoved(CURRENT, current, id, at));
+    if (current !== undefined) events.push(labelMoved(PREVIOUS, previous, current, at));
+    [previous, current] = [current, id];
+  }
+  return events;
+};
+
+const heapWith = (versions: number): { heap: number; catalog: SecretCatalog } => {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const catalog = new SecretCatalog();
+  const at = Date.now();
+  for (let s = 0; s < SECRETS; s++)
+    catalog.apply(s + 1, `bench/secret-${s}`, secretEvents(`bench/secret-${s}` as SecretName, versions, at));
+  gc();
+  return { heap: process.memoryUsage().heapUsed - before, catalog };
+};
+
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+const one = heapWith(1);
+const oneHeap = one.heap;
+one.catalog = new SecretCatalog();
+const three = heapWith(3);
+process.stdout.write(
+  `${SECRETS} secrets: the catalog holds ${mib(oneHeap)} MiB with 1 version each, ${mib(three.heap)} MiB with 3 ` +
+    `(resident ${mib(process.memoryUsage().rss)} MiB)\n` +
+    `per secret with 1 version: ${(oneHeap / SECRETS).toFixed(0)} bytes; per further version: ` +
+    `${((three.heap - oneHeap) / (2 * SECRETS)).toFixed(0)} bytes (a 64-byte value sealed is ${sealed().ciphertext.length} characters of ciphertext)\n` +
+    `machine: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}, node ${process.version}\n`,
+);
+void three.catalog.checkpoint;
