@@ -78,10 +78,6 @@ export class FollowedRegion {
     },
   ) {}
 
-  get primary(): string {
-    return this.deps.primary;
-  }
-
   /** Starts from the catalog as restored: every replica it holds is checked (its keys) and served again. */
   async start(): Promise<void> {
     for (const secret of this.deps.catalog.allSecrets())

@@ -53,6 +53,7 @@ const PUBLISH_TIMEOUT_MS = 5000;
  */
 export class EventLog {
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     readonly stream: string,
@@ -69,7 +70,7 @@ export class EventLog {
       ...appendOnlyStream(stream, [`${subjectPrefix(region)}.*`], replicas),
       duplicate_window: nanos(2 * 60 * 1000),
     });
-    return new EventLog(jetstream(nc), jsm, stream, region, false);
+    return new EventLog(nc, jetstream(nc), jsm, stream, region, false);
   }
 
   /**
@@ -86,7 +87,7 @@ export class EventLog {
       mirror: { name: stream, external: { api: `$JS.${primary}.API`, deliver: "" } },
       mirror_direct: true,
     });
-    return new EventLog(jetstream(nc), jsm, stream, primary, true);
+    return new EventLog(nc, jetstream(nc), jsm, stream, primary, true);
   }
 
   /** Which log this is (a stream of this name made anew is another), and how far it goes. */
@@ -185,6 +186,7 @@ export class EventLog {
   ): Follower {
     let next = fromSeq;
     return followStream(
+      this.nc,
       this.js,
       this.stream,
       () => ({ deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }),

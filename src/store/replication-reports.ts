@@ -52,6 +52,7 @@ const PUBLISH_TIMEOUT_MS = 5000;
  */
 export class ReplicationReports {
   private constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly stream: string,
   ) {}
@@ -68,12 +69,13 @@ export class ReplicationReports {
       discard: DiscardPolicy.Old,
       allow_direct: true,
     });
-    return new ReplicationReports(jetstream(nc), stream);
+    return new ReplicationReports(nc, jetstream(nc), stream);
   }
 
   /** Hands over the last report of each replica region and secret, then every new one, until stopped. */
   follow(onReport: (replica: string, secretName: string, report: ReplicationReport) => void): Follower {
     return followStream(
+      this.nc,
       this.js,
       this.stream,
       // Again from the last of each after a restart of the consumer: a report handed over twice changes nothing.

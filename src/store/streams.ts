@@ -11,6 +11,7 @@ import {
   type OrderedConsumerOptions,
   type StreamConfig,
 } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 
 /**
  * Creates the stream unless it exists. An existing stream keeps its configuration, except the `updatable`
@@ -26,7 +27,7 @@ export const ensureStream = async (
     existing = (await jsm.streams.info(config.name)).config;
   } catch (e) {
     if (!(e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamNotFound)) throw e;
-    await jsm.streams.add(config);
+    await addWhenPlaced(jsm, config);
     return;
   }
   const changes = Object.fromEntries(
@@ -35,6 +36,28 @@ export const ensureStream = async (
       .map((key) => [key, config[key]]),
   );
   if (Object.keys(changes).length > 0) await jsm.streams.update(config.name, changes);
+};
+
+/** JetStream's answers while a cluster is still forming: no peers known to place on yet, or no leader yet. */
+const CLUSTER_FORMING = new Set([10005, 10008]);
+const PLACEMENT_ATTEMPTS = 40;
+const PLACEMENT_RETRY_MS = 250;
+
+/**
+ * Adds a stream; on a cluster that is still forming (the service started with it), tries again for up to ten
+ * seconds before giving up.
+ */
+const addWhenPlaced = async (jsm: JetStreamManager, config: Partial<StreamConfig> & { readonly name: string }) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (e) {
+      const forming = e instanceof JetStreamApiError && CLUSTER_FORMING.has(e.apiError().err_code);
+      if (!forming || attempt >= PLACEMENT_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, PLACEMENT_RETRY_MS));
+    }
+  }
 };
 
 /**
@@ -95,11 +118,14 @@ export type Follower = { stop(): Promise<void> };
 
 /**
  * Follows a stream with an ordered consumer, handing each message to `onMessage` in order, until stopped. An
- * ordered consumer stalls for a while after a nats-server restart, so when it is recreated (or misses its
- * heartbeats) the follower starts a fresh one, from where `startAt` says (asked again each time); a failure is
- * told to `onFailure` and the follower starts again shortly after.
+ * ordered consumer stalls for a while after a nats-server restart, and may stop delivering for good when the
+ * connection moves to another server of a cluster (its consumer was on the server that went). So when it is
+ * recreated, misses its heartbeats, or the connection reconnects, the follower starts a fresh one, from where
+ * `startAt` says (asked again each time); a failure is told to `onFailure` and the follower starts again
+ * shortly after.
  */
 export const followStream = (
+  nc: NatsConnection,
   js: JetStreamClient,
   stream: string,
   startAt: () => Partial<OrderedConsumerOptions>,
@@ -131,6 +157,12 @@ export const followStream = (
     }
   };
   const done = run();
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (stopped) return;
+      if (status.type === "reconnect") await current?.close();
+    }
+  })();
   return {
     stop: async () => {
       stopped = true;
