@@ -4,7 +4,6 @@ import type { HistoryEntry } from "../../projections/secret-history.js";
 import { withNats } from "../app.js";
 import type { Config } from "../config.js";
 import { AwsJsonClient } from "../client/aws-json-client.js";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { EventLog } from "../store/event-log.js";
 import { isoDate, secretHistory, stateAt, stateAtAnswer, stateView, type LogPoint } from "./queries.js";
 
@@ -26,33 +25,31 @@ const line = (e: HistoryEntry): string =>
   ].join("  ");
 
 /**
- * The log a command reads: this region's own, or (`--log <region>`) the mirror of a region it follows, read here
- * even when that region cannot be reached; with the home (region) its ARNs are read against.
+ * Runs `work` on the log a command reads: this region's own, or (`--log <region>`) the mirror of a region it
+ * follows, read here even when that region cannot be reached; with the home (region) its ARNs are read against.
+ * A region not followed here is refused (exit code 2).
  */
-const logOf = async (
-  nc: NatsConnection,
+const onLog = (
   config: Config,
   region: string | undefined,
-): Promise<E.Either<string, { readonly log: EventLog; readonly home: Config }>> => {
-  if (region === undefined || region === config.region)
-    return E.right({ log: await EventLog.open(nc, config.region), home: config });
-  if (!config.follows.includes(region))
-    return E.left(`region ${config.region} does not follow ${region} (SECRET_LEDGER_FOLLOWS): no log of it here`);
-  return E.right({ log: await EventLog.openMirror(nc, region), home: { ...config, region } });
-};
+  err: Output["err"],
+  work: (log: EventLog, home: Config) => Promise<number>,
+): Promise<number> =>
+  withNats(config, async (nc) => {
+    if (region === undefined || region === config.region) return work(await EventLog.open(nc, config.region), config);
+    if (!config.follows.includes(region)) {
+      err(`region ${config.region} does not follow ${region} (SECRET_LEDGER_FOLLOWS): no log of it here`);
+      return 2;
+    }
+    return work(await EventLog.openMirror(nc, region), { ...config, region });
+  });
 
 export const historyCommand = (
   config: Config,
   secretId: string,
   options: Output & { readonly json: boolean; readonly log?: string },
 ): Promise<number> =>
-  withNats(config, async (nc) => {
-    const opened = await logOf(nc, config, options.log);
-    if (E.isLeft(opened)) {
-      options.err(opened.left);
-      return 2;
-    }
-    const { log, home } = opened.right;
+  onLog(config, options.log, options.err, async (log, home) => {
     const history = await secretHistory(log, home, secretId, (seq, why) =>
       options.err(`seq ${seq}: unreadable (${why})`),
     );
@@ -76,13 +73,7 @@ export const stateCommand = (
   at: LogPoint,
   options: Output & { readonly secret?: string; readonly json: boolean; readonly log?: string },
 ): Promise<number> =>
-  withNats(config, async (nc) => {
-    const opened = await logOf(nc, config, options.log);
-    if (E.isLeft(opened)) {
-      options.err(opened.left);
-      return 2;
-    }
-    const { log, home } = opened.right;
+  onLog(config, options.log, options.err, async (log, home) => {
     const folded = await stateAt(log, home, at, options.secret, (seq, why) =>
       options.err(`seq ${seq}: unreadable (${why})`),
     );
