@@ -6,7 +6,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApp } from "../src/app.js";
@@ -19,6 +19,7 @@ import { EventLog } from "../src/store/event-log.js";
 import { startNatsServer } from "../src/store/nats-server.js";
 import { KeyStore } from "../src/store/key-store.js";
 import { secretSubject } from "../src/store/subjects.js";
+import { machine } from "./measures.js";
 
 const { values: args } = parseArgs({ options: { secrets: { type: "string" }, versions: { type: "string" } } });
 const SECRETS = Number(args.secrets ?? 10_000);
@@ -108,9 +109,7 @@ const main = async (): Promise<void> => {
     process.stdout.write(
       `compacted: ${report.versionsPruned} versions of ${report.secretsPruned} secrets pruned in ${eventsDone} s, ` +
         `keys destroyed by ${seconds(compacting)} s\n` +
-        `machine: ${cpus().length} cores, load average ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(" ")}, node ${process.version}\n`,
+        `${machine()}\n`,
     );
     await app.stop();
   } finally {

@@ -3,11 +3,11 @@
 // as PutSecretValue leaves them), and prints the heap after a full garbage collection, and the cost per version
 // (the difference between the two, divided by the versions added). Values are 64 bytes of plaintext, sealed.
 import { randomBytes, randomUUID } from "node:crypto";
-import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { SecretCatalog } from "../projections/secret-catalog.js";
 import { labelMoved, secretCreated, versionCreated, type SecretEvent } from "../src/domain/events.js";
 import type { SecretName, StagingLabel, VersionId } from "../src/domain/types.js";
+import { machine } from "./measures.js";
 
 const { values: args } = parseArgs({ options: { secrets: { type: "string" } } });
 const SECRETS = Number(args.secrets ?? 100_000);
@@ -38,7 +38,8 @@ const secretEvents = (name: SecretName, versions: number, at: number): SecretEve
   return events;
 };
 
-const heapWith = (versions: number): { heap: number; catalog: SecretCatalog } => {
+/** The heap a catalog of SECRETS secrets with `versions` versions each takes, measured while it is held. */
+const heapWith = (versions: number): { readonly heap: number; readonly resident: number } => {
   gc();
   const before = process.memoryUsage().heapUsed;
   const catalog = new SecretCatalog();
@@ -46,21 +47,18 @@ const heapWith = (versions: number): { heap: number; catalog: SecretCatalog } =>
   for (let s = 0; s < SECRETS; s++)
     catalog.apply(s + 1, `bench/secret-${s}`, secretEvents(`bench/secret-${s}` as SecretName, versions, at));
   gc();
-  return { heap: process.memoryUsage().heapUsed - before, catalog };
+  const { heapUsed, rss } = process.memoryUsage();
+  if (catalog.secretCount !== SECRETS) throw new Error("the catalog did not take every secret");
+  return { heap: heapUsed - before, resident: rss };
 };
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 const one = heapWith(1);
-const oneHeap = one.heap;
-one.catalog = new SecretCatalog();
 const three = heapWith(3);
 process.stdout.write(
-  `${SECRETS} secrets: the catalog holds ${mib(oneHeap)} MiB with 1 version each, ${mib(three.heap)} MiB with 3 ` +
-    `(resident ${mib(process.memoryUsage().rss)} MiB)\n` +
-    `per secret with 1 version: ${(oneHeap / SECRETS).toFixed(0)} bytes; per further version: ` +
-    `${((three.heap - oneHeap) / (2 * SECRETS)).toFixed(0)} bytes (a 64-byte value sealed is ${sealed().ciphertext.length} characters of ciphertext)\n` +
-    `machine: ${cpus().length} cores, load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}, node ${process.version}\n`,
+  `${SECRETS} secrets: the catalog holds ${mib(one.heap)} MiB with 1 version each, ${mib(three.heap)} MiB with 3 ` +
+    `(the process then resident at ${mib(three.resident)} MiB)\n` +
+    `per secret with 1 version: ${(one.heap / SECRETS).toFixed(0)} bytes; per further version: ` +
+    `${((three.heap - one.heap) / (2 * SECRETS)).toFixed(0)} bytes (a 64-byte value sealed is ${sealed().ciphertext.length} characters of ciphertext)\n` +
+    `${machine()}\n`,
 );
-void three.catalog.checkpoint;

@@ -8,7 +8,7 @@ import { connect } from "@nats-io/transport-node";
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SecretCatalog } from "../projections/secret-catalog.js";
@@ -18,6 +18,7 @@ import { EventLog } from "../src/store/event-log.js";
 import { startNatsServer } from "../src/store/nats-server.js";
 import { secretSubject } from "../src/store/subjects.js";
 import { residentMiB, stopChild, waitForLine } from "./processes.js";
+import { machine } from "./measures.js";
 
 const { values: args } = parseArgs({ options: { secrets: { type: "string" } } });
 const SECRETS = Number(args.secrets ?? 100_000);
@@ -168,11 +169,7 @@ const main = async (): Promise<void> => {
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(
-    `\nmachine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}, node ${process.version}\n\n| measure | result |\n| --- | --- |\n`,
-  );
+  process.stdout.write(`\n${machine()}\n\n| measure | result |\n| --- | --- |\n`);
   for (const [what, result] of rows) process.stdout.write(`| ${what} | ${result} |\n`);
 };
 

@@ -14,13 +14,14 @@ import * as E from "fp-ts/lib/Either.js";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApp, type RunningApp } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
+import { machine, percentile } from "./measures.js";
 
 const { values: args } = parseArgs({ options: { writes: { type: "string" }, replicas: { type: "string" } } });
 const WRITES = Number(args.writes ?? 300);
@@ -30,11 +31,9 @@ const PRIMARY = "us-east-1";
 const REPLICA = "eu-west-1";
 const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: "bench/secret/key/0123456789abcdefghij" };
 
-const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const summary = (lags: number[]): { p50: number; p99: number; max: number } => {
   const sorted = [...lags].sort((x, y) => x - y);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN };
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 };
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 
@@ -172,9 +171,7 @@ const main = async (): Promise<void> => {
         `  raw JetStream mirror (publish → message in the mirror):        p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}\n` +
         `  ratio p50 ${(s.p50 / r.p50).toFixed(1)}x, p99 ${(s.p99 / r.p99).toFixed(1)}x; ${polls} polls\n` +
         scale +
-        `machine: ${cpus().length} cores, load average ${loadavg()
-          .map((l) => l.toFixed(2))
-          .join(" ")}, node ${process.version}\n`,
+        `${machine()}\n`,
     );
   } finally {
     ca.destroy();

@@ -7,11 +7,12 @@ import { connect } from "@nats-io/transport-node";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, hostname, loadavg, platform, release, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { AwsJsonClient } from "../src/client/aws-json-client.js";
 import { projectRoot, startNatsServer } from "../src/store/nats-server.js";
+import { machine, percentile } from "./measures.js";
 import { stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({ options: { seconds: { type: "string" }, reps: { type: "string" } } });
@@ -32,9 +33,6 @@ type Result = {
   /** The CPU the load generator itself (this process: signing, HTTP client) used, in % of one core. */
   clientCpu: number;
 };
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 /** Runs `op` from `inFlight` concurrent loops for SECONDS after a warm-up; worker i gets its own index. */
 const measure = async (
@@ -206,12 +204,7 @@ const main = async (): Promise<void> => {
     report += text;
     process.stdout.write(text);
   };
-  print(
-    `\nmachine: ${hostname()}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
-      `${platform()} ${release()}, load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(" ")}, node ${process.version}, ${SECONDS} s per scenario, ${REPS} rep(s)\n\n`,
-  );
+  print(`\n${machine()}, ${SECONDS} s per scenario, ${REPS} rep(s)\n\n`);
   print(
     `| scenario | in flight | req/s | p50 ms | p99 ms | client CPU |\n| --- | ---: | ---: | ---: | ---: | ---: |\n`,
   );

@@ -158,7 +158,7 @@ export const startApp = async (
       // every publish and direct get (the profiles of PutSecretValue showed it).
       noAsyncTraces: true,
     });
-    const natsConnection = nc;
+    const connection = nc;
     const streamReplicas = config.streamReplicas;
     const log = await EventLog.open(nc, config.region, streamReplicas);
     const keys = await KeyStore.open(nc, config.region, streamReplicas);
@@ -214,7 +214,7 @@ export const startApp = async (
     const late: { service?: SecretsService } = {};
     const followed = await Promise.all(
       config.follows.map(async (primary) => {
-        const mirror = await EventLog.openMirror(natsConnection, primary, streamReplicas);
+        const mirror = await EventLog.openMirror(connection, primary, streamReplicas);
         const file = checkpointPath(config.dataDir, primary);
         const restoredMirror = await readCheckpoint(file, await mirror.identity());
         const mirrorCatalog = E.isRight(restoredMirror) ? restoredMirror.right : new SecretCatalog();
@@ -224,11 +224,10 @@ export const startApp = async (
           catalog: mirrorCatalog,
           ownCatalog: catalog,
           keys,
-          primaryKeys: KeyStore.ofRegion(natsConnection, primary),
+          primaryKeys: KeyStore.ofRegion(connection, primary),
           keyring: () => keyring.current(),
           shredder,
-          send: (secretName, report) =>
-            sendReplicationReport(natsConnection, primary, config.region, secretName, report),
+          send: (secretName, report) => sendReplicationReport(connection, primary, config.region, secretName, report),
           replaceOwn: async (secretName) => {
             const replaced = await (late.service as SecretsService).deleteSecret({
               SecretId: secretName,
@@ -436,7 +435,6 @@ export const startApp = async (
     purgeTimer.unref();
     const address = server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    const connection = nc;
     return {
       endpoint: `http://${host}:${address.port}`,
       natsUrl,

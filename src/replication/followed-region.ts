@@ -42,8 +42,8 @@ const CONCURRENT_REPORTS = 64;
  * log destroys the keys here as well.
  */
 export class FollowedRegion {
-  /** The replicas served, by name, each as of the record (sequence) its keys were copied for. */
-  private readonly synced = new Map<string, { readonly replica: ReplicaSecret; readonly seq: number }>();
+  /** The replicas served, by name, each as of the last state whose keys were all copied. */
+  private readonly synced = new Map<string, ReplicaSecret>();
   private readonly dirty = new Set<string>();
   private readonly failed = new Set<string>();
   private readonly unsent = new Map<string, ReplicationReport>();
@@ -125,12 +125,12 @@ export class FollowedRegion {
 
   /** The replica a SecretId names, as served now. */
   resolve(reference: SecretReference): ReplicaSecret | undefined {
-    const name = resolveReference(reference, (n) => this.synced.get(n)?.replica.state);
-    return name === undefined ? undefined : this.synced.get(name)?.replica;
+    const name = resolveReference(reference, (n) => this.synced.get(n)?.state);
+    return name === undefined ? undefined : this.synced.get(name);
   }
 
   *replicas(): Iterable<ReplicaSecret> {
-    for (const { replica } of this.synced.values()) yield replica;
+    yield* this.synced.values();
   }
 
   /**
@@ -257,7 +257,7 @@ export class FollowedRegion {
     const wrapping = this.deps.keyring().forWrapping(replica.kmsKeyId);
     if (E.isLeft(wrapping))
       return failed(`KMS key ${replica.kmsKeyId ?? "aws/secretsmanager"} is not available in region ${home.region}.`);
-    const served = this.synced.get(name)?.replica.state.versions;
+    const served = this.synced.get(name)?.state.versions;
     for (const versionId of state.versions.keys()) {
       // Past the first pass, a version new since the replica was last served has no key here: only this copies
       // keys here (another server of this region may have, and a second copy does no harm: a destruction erases
@@ -305,7 +305,7 @@ export class FollowedRegion {
     // Removed from this region (or deleted) while the keys were being copied: not served, and queued again.
     const now = catalog.entry(name).state;
     if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
-    this.synced.set(name, { replica: this.view(state, replica), seq: subjectSeq });
+    this.synced.set(name, this.view(state, replica));
     report("InSync");
   }
 

@@ -29,7 +29,7 @@ import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support
 import { startOwnNatsServer, tempDir } from "../support/nats.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
 import { secretLedger } from "../support/cli.js";
-import { sdkError } from "../support/sdk.js";
+import { putUntilTaken, sdkError } from "../support/sdk.js";
 
 // Two regions on loopback, as the README runs them: each its own nats-server (its JetStream domain the region
 // name), the replica region's joined to the primary's by a leafnode, and a service in each.
@@ -581,7 +581,8 @@ Replication(
     const written: string[] = [];
     for (let i = 0; i < 10; i++) {
       const id = randomUUID();
-      await putWhenBack(a.client, "app/partition", `after ${i}`, id);
+      // The first writes may find the primary's connection still coming back.
+      await putUntilTaken(a.client, "app/partition", `after ${i}`, id);
       written.push(id);
     }
     await replicated(ctx);
@@ -600,19 +601,6 @@ Replication(
     await a.whenReplicationReported(() => statusIn(a, "app/partition", REPLICA) === "InSync");
   },
 );
-
-/** The first write after the primary's server restarts may find the connection still coming back. */
-const putWhenBack = async (client: SecretsManagerClient, id: string, value: string, token: string): Promise<void> => {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.send(new PutSecretValueCommand({ SecretId: id, SecretString: value, ClientRequestToken: token }));
-      return;
-    } catch (e) {
-      if (attempt >= 20 || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 500)
-        throw e;
-    }
-  }
-};
 
 const streamState = async (url: string): Promise<{ messages: number; last: number }> => {
   const nc = await connect({ servers: url });

@@ -4,7 +4,6 @@ import {
   CreateSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
-  PutSecretValueCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -14,6 +13,7 @@ import type { RunningNatsServer } from "../../src/store/nats-server.js";
 import { streamName } from "../../src/store/subjects.js";
 import { sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { slowLink, startCluster } from "../support/nats.js";
+import { putUntilTaken } from "../support/sdk.js";
 
 // Scale-out: two service instances on one region's log, kept by a 3-node JetStream cluster (R3 streams), on
 // loopback. Both read with the read fence on, as the README's production topology runs them.
@@ -50,22 +50,6 @@ Scale.after(async ({ one, two, nodes, link }) => {
   for (const node of nodes) await node.stop();
 });
 
-/** A PutSecretValue, tried again with the same token while the cluster cannot take it (a leader being elected). */
-const put = async (client: SecretsManagerClient, secretId: string, value: string): Promise<string> => {
-  const token = randomUUID();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.send(
-        new PutSecretValueCommand({ SecretId: secretId, SecretString: value, ClientRequestToken: token }),
-      );
-      return token;
-    } catch (e) {
-      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (attempt >= 10 || status !== 500) throw e;
-    }
-  }
-};
-
 /** Every version of the secret with its labels, as an instance serves them. */
 const versionsOf = async (client: SecretsManagerClient, secretId: string): Promise<Map<string, string[]>> => {
   const listed = await client.send(
@@ -95,7 +79,7 @@ Scale("concurrent writers through both instances on the same secrets keep every 
   await Promise.all(
     names.flatMap((name) =>
       [one, two, one, two].map(async (app, w) => {
-        for (let i = 0; i < 10; i++) acknowledged.get(name)?.push(await put(app.client, name, `w${w}-${i}`));
+        for (let i = 0; i < 10; i++) acknowledged.get(name)?.push(await putUntilTaken(app.client, name, `w${w}-${i}`));
       }),
     ),
   );
@@ -109,7 +93,7 @@ Scale("a read on one instance right after a write acknowledged by the other sees
   );
   for (let i = 0; i < 20; i++) {
     const [writer, reader] = i % 2 === 0 ? [one, two] : [two, one];
-    const token = await put(writer.client, "scale/ryw", `v${i}`);
+    const token = await putUntilTaken(writer.client, "scale/ryw", `v${i}`);
     const read = await reader.client.send(new GetSecretValueCommand({ SecretId: "scale/ryw" }));
     assert.is(read.VersionId, token);
     assert.is(read.SecretString, `v${i}`);
@@ -125,7 +109,7 @@ Scale(
     );
     const acknowledged: string[] = [(await versionsOf(one.client, "scale/failover")).keys().next().value as string];
     for (let i = 0; i < 5; i++)
-      acknowledged.push(await put((i % 2 === 0 ? one : two).client, "scale/failover", `before ${i}`));
+      acknowledged.push(await putUntilTaken((i % 2 === 0 ? one : two).client, "scale/failover", `before ${i}`));
     // The node that leads the log's stream goes.
     const nc = await connect({ servers: ctx.url.split(",") });
     const leader = (await (await jetstreamManager(nc)).streams.info(streamName(REGION))).cluster?.leader;
@@ -134,7 +118,7 @@ Scale(
     assert.ok(index >= 0, `the leader ${String(leader)} is one of the nodes`);
     await ctx.nodes[index]?.stop();
     for (let i = 0; i < 6; i++)
-      acknowledged.push(await put((i % 2 === 0 ? two : one).client, "scale/failover", `after ${i}`));
+      acknowledged.push(await putUntilTaken((i % 2 === 0 ? two : one).client, "scale/failover", `after ${i}`));
     for (const app of [one, two]) {
       assertInvariants(await versionsOf(app.client, "scale/failover"), acknowledged);
       const read = await app.client.send(new GetSecretValueCommand({ SecretId: "scale/failover" }));

@@ -1,3 +1,5 @@
+import { PutSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { randomUUID } from "node:crypto";
 import * as assert from "uvu/assert";
 
 /** Runs an SDK call that must fail, and returns what the SDK made of the error. */
@@ -12,4 +14,28 @@ export const sdkError = async (
   }
   assert.unreachable("the call succeeded");
   throw new Error("unreachable");
+};
+
+/**
+ * A PutSecretValue that is sent again, with the same ClientRequestToken (so it lands once), while the service
+ * answers 500: its store is coming back (a restarted nats-server, a cluster electing a leader). Answers the
+ * token: the VersionId.
+ */
+export const putUntilTaken = async (
+  client: SecretsManagerClient,
+  secretId: string,
+  value: string,
+  token: string = randomUUID(),
+): Promise<string> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.send(
+        new PutSecretValueCommand({ SecretId: secretId, SecretString: value, ClientRequestToken: token }),
+      );
+      return token;
+    } catch (e) {
+      if (attempt >= 20 || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 500)
+        throw e;
+    }
+  }
 };
