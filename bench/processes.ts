@@ -22,6 +22,21 @@ export const stopChild = (child: ChildProcess): Promise<void> =>
     child.kill("SIGTERM");
   });
 
+/**
+ * The CPU time a process has used so far, in ms, as Linux reports it (user + system, at the kernel's 100 ticks
+ * a second; undefined elsewhere). Two readings around a scenario give that process's share of it.
+ */
+export const cpuMs = (pid: number | undefined): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
+    // The fields after the command's name (which may hold spaces) start at the state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+};
+
 /** A process's resident memory in MiB, as Linux reports it (undefined elsewhere). */
 export const residentMiB = (pid: number | undefined): number | undefined => {
   try {

@@ -1,21 +1,24 @@
 // npm run bench: PutSecretValue and GetSecretValue through the whole service, next to two references measured
 // in the same run on the same machine: raw JetStream publishes (the log's ceiling) and a bare node:http server
 // answering `{}` (the HTTP ceiling). Each runs at 1 and at 64 requests in flight. Ratios, not absolute times,
-// are what compare across machines. Options: --seconds N (per scenario, default 4), --reps N (default 1).
+// are what compare across machines. Options: --seconds N (per scenario, default 4), --reps N (default 1),
+// --profile DIR (the audited service writes a `node --cpu-prof` profile there when it stops).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AwsJsonClient } from "../src/client/aws-json-client.js";
 import { projectRoot, startNatsServer } from "../src/store/nats-server.js";
 import { machine, percentile } from "./measures.js";
-import { stopChild, waitForLine } from "./processes.js";
+import { cpuMs, stopChild, waitForLine } from "./processes.js";
 
-const { values: args } = parseArgs({ options: { seconds: { type: "string" }, reps: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: { seconds: { type: "string" }, reps: { type: "string" }, profile: { type: "string" } },
+});
 const SECONDS = Number(args.seconds ?? 4);
 const REPS = Number(args.reps ?? 1);
 const WARMUP_MS = 500;
@@ -32,12 +35,20 @@ type Result = {
   p99: number;
   /** The CPU the load generator itself (this process: signing, HTTP client) used, in % of one core. */
   clientCpu: number;
+  /** The CPU of the process answering (the service, or the bare HTTP server), in % of one core. */
+  serverCpu: number;
+  /** The nats-server's CPU, in % of one core. */
+  natsCpu: number;
 };
+
+/** The processes whose CPU every scenario reports. */
+type Watched = { server: number | undefined; nats: number | undefined };
 
 /** Runs `op` from `inFlight` concurrent loops for SECONDS after a warm-up; worker i gets its own index. */
 const measure = async (
   name: string,
   inFlight: number,
+  watched: Watched,
   op: (worker: number, n: number) => Promise<void>,
 ): Promise<Result> => {
   const latencies: number[] = [];
@@ -45,6 +56,8 @@ const measure = async (
   const end = warmEnd + SECONDS * 1000;
   let counted = 0;
   const cpuBefore = process.cpuUsage();
+  const serverBefore = cpuMs(watched.server) ?? NaN;
+  const natsBefore = cpuMs(watched.nats) ?? NaN;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async (_, worker) => {
@@ -60,7 +73,11 @@ const measure = async (
     }),
   );
   const cpu = process.cpuUsage(cpuBefore);
-  const clientCpu = ((cpu.user + cpu.system) / 1000 / (performance.now() - started)) * 100;
+  const elapsed = performance.now() - started;
+  const share = (ms: number): number => (ms / elapsed) * 100;
+  const serverCpu = share((cpuMs(watched.server) ?? NaN) - serverBefore);
+  const natsCpu = share((cpuMs(watched.nats) ?? NaN) - natsBefore);
+  const clientCpu = share((cpu.user + cpu.system) / 1000);
   latencies.sort((a, b) => a - b);
   return {
     name,
@@ -70,6 +87,8 @@ const measure = async (
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     clientCpu,
+    serverCpu,
+    natsCpu,
   };
 };
 
@@ -85,8 +104,12 @@ const main = async (): Promise<void> => {
   try {
     // The service, in a process of its own, on the same nats-server; and beside it, on a region of its own,
     // the same service with the audit trail off: what auditing costs is measured in the same run.
-    const serviceAt = async (script: string, serviceRegion: string): Promise<string> => {
-      const service = spawn(process.execPath, [join(import.meta.dirname, "..", script)], {
+    const serviceAt = async (
+      script: string,
+      serviceRegion: string,
+      nodeOptions: string[] = [],
+    ): Promise<{ endpoint: string; pid: number | undefined }> => {
+      const service = spawn(process.execPath, [...nodeOptions, join(import.meta.dirname, "..", script)], {
         env: {
           ...process.env,
           NATS_URL: nats.url,
@@ -101,10 +124,11 @@ const main = async (): Promise<void> => {
         stdio: ["ignore", "pipe", "inherit"],
       });
       children.push(service);
-      return (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string;
+      return { endpoint: (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string, pid: service.pid };
     };
-    const endpoint = await serviceAt(join("src", "main.js"), region);
-    const unauditedEndpoint = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION);
+    const profile = args.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`];
+    const audited = await serviceAt(join("src", "main.js"), region, profile);
+    const unauditedService = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION);
 
     // The bare HTTP reference: node:http answering {} to every request, in a process of its own.
     const bare = spawn(
@@ -118,8 +142,10 @@ const main = async (): Promise<void> => {
     children.push(bare);
     const barePort = (await waitForLine(bare, /port (\d+)/))[1] as string;
 
-    const client = new AwsJsonClient(endpoint, credentials, region);
-    const unaudited = new AwsJsonClient(unauditedEndpoint, credentials, UNAUDITED_REGION);
+    const client = new AwsJsonClient(audited.endpoint, credentials, region);
+    const unaudited = new AwsJsonClient(unauditedService.endpoint, credentials, UNAUDITED_REGION);
+    const natsPid = nats.process.pid;
+    const service: Watched = { server: audited.pid, nats: natsPid };
     const bareClient = new AwsJsonClient(`http://127.0.0.1:${barePort}`, credentials, region);
     const nc = await connect({ servers: nats.url });
     const js = jetstream(nc);
@@ -141,16 +167,21 @@ const main = async (): Promise<void> => {
     for (let rep = 0; rep < REPS; rep++)
       for (const inFlight of [1, 64]) {
         results.push(
-          await measure("raw JetStream publish (expected subject seq)", inFlight, async (worker) => {
-            const subject = `bench.raw.w${worker}`;
-            const ack = await js.publish(subject, rawPayload, {
-              expect: { lastSubjectSequence: rawLast.get(subject) ?? 0 },
-            });
-            rawLast.set(subject, ack.seq);
-          }),
+          await measure(
+            "raw JetStream publish (expected subject seq)",
+            inFlight,
+            { server: undefined, nats: natsPid },
+            async (worker) => {
+              const subject = `bench.raw.w${worker}`;
+              const ack = await js.publish(subject, rawPayload, {
+                expect: { lastSubjectSequence: rawLast.get(subject) ?? 0 },
+              });
+              rawLast.set(subject, ack.seq);
+            },
+          ),
         );
         results.push(
-          await measure("PutSecretValue (one secret per worker)", inFlight, async (worker) =>
+          await measure("PutSecretValue (one secret per worker)", inFlight, service, async (worker) =>
             ok(
               await client.send("secretsmanager.PutSecretValue", {
                 SecretId: `bench/${worker}`,
@@ -161,23 +192,31 @@ const main = async (): Promise<void> => {
           ),
         );
         results.push(
-          await measure("bare HTTP server, signed request", inFlight, async (worker) =>
-            ok(await bareClient.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
+          await measure(
+            "bare HTTP server, signed request",
+            inFlight,
+            { server: bare.pid, nats: undefined },
+            async (worker) =>
+              ok(await bareClient.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
           ),
         );
         results.push(
-          await measure("GetSecretValue", inFlight, async (worker) =>
+          await measure("GetSecretValue", inFlight, service, async (worker) =>
             ok(await client.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
           ),
         );
         results.push(
-          await measure("GetSecretValue, audit off", inFlight, async (worker) =>
-            ok(await unaudited.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
+          await measure(
+            "GetSecretValue, audit off",
+            inFlight,
+            { server: unauditedService.pid, nats: natsPid },
+            async (worker) =>
+              ok(await unaudited.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
           ),
         );
       }
     results.push(
-      await measure("PutSecretValue, all on one secret", 64, async () =>
+      await measure("PutSecretValue, all on one secret", 64, service, async () =>
         ok(
           await client.send("secretsmanager.PutSecretValue", {
             SecretId: "bench/0",
@@ -206,11 +245,12 @@ const main = async (): Promise<void> => {
   };
   print(`\n${machine()}, ${SECONDS} s per scenario, ${REPS} rep(s)\n\n`);
   print(
-    `| scenario | in flight | req/s | p50 ms | p99 ms | client CPU |\n| --- | ---: | ---: | ---: | ---: | ---: |\n`,
+    `| scenario | in flight | req/s | p50 ms | p99 ms | client CPU | server CPU | nats-server CPU |\n` +
+      `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n`,
   );
   for (const r of results)
     print(
-      `| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.clientCpu)}% |\n`,
+      `| ${r.name} | ${r.inFlight} | ${fmt(r.perSecond)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.clientCpu)}% | ${fmt(r.serverCpu)}% | ${fmt(r.natsCpu)}% |\n`,
     );
   const best = (name: string, inFlight: number): number =>
     Math.max(...results.filter((r) => r.name === name && r.inFlight === inFlight).map((r) => r.perSecond));
