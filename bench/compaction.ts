@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApp } from "../src/app.js";
-import { DEFAULT_VERSIONS } from "../src/config.js";
+import { DEFAULT_HTTP_LIMITS, DEFAULT_VERSIONS } from "../src/config.js";
 import { newDataKey, sealValue, wrapDataKey } from "../src/crypto/envelope.js";
 import { DEFAULT_ALIAS, loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { labelMoved, secretCreated, versionCreated, type CommandRecord } from "../src/domain/events.js";
@@ -98,6 +98,7 @@ const main = async (): Promise<void> => {
         leafnodeRemotes: [],
         streamReplicas: 1,
         logFence: false,
+        http: DEFAULT_HTTP_LIMITS,
       },
       { logger: () => undefined },
     );

@@ -10,7 +10,11 @@ import { Auditor } from "./audit/auditor.js";
 import { ledgerOperationsOf } from "./api/ledger-operations.js";
 import { operationsOf, type Operation } from "./api/operations.js";
 import { RateLimits } from "./api/rate-limits.js";
-import { createApiServer, type RequestLog } from "./api/server.js";
+import { createApiServer, type ProbeAnswer, type RequestLog } from "./api/server.js";
+import { operationNames } from "./api/model.js";
+import { AuditSpool } from "./audit/spool.js";
+import { Metrics } from "./metrics.js";
+import { NatsLink } from "./store/nats-link.js";
 import { KeyShredder } from "./application/key-shredder.js";
 import { SecretsService, type Clock, type CompactionReport } from "./application/secrets-service.js";
 import { ensureDataDir, legacyMasterKey, loadOrCreateCredentials, lockDataDir } from "./bootstrap.js";
@@ -42,6 +46,8 @@ export type RunningApp = {
   readonly log: EventLog;
   /** Resolves once every audit record handed in so far is written. */
   whenAudited(): Promise<void>;
+  /** Resolves when the connection to NATS is up (at once if it is). */
+  whenStoreAvailable(): Promise<void>;
   /** Where the projection started: its checkpoint, or a replay from the first record (and why). */
   readonly startedFrom: StartedFrom;
   /** Writes the projection's checkpoint now (the service does it every SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS). */
@@ -68,6 +74,21 @@ export type RunningApp = {
 
 /** How often the service looks for deletions whose recovery window has ended. */
 const PURGE_EVERY_MS = 60_000;
+/** How long /readyz waits for JetStream's answer, and for the projection to reach the log's end. */
+const READY_WAIT_MS = 2000;
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : "unknown");
+
+/** `promise`, or a rejection once `ms` have passed. */
+const bounded = <T>(promise: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
 
 const ARN_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const randomArnSuffix = (): string =>
@@ -162,10 +183,23 @@ export const startApp = async (
     const streamReplicas = config.streamReplicas;
     const log = await EventLog.open(nc, config.region, streamReplicas);
     const keys = await KeyStore.open(nc, config.region, streamReplicas);
+    const link = new NatsLink(nc);
     const auditor = new Auditor(
       await AuditStream.open(nc, config.region, streamReplicas),
       keyring.current().derivedKey("audit-chain"),
+      {
+        spool: new AuditSpool(join(config.dataDir, `audit-spool-${config.region}.jsonl`)),
+        available: () => link.available,
+        onForwardError: (e) =>
+          logger({ level: "error", msg: "spooled audit records not forwarded yet", error: errorText(e) }),
+      },
     );
+    link.onChange((up) => {
+      logger({ level: up ? "info" : "error", msg: up ? "NATS reachable again" : "NATS out of reach: writes refused" });
+      if (up) auditor.resume();
+    });
+    // Records spooled before a stop go onto the chain first.
+    auditor.resume();
     const claimKeyring = async (current: Keyring): Promise<string | undefined> => {
       const claims: Array<[string, string]> = [
         ["default key", current.defaultKeyId],
@@ -323,27 +357,69 @@ export const startApp = async (
       replicas,
       replicationStatus: (secret, subjectSeq) => monitor.statusOf(secret, subjectSeq),
       logFence: config.logFence,
+      storeAvailable: () => link.available,
       onBackgroundError: (what, error) =>
         logger({ level: "error", msg: `${what} failed`, error: error instanceof Error ? error.message : "unknown" }),
     });
     late.service = service;
     for (const f of followed) await f.region.start();
+    const authorizer = new Authorizer(config.account, (secretId) => service.accessTarget(secretId));
+    const ledgerOperations = ledgerOperationsOf({
+      log,
+      home,
+      service,
+      authorizer,
+      onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
+      catalog,
+    });
+    const metrics = new Metrics(
+      {
+        logPosition: () => catalog.checkpoint,
+        logEnd: () => (link.available ? log.lastSeq() : Promise.reject(new Error("NATS out of reach"))),
+        natsConnected: () => link.available,
+        auditSpooled: () => auditor.spooled,
+      },
+      (name) => operationNames.includes(name) || name in ledgerOperations,
+    );
+    /** Ready: NATS reachable, and the projection holds every record the log holds (or gets there soon). */
+    const readiness = async (): Promise<ProbeAnswer> => {
+      let end: number | undefined;
+      let caughtUp = false;
+      if (link.available)
+        try {
+          end = await bounded(log.lastSeq(), READY_WAIT_MS);
+          caughtUp = catalog.checkpoint >= end || (await bounded(catalog.whenCaughtUp(end), READY_WAIT_MS), true);
+        } catch {
+          // Not reachable in time, or not caught up in time: not ready.
+        }
+      const ready = link.available && end !== undefined && caughtUp;
+      return {
+        status: ready ? 200 : 503,
+        contentType: "application/json",
+        body: JSON.stringify({
+          ready,
+          nats: link.available,
+          logEnd: end ?? null,
+          logPosition: catalog.checkpoint,
+          auditSpooled: auditor.spooled,
+        }),
+      };
+    };
     const requestLog: RequestLog = (entry) => {
+      metrics.observe(entry.operation, entry.errorType ?? "Success", entry.millis / 1000);
       if (config.logRequests || entry.status >= 500)
         logger({ level: entry.status >= 500 ? "error" : "info", msg: "request", ...entry });
     };
-    const authorizer = new Authorizer(config.account, (secretId) => service.accessTarget(secretId));
     const server = createApiServer({
       operations: options.operations ?? operationsOf(service, authorizer),
-      ledgerOperations: ledgerOperationsOf({
-        log,
-        home,
-        service,
-        authorizer,
-        onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
-        catalog,
-      }),
+      ledgerOperations,
       identityOf,
+      limits: config.http,
+      probes: {
+        "/healthz": () => Promise.resolve({ status: 200, contentType: "text/plain", body: "ok\n" }),
+        "/readyz": readiness,
+        "/metrics": async () => ({ status: 200, ...(await metrics.exposition()) }),
+      },
       ...(options.audit === false
         ? {}
         : {
@@ -443,7 +519,11 @@ export const startApp = async (
       credentialsFile: file,
       catalog,
       log,
-      whenAudited: () => auditor.whenIdle(),
+      whenAudited: async () => {
+        await auditor.whenIdle();
+        await auditor.whenForwarded();
+      },
+      whenStoreAvailable: () => link.whenUp(),
       startedFrom,
       checkpoint,
       whenKeyringClaimed: async () => {

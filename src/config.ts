@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { join, resolve } from "node:path";
+import type { HttpLimits } from "./api/server.js";
 
 /** Everything the service can be told, from SECRET_LEDGER_* variables and NATS_URL. The only config loader. */
 export type Config = {
@@ -40,6 +41,8 @@ export type Config = {
    * one server then sees a write another server acknowledged before it. For several servers on one region's log.
    */
   readonly logFence: boolean;
+  /** What the HTTP server allows a client (connections at once; header, request and idle times). */
+  readonly http: HttpLimits;
 };
 
 const Region = t.refinement(t.string, (s) => /^([a-z]+-)+\d+$/.test(s), "region like us-east-1");
@@ -86,9 +89,14 @@ const Env = t.partial({
   SECRET_LEDGER_LEAFNODE_REMOTES: LeafnodeUrls,
   SECRET_LEDGER_STREAM_REPLICAS: t.keyof({ "1": null, "3": null, "5": null }),
   SECRET_LEDGER_LOG_FENCE: Flag,
+  SECRET_LEDGER_MAX_CONNECTIONS: Count,
+  SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS: Count,
+  SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS: Count,
+  SECRET_LEDGER_IDLE_TIMEOUT_SECONDS: Count,
 });
 
 const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
+const seconds = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s) * 1000);
 
 /**
  * AWS prunes label-less versions beyond 100 once they are 24 hours old. The quota is the most versions a secret
@@ -98,6 +106,18 @@ const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "tr
 export const DEFAULT_VERSIONS = { keep: 100, minAgeHours: 24, quota: 150 } as const;
 
 export const DEFAULT_LISTEN = "127.0.0.1:4584";
+
+/**
+ * An SDK sends its headers at once and a request in well under a second; a client that takes 10 s for its
+ * headers or 30 s for its request is cut off, and a kept-alive connection idle for 5 s is closed (the SDKs
+ * reopen one). 1,000 connections at once is far above what one process serves well.
+ */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxConnections: 1000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+};
 
 /** What is wrong with a value that did not decode, in one line: where, and what it must be. */
 export const describeProblem = (e: t.ValidationError): string => {
@@ -129,6 +149,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
   const follows = [...new Set(list(v.SECRET_LEDGER_FOLLOWS))];
   if (follows.includes(region)) return E.left("SECRET_LEDGER_FOLLOWS must not name the region itself");
   const dataDir = resolve(v.SECRET_LEDGER_DATA ?? "data");
+  if (Number(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS ?? 10) > Number(v.SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS ?? 30))
+    return E.left("SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS must not be above SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS");
   return E.right({
     listen: { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(listen.slice(colon + 1)) },
     dataDir,
@@ -156,5 +178,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     leafnodeRemotes: list(v.SECRET_LEDGER_LEAFNODE_REMOTES),
     streamReplicas: Number(v.SECRET_LEDGER_STREAM_REPLICAS ?? 1),
     logFence: isOn(v.SECRET_LEDGER_LOG_FENCE),
+    http: {
+      maxConnections: Number(v.SECRET_LEDGER_MAX_CONNECTIONS ?? DEFAULT_HTTP_LIMITS.maxConnections),
+      headersTimeoutMs: seconds(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+      requestTimeoutMs: seconds(v.SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+      keepAliveTimeoutMs: seconds(v.SECRET_LEDGER_IDLE_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs,
+    },
   });
 };

@@ -31,6 +31,17 @@ export const internalError: AwsError = {
   messageKey: "Message",
 };
 
+/**
+ * The log cannot be reached (NATS down, or no answer in time): a temporary condition the SDKs and the CLI retry
+ * (HTTP 503, as AWS answers `ServiceUnavailable`). A write answered so may or may not have landed; its retry
+ * with the same ClientRequestToken is what makes that safe.
+ */
+export const serviceUnavailable: AwsError = framework(
+  "ServiceUnavailable",
+  "The service is unavailable. Please try again later.",
+  503,
+);
+
 const SECRET_NOT_FOUND = "Secrets Manager can't find the specified secret.";
 
 /** IAM's refusal, worded as AWS words it. */
@@ -192,7 +203,7 @@ export const fromServiceError = (e: ServiceError): AwsError => {
       return modelled("InvalidParameterException", "The secret is not a replica secret in this region.");
     case "ContentionExhausted":
     case "StorageUnavailable":
-      return internalError;
+      return serviceUnavailable;
     default: {
       const unknownError: never = e;
       return unknownError;
@@ -267,3 +278,11 @@ export const notYetSupported = (operation: string): AwsError =>
   framework("UnknownOperationException", `The operation ${operation} is not supported by this server yet.`);
 export const throttled: AwsError = framework("ThrottlingException", "Rate exceeded");
 export const bodyTooLarge: AwsError = framework("SerializationException", "The request body is too large.", 413);
+/** Requests node:http itself cannot take: they never reach an operation, and their connection is closed. */
+export const headersTooLarge: AwsError = framework(
+  "RequestHeaderFieldsTooLarge",
+  "The request's headers are too large.",
+  431,
+);
+export const requestTimedOut: AwsError = framework("RequestTimeout", "The request was not received in time.", 408);
+export const unparseableRequest: AwsError = framework("BadRequest", "The request could not be parsed.");

@@ -1,15 +1,20 @@
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import {
   bodyTooLarge,
   fromAuthFailure,
   fromInputProblems,
+  headersTooLarge,
   internalError,
   malformedBody,
+  serviceUnavailable,
   notYetSupported,
+  requestTimedOut,
   throttled,
   unknownOperation,
+  unparseableRequest,
   type AwsError,
 } from "./errors.js";
 import type { Caller } from "../access/authorizer.js";
@@ -21,6 +26,7 @@ import { decodeInput, operationNames } from "./model.js";
 import type { Operation } from "./operations.js";
 import type { RateLimits } from "./rate-limits.js";
 import { verifyRequest } from "./sigv4.js";
+import { isUnreachable } from "../store/nats-link.js";
 
 // The AWS JSON 1.1 edge: POST / with X-Amz-Target: secretsmanager.<Operation>, SigV4 on every request.
 
@@ -50,6 +56,10 @@ export type ApiOptions = {
   readonly onInternalError: (requestId: string, error: unknown) => void;
   /** AWS's request-rate quotas, when they are turned on. */
   readonly rateLimits?: RateLimits;
+  /** What the server allows a connection and a request (see HttpLimits). */
+  readonly limits: HttpLimits;
+  /** Unsigned GET endpoints beside the API (health, readiness, metrics), by path. */
+  readonly probes?: Readonly<Record<string, () => Promise<ProbeAnswer>>>;
   /** Every request becomes an audit record; answers that carry secret values wait for theirs. */
   readonly audit?: {
     record(entry: AuditEntry): Promise<void>;
@@ -61,12 +71,35 @@ export type ApiOptions = {
   };
 };
 
+/**
+ * How much a client may hold the server: open connections at once (more are refused at accept), the time to
+ * send a request's headers and its whole request, and how long an idle kept-alive connection stays open. A
+ * client that sends slowly, or opens connections and sends nothing, is cut off by these.
+ */
+export type HttpLimits = {
+  readonly maxConnections: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+};
+
+export type ProbeAnswer = { readonly status: number; readonly contentType: string; readonly body: string };
+
+/** Decodes strictly: a body that is not UTF-8 is refused as unreadable (JSON is UTF-8), not patched up. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** At most this many request headers are read (an SDK sends about ten); at most 16 KiB of them in all. */
+const MAX_HEADERS = 100;
+const MAX_HEADER_BYTES = 16 * 1024;
+
 /** The Secrets Manager operations whose answers carry secret values. */
 const VALUE_OPERATIONS = new Set(["GetSecretValue", "BatchGetSecretValue"]);
 const MAX_USER_AGENT = 256;
 
+/** The body, up to MAX_BODY_BYTES; a larger one (declared, or as it arrives) is not kept. */
 const readBody = (req: IncomingMessage): Promise<Buffer | "too-large"> =>
   new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) return resolve("too-large");
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
@@ -175,7 +208,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
     let json: unknown = {};
     if (body.length > 0) {
       try {
-        json = JSON.parse(body.toString("utf8"));
+        json = JSON.parse(utf8.decode(body));
       } catch {
         return fail(malformedBody("The request body is not valid JSON."), opName, accessKeyId);
       }
@@ -247,33 +280,80 @@ export const createApiServer = (opts: ApiOptions): Server => {
     }
   };
 
-  return createServer((req, res) => {
-    const started = performance.now();
-    const requestId = randomUUID();
-    handle(req, requestId)
-      .then((out) => audited(req, requestId, out))
-      .catch((error: unknown) => {
-        // Only the service's own failures get here (storage down, a bug); never bad input.
-        opts.onInternalError(requestId, error);
-        const handled: Handled = {
-          status: internalError.status,
-          body: errorBody(internalError),
-          error: internalError,
-          op: "",
-        };
-        return handled;
-      })
-      .then((out) => {
-        send(res, out.status, out.body, requestId, opts.clock());
-        opts.log({
-          requestId,
-          operation: out.op,
-          status: out.status,
-          ...(out.error === undefined ? {} : { errorType: out.error.type }),
-          millis: Math.round((performance.now() - started) * 1000) / 1000,
-          ...(out.accessKeyId === undefined ? {} : { accessKeyId: out.accessKeyId }),
-        });
-      })
-      .catch((error: unknown) => opts.onInternalError(requestId, error));
+  const server = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      // How often the header and request times are checked (node's default, 30 s, would let them run over).
+      connectionsCheckingInterval: Math.min(1000, opts.limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      const probe = req.method === "GET" ? opts.probes?.[(req.url ?? "").split("?")[0] ?? ""] : undefined;
+      if (probe !== undefined) {
+        req.resume();
+        probe().then(
+          (answer) => {
+            res.writeHead(answer.status, {
+              "Content-Type": answer.contentType,
+              "Content-Length": Buffer.byteLength(answer.body),
+            });
+            res.end(answer.body);
+          },
+          (error: unknown) => {
+            opts.onInternalError("", error);
+            res.writeHead(500).end();
+          },
+        );
+        return;
+      }
+      const started = performance.now();
+      const requestId = randomUUID();
+      handle(req, requestId)
+        .then((out) => audited(req, requestId, out))
+        .catch((error: unknown) => {
+          // Only the service's own failures get here: NATS out of reach (retryable), or a bug; never bad input.
+          const unreachable = isUnreachable(error);
+          if (!unreachable) opts.onInternalError(requestId, error);
+          const failure = unreachable ? serviceUnavailable : internalError;
+          const handled: Handled = { status: failure.status, body: errorBody(failure), error: failure, op: "" };
+          return handled;
+        })
+        .then((out) => {
+          // A body too large is not read: the connection cannot carry another request after it. A server that
+          // is stopping closes each connection after its answer under way, so that the stop does not wait forever.
+          if (out.error === bodyTooLarge || !server.listening) res.setHeader("Connection", "close");
+          send(res, out.status, out.body, requestId, opts.clock());
+          opts.log({
+            requestId,
+            operation: out.op,
+            status: out.status,
+            ...(out.error === undefined ? {} : { errorType: out.error.type }),
+            millis: Math.round((performance.now() - started) * 1000) / 1000,
+            ...(out.accessKeyId === undefined ? {} : { accessKeyId: out.accessKeyId }),
+          });
+        })
+        .catch((error: unknown) => opts.onInternalError(requestId, error));
+    },
+  );
+  // A request node:http cannot parse (headers too large, a broken request line, too slow): an AWS-style error,
+  // then the connection is closed, as it cannot carry another request.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    const failure =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? headersTooLarge
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? requestTimedOut
+          : unparseableRequest;
+    const body = JSON.stringify(errorBody(failure));
+    socket.end(
+      `HTTP/1.1 ${failure.status} ${STATUS_CODES[failure.status] ?? ""}\r\nContent-Type: ${CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   });
+  server.maxConnections = opts.limits.maxConnections;
+  server.maxHeadersCount = MAX_HEADERS;
+  server.headersTimeout = opts.limits.headersTimeoutMs;
+  server.requestTimeout = opts.limits.requestTimeoutMs;
+  server.keepAliveTimeout = opts.limits.keepAliveTimeoutMs;
+  return server;
 };

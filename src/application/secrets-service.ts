@@ -53,6 +53,7 @@ import type { ReplicaSecret } from "../replication/followed-region.js";
 import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
+import { isUnreachable } from "../store/nats-link.js";
 
 // Inputs arrive validated against the service model; names follow the AWS shapes they come from.
 export type CreateSecretInput = {
@@ -199,6 +200,12 @@ const MAX_BATCH = 20;
  * state's subject sequence as the expected one; the caller gets its answer once its own projection has
  * applied the write. Reads are served from the projection.
  */
+/** Makes a secret's command from its state now: with the data keys its new versions are sealed under. */
+type Prepare = (
+  state: SecretState,
+  now: number,
+) => Promise<E.Either<ServiceError, { command: SecretCommand; wrappedKeys: ReadonlyArray<WrappedKey> }>>;
+
 /** Who a command is run for: the API request and its caller, recorded with the command in the log. */
 export type Actor = { readonly requestId: string; readonly principal: string };
 
@@ -229,6 +236,8 @@ export class SecretsService {
       readonly replicationStatus: (secret: ActiveSecret, subjectSeq: number) => ReadonlyArray<ReplicationStatus>;
       /** Whether requests wait for the projection to reach the log's end first (several servers on one log). */
       readonly logFence: boolean;
+      /** Whether NATS is reachable now: while it is not, writes are refused at once, as retryable. */
+      readonly storeAvailable: () => boolean;
     },
   ) {
     this.pageTokens = new PageTokens(deps.keyring().derivedKey("page-token"));
@@ -908,42 +917,53 @@ export class SecretsService {
     name: string,
     reference: SecretReference,
     commandName: SecretCommand["type"],
-    prepare: (
-      state: SecretState,
-      now: number,
-    ) => Promise<E.Either<ServiceError, { command: SecretCommand; wrappedKeys: ReadonlyArray<WrappedKey> }>>,
+    prepare: Prepare,
   ): Outcome<Executed> {
-    return this.locks.run(name, async () => {
-      const { catalog, log, keys } = this.deps;
-      for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-        const entry = this.entryFor(name, reference);
-        const prepared = await prepare(entry.state, this.deps.clock());
-        if (E.isLeft(prepared)) return prepared;
-        const decision = decide(prepared.right.command, entry.state);
-        if (E.isLeft(decision)) return decision;
-        const events = decision.right;
-        if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
-        // The keys go first: a version in the log must always find its key.
-        for (const k of prepared.right.wrappedKeys)
-          if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
-            await keys.put(k.arn, k.versionId, k.key);
-        const actor = this.acting.getStore();
-        const record: CommandRecord = {
-          schemaVersion: 1,
-          command: commandName,
-          requestId: actor?.requestId ?? randomUUID(),
-          ...(actor === undefined ? {} : { principal: actor.principal }),
-          events,
-        };
-        const appended = await log.append(name, entry.subjectSeq, record);
-        if (appended._tag === "Appended") {
-          await catalog.whenCaughtUp(appended.seq);
-          return E.right({ state: fold(events, entry.state), before: entry.state, events });
-        }
-        await catalog.whenCaughtUp(appended.lastSeq);
+    if (!this.deps.storeAvailable()) return Promise.resolve(E.left({ _tag: "StorageUnavailable" } as const));
+    return this.locks.run(name, () =>
+      this.appendDecided(name, reference, commandName, prepare).catch((e: unknown) => {
+        // NATS went away under the write: it may or may not have landed; a retry with its token is safe.
+        if (isUnreachable(e)) return E.left({ _tag: "StorageUnavailable" } as const);
+        throw e;
+      }),
+    );
+  }
+
+  private async appendDecided(
+    name: string,
+    reference: SecretReference,
+    commandName: SecretCommand["type"],
+    prepare: Prepare,
+  ): Outcome<Executed> {
+    const { catalog, log, keys } = this.deps;
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      const entry = this.entryFor(name, reference);
+      const prepared = await prepare(entry.state, this.deps.clock());
+      if (E.isLeft(prepared)) return prepared;
+      const decision = decide(prepared.right.command, entry.state);
+      if (E.isLeft(decision)) return decision;
+      const events = decision.right;
+      if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
+      // The keys go first: a version in the log must always find its key.
+      for (const k of prepared.right.wrappedKeys)
+        if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
+          await keys.put(k.arn, k.versionId, k.key);
+      const actor = this.acting.getStore();
+      const record: CommandRecord = {
+        schemaVersion: 1,
+        command: commandName,
+        requestId: actor?.requestId ?? randomUUID(),
+        ...(actor === undefined ? {} : { principal: actor.principal }),
+        events,
+      };
+      const appended = await log.append(name, entry.subjectSeq, record);
+      if (appended._tag === "Appended") {
+        await catalog.whenCaughtUp(appended.seq);
+        return E.right({ state: fold(events, entry.state), before: entry.state, events });
       }
-      return E.left({ _tag: "ContentionExhausted" });
-    });
+      await catalog.whenCaughtUp(appended.lastSeq);
+    }
+    return E.left({ _tag: "ContentionExhausted" });
   }
 
   /** The secret's entry, provided the reference still names it (it may have been replaced meanwhile). */

@@ -25,14 +25,16 @@ export class AwsJsonClient {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  /** Sends `body` (an object, or raw text) to operation `target` (e.g. `secretsmanager.GetSecretValue`). */
+  /** Sends `body` (an object, raw text, or raw bytes) to operation `target` (e.g. `secretsmanager.GetSecretValue`). */
   send(
     target: string | undefined,
-    body: object | string,
+    body: object | string | Buffer,
     options: { readonly headers?: Record<string, string>; readonly sign?: boolean } = {},
   ): Promise<AwsJsonResponse> {
     const url = new URL(this.endpoint);
-    const payload = Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
+    const payload = Buffer.isBuffer(body)
+      ? body
+      : Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
     const headers: Record<string, string> = {
       host: url.host,
       "content-type": "application/x-amz-json-1.1",

@@ -582,7 +582,7 @@ Replication(
     for (let i = 0; i < 10; i++) {
       const id = randomUUID();
       // The first writes may find the primary's connection still coming back.
-      await putUntilTaken(a.client, "app/partition", `after ${i}`, id);
+      await putUntilTaken(a, "app/partition", `after ${i}`, id);
       written.push(id);
     }
     await replicated(ctx);

@@ -79,7 +79,7 @@ Scale("concurrent writers through both instances on the same secrets keep every 
   await Promise.all(
     names.flatMap((name) =>
       [one, two, one, two].map(async (app, w) => {
-        for (let i = 0; i < 10; i++) acknowledged.get(name)?.push(await putUntilTaken(app.client, name, `w${w}-${i}`));
+        for (let i = 0; i < 10; i++) acknowledged.get(name)?.push(await putUntilTaken(app, name, `w${w}-${i}`));
       }),
     ),
   );
@@ -93,7 +93,7 @@ Scale("a read on one instance right after a write acknowledged by the other sees
   );
   for (let i = 0; i < 20; i++) {
     const [writer, reader] = i % 2 === 0 ? [one, two] : [two, one];
-    const token = await putUntilTaken(writer.client, "scale/ryw", `v${i}`);
+    const token = await putUntilTaken(writer, "scale/ryw", `v${i}`);
     const read = await reader.client.send(new GetSecretValueCommand({ SecretId: "scale/ryw" }));
     assert.is(read.VersionId, token);
     assert.is(read.SecretString, `v${i}`);
@@ -109,7 +109,7 @@ Scale(
     );
     const acknowledged: string[] = [(await versionsOf(one.client, "scale/failover")).keys().next().value as string];
     for (let i = 0; i < 5; i++)
-      acknowledged.push(await putUntilTaken((i % 2 === 0 ? one : two).client, "scale/failover", `before ${i}`));
+      acknowledged.push(await putUntilTaken(i % 2 === 0 ? one : two, "scale/failover", `before ${i}`));
     // The node that leads the log's stream goes.
     const nc = await connect({ servers: ctx.url.split(",") });
     const leader = (await (await jetstreamManager(nc)).streams.info(streamName(REGION))).cluster?.leader;
@@ -118,7 +118,7 @@ Scale(
     assert.ok(index >= 0, `the leader ${String(leader)} is one of the nodes`);
     await ctx.nodes[index]?.stop();
     for (let i = 0; i < 6; i++)
-      acknowledged.push(await putUntilTaken((i % 2 === 0 ? two : one).client, "scale/failover", `after ${i}`));
+      acknowledged.push(await putUntilTaken(i % 2 === 0 ? two : one, "scale/failover", `after ${i}`));
     for (const app of [one, two]) {
       assertInvariants(await versionsOf(app.client, "scale/failover"), acknowledged);
       const read = await app.client.send(new GetSecretValueCommand({ SecretId: "scale/failover" }));

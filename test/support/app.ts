@@ -5,7 +5,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/secrets-service.js";
-import { DEFAULT_VERSIONS, type Config } from "../../src/config.js";
+import { DEFAULT_HTTP_LIMITS, DEFAULT_VERSIONS, type Config } from "../../src/config.js";
 import { unwrapDataKey } from "../../src/crypto/envelope.js";
 import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";
 import { KeyStore, type WrappedDataKey } from "../../src/store/key-store.js";
@@ -46,6 +46,7 @@ export const startTestApp = async (
     /** How many servers of a cluster keep each stream. */
     readonly streamReplicas?: number;
     readonly logFence?: boolean;
+    readonly http?: Config["http"];
   } = {},
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
@@ -67,6 +68,7 @@ export const startTestApp = async (
     leafnodeRemotes: [],
     streamReplicas: options.streamReplicas ?? 1,
     logFence: options.logFence ?? false,
+    http: options.http ?? DEFAULT_HTTP_LIMITS,
     keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
     principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
     auditFailClosed: options.auditFailClosed ?? true,

@@ -18,24 +18,26 @@ export const sdkError = async (
 
 /**
  * A PutSecretValue that is sent again, with the same ClientRequestToken (so it lands once), while the service
- * answers 500: its store is coming back (a restarted nats-server, a cluster electing a leader). Answers the
+ * answers that its store is out of reach (503, or 500 while a cluster elects a leader): a restarted
+ * nats-server, a stopped cluster node. Each retry waits until the app's connection to NATS is up. Answers the
  * token: the VersionId.
  */
 export const putUntilTaken = async (
-  client: SecretsManagerClient,
+  app: { readonly client: SecretsManagerClient; whenStoreAvailable(): Promise<void> },
   secretId: string,
   value: string,
   token: string = randomUUID(),
 ): Promise<string> => {
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.send(
+      await app.client.send(
         new PutSecretValueCommand({ SecretId: secretId, SecretString: value, ClientRequestToken: token }),
       );
       return token;
     } catch (e) {
-      if (attempt >= 20 || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 500)
-        throw e;
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (attempt >= 20 || (status !== 503 && status !== 500)) throw e;
+      await app.whenStoreAvailable();
     }
   }
 };

@@ -1,0 +1,84 @@
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { randomUUID } from "node:crypto";
+import { startTestApp, TEST_CREDENTIALS } from "../support/app.js";
+import { within } from "../support/nats.js";
+import { startServiceProcess } from "../support/service-process.js";
+
+// SIGTERM: the service stops taking connections, answers the requests under way (their writes land), and
+// exits 0; every PutSecretValue it acknowledged is there when it starts again.
+
+const Shutdown = suite("graceful shutdown");
+
+const SECRETS = 8;
+
+Shutdown("SIGTERM under concurrent writes: in-flight ones answered, exit 0, nothing acknowledged lost", async () => {
+  const service = await startServiceProcess();
+  const { dataDir, region, endpoint, exited } = service;
+  const client = new SecretsManagerClient({ endpoint, region, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  const names = Array.from({ length: SECRETS }, (_, i) => `drain/${i}`);
+  for (const name of names)
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: "v0", ClientRequestToken: randomUUID() }));
+
+  // Writers, one per secret, each with one request in flight at a time, until the service refuses them.
+  const acknowledged = new Map<string, Array<{ token: string; value: string }>>(names.map((n) => [n, []]));
+  const failures: string[] = [];
+  let count = 0;
+  let enough: () => void = () => undefined;
+  const enoughWritten = new Promise<void>((resolve) => (enough = resolve));
+  const writers = names.map(async (name) => {
+    for (let i = 1; ; i++) {
+      const token = randomUUID();
+      const value = `${name} v${i}`;
+      try {
+        await client.send(
+          new PutSecretValueCommand({ SecretId: name, SecretString: value, ClientRequestToken: token }),
+        );
+      } catch (e) {
+        // After the stop began: the connection refused or closed, never an answer of the service's own.
+        const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        failures.push(
+          status === undefined ? String((e as { code?: string }).code ?? (e as Error).message) : `HTTP ${status}`,
+        );
+        return;
+      }
+      acknowledged.get(name)?.push({ token, value });
+      if (++count === SECRETS * 5) enough();
+    }
+  });
+  await within(30_000, "writes acknowledged", enoughWritten);
+  service.process.kill("SIGTERM");
+  assert.is(await within(30_000, "the service exited", exited), 0);
+  await within(30_000, "the writers stopped", Promise.all(writers));
+  client.destroy();
+  assert.not.ok(
+    failures.some((f) => f.startsWith("HTTP")),
+    `answers of the service's own during the stop: ${failures.join(", ")}`,
+  );
+
+  // Started again on the same data and log: every acknowledged write is there, the last one AWSCURRENT.
+  const app = await startTestApp({ dataDir, region });
+  try {
+    for (const [name, writes] of acknowledged) {
+      for (const { token, value } of writes)
+        assert.is(
+          (await app.client.send(new GetSecretValueCommand({ SecretId: name, VersionId: token }))).SecretString,
+          value,
+        );
+      const described = await app.client.send(new DescribeSecretCommand({ SecretId: name }));
+      const last = writes[writes.length - 1];
+      assert.equal(described.VersionIdsToStages?.[last?.token ?? ""], ["AWSCURRENT"], name);
+    }
+  } finally {
+    await app.stop();
+  }
+});
+
+Shutdown.run();

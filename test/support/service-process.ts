@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { waitForLine } from "../../bench/processes.js";
+import { projectRoot } from "../../src/store/nats-server.js";
+import { TEST_CREDENTIALS } from "./app.js";
+import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
+
+export type ServiceProcess = {
+  readonly process: ChildProcess;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly dataDir: string;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
+};
+
+/**
+ * The service as `npm start` runs it (dist/src/main.js), in a process of its own, on the run's shared
+ * nats-server with a region and data dir of its own: for what only a separate process shows (a crash, its
+ * memory, its exit code). The test stops it.
+ */
+export const startServiceProcess = async (env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> => {
+  const dataDir = tempDir("service");
+  const region = freshRegion();
+  const child = spawn(process.execPath, [join(projectRoot(), "dist", "src", "main.js")], {
+    env: {
+      ...process.env,
+      NATS_URL: sharedNatsUrl(),
+      SECRET_LEDGER_DATA: dataDir,
+      SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+      SECRET_LEDGER_REGION: region,
+      SECRET_LEDGER_ACCOUNT: "123456789012",
+      SECRET_LEDGER_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+      SECRET_LEDGER_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const endpoint = (await waitForLine(child, /Endpoint:\s+(\S+)/))[1] as string;
+  return { process: child, endpoint, region, dataDir, exited };
+};
