@@ -99,6 +99,7 @@ const main = async (): Promise<void> => {
         streamReplicas: 1,
         logFence: false,
         http: DEFAULT_HTTP_LIMITS,
+        natsSyncInterval: "always",
       },
       { logger: () => undefined },
     );

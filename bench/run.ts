@@ -25,6 +25,13 @@ const WARMUP_MS = 500;
 const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: randomBytes(30).toString("base64") };
 const region = "us-east-1";
 const UNAUDITED_REGION = "us-west-2";
+/** The region on a nats-server with nats-server's own default fsync policy, to measure what "always" costs. */
+const LAZY_REGION = "eu-west-1";
+const LAZY_SYNC = "2m";
+const RAW = "raw JetStream publish (expected subject seq)";
+const PUT = "PutSecretValue (one secret per worker)";
+const RAW_LAZY = `raw JetStream publish, sync_interval ${LAZY_SYNC}`;
+const PUT_LAZY = `PutSecretValue, sync_interval ${LAZY_SYNC}`;
 
 type Result = {
   name: string;
@@ -99,6 +106,11 @@ const ok = (r: { status: number; body: string }): void => {
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), "secret-ledger-bench-"));
   const nats = await startNatsServer({ storeDir: join(dir, "nats"), logFile: join(dir, "nats-server.log") });
+  const lazyNats = await startNatsServer({
+    storeDir: join(dir, "nats-lazy"),
+    logFile: join(dir, "nats-server-lazy.log"),
+    syncInterval: LAZY_SYNC,
+  });
   const results: Result[] = [];
   const children: ChildProcess[] = [];
   try {
@@ -108,11 +120,12 @@ const main = async (): Promise<void> => {
       script: string,
       serviceRegion: string,
       nodeOptions: string[] = [],
+      natsUrl = nats.url,
     ): Promise<{ endpoint: string; pid: number | undefined }> => {
       const service = spawn(process.execPath, [...nodeOptions, join(import.meta.dirname, "..", script)], {
         env: {
           ...process.env,
-          NATS_URL: nats.url,
+          NATS_URL: natsUrl,
           SECRET_LEDGER_DATA: join(dir, `data-${serviceRegion}`),
           SECRET_LEDGER_LISTEN: "127.0.0.1:0",
           SECRET_LEDGER_REGION: serviceRegion,
@@ -129,6 +142,7 @@ const main = async (): Promise<void> => {
     const profile = args.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`];
     const audited = await serviceAt(join("src", "main.js"), region, profile);
     const unauditedService = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION);
+    const lazyService = await serviceAt(join("src", "main.js"), LAZY_REGION, [], lazyNats.url);
 
     // The bare HTTP reference: node:http answering {} to every request, in a process of its own.
     const bare = spawn(
@@ -144,17 +158,42 @@ const main = async (): Promise<void> => {
 
     const client = new AwsJsonClient(audited.endpoint, credentials, region);
     const unaudited = new AwsJsonClient(unauditedService.endpoint, credentials, UNAUDITED_REGION);
+    const lazyClient = new AwsJsonClient(lazyService.endpoint, credentials, LAZY_REGION);
     const natsPid = nats.process.pid;
     const service: Watched = { server: audited.pid, nats: natsPid };
+    const lazy: Watched = { server: lazyService.pid, nats: lazyNats.process.pid };
     const bareClient = new AwsJsonClient(`http://127.0.0.1:${barePort}`, credentials, region);
-    const nc = await connect({ servers: nats.url });
-    const js = jetstream(nc);
-    await (await jetstreamManager(nc)).streams.add({ name: "BENCH_RAW", subjects: ["bench.raw.*"] });
-    const rawPayload = randomBytes(450).toString("base64").slice(0, 600); // about the size of a PutSecretValue record
-    const rawLast = new Map<string, number>();
-
     const secretValue = JSON.stringify({ username: "bench", password: randomBytes(24).toString("base64") });
-    for (const c of [client, unaudited])
+    const rawPayload = randomBytes(450).toString("base64").slice(0, 600); // about the size of a PutSecretValue record
+    /** Acknowledged publishes to a stream of `url`'s server, each worker on its subject, as the log is written. */
+    const rawPublisher = async (url: string) => {
+      const nc = await connect({ servers: url });
+      const js = jetstream(nc);
+      await (await jetstreamManager(nc)).streams.add({ name: "BENCH_RAW", subjects: ["bench.raw.*"] });
+      const last = new Map<string, number>();
+      return {
+        publish: async (worker: number): Promise<void> => {
+          const subject = `bench.raw.w${worker}`;
+          const ack = await js.publish(subject, rawPayload, {
+            expect: { lastSubjectSequence: last.get(subject) ?? 0 },
+          });
+          last.set(subject, ack.seq);
+        },
+        close: () => nc.drain(),
+      };
+    };
+    const raw = await rawPublisher(nats.url);
+    const lazyRaw = await rawPublisher(lazyNats.url);
+    const putOn = (c: AwsJsonClient) => async (worker: number) =>
+      ok(
+        await c.send("secretsmanager.PutSecretValue", {
+          SecretId: `bench/${worker}`,
+          SecretString: secretValue,
+          ClientRequestToken: randomUUID(),
+        }),
+      );
+
+    for (const c of [client, unaudited, lazyClient])
       for (let i = 0; i < 64; i++)
         ok(
           await c.send("secretsmanager.CreateSecret", {
@@ -167,29 +206,10 @@ const main = async (): Promise<void> => {
     for (let rep = 0; rep < REPS; rep++)
       for (const inFlight of [1, 64]) {
         results.push(
-          await measure(
-            "raw JetStream publish (expected subject seq)",
-            inFlight,
-            { server: undefined, nats: natsPid },
-            async (worker) => {
-              const subject = `bench.raw.w${worker}`;
-              const ack = await js.publish(subject, rawPayload, {
-                expect: { lastSubjectSequence: rawLast.get(subject) ?? 0 },
-              });
-              rawLast.set(subject, ack.seq);
-            },
-          ),
-        );
-        results.push(
-          await measure("PutSecretValue (one secret per worker)", inFlight, service, async (worker) =>
-            ok(
-              await client.send("secretsmanager.PutSecretValue", {
-                SecretId: `bench/${worker}`,
-                SecretString: secretValue,
-                ClientRequestToken: randomUUID(),
-              }),
-            ),
-          ),
+          await measure(RAW, inFlight, { server: undefined, nats: natsPid }, raw.publish),
+          await measure(PUT, inFlight, service, putOn(client)),
+          await measure(RAW_LAZY, inFlight, { server: undefined, nats: lazy.nats }, lazyRaw.publish),
+          await measure(PUT_LAZY, inFlight, lazy, putOn(lazyClient)),
         );
         results.push(
           await measure(
@@ -226,13 +246,13 @@ const main = async (): Promise<void> => {
         ),
       ),
     );
-    client.close();
-    unaudited.close();
-    bareClient.close();
-    await nc.drain();
+    for (const c of [client, unaudited, bareClient, lazyClient]) c.close();
+    await raw.close();
+    await lazyRaw.close();
   } finally {
     for (const child of children) await stopChild(child);
     await nats.stop();
+    await lazyNats.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 
@@ -257,9 +277,13 @@ const main = async (): Promise<void> => {
   print("\nratios (best rep):\n");
   for (const inFlight of [1, 64]) {
     print(
-      `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best("PutSecretValue (one secret per worker)", inFlight) / best("raw JetStream publish (expected subject seq)", inFlight), 2)}; ` +
+      `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best(PUT, inFlight) / best(RAW, inFlight), 2)}; ` +
         `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best("bare HTTP server, signed request", inFlight), 2)}; ` +
         `GetSecretValue audited / audit off = ${fmt(best("GetSecretValue", inFlight) / best("GetSecretValue, audit off", inFlight), 2)}\n`,
+    );
+    print(
+      `  ${inFlight} in flight: what sync_interval always keeps of ${LAZY_SYNC}'s rate: raw publish ${fmt(best(RAW, inFlight) / best(RAW_LAZY, inFlight), 2)}, ` +
+        `PutSecretValue ${fmt(best(PUT, inFlight) / best(PUT_LAZY, inFlight), 2)}\n`,
     );
   }
   const folder = join(projectRoot(), "results");

@@ -582,6 +582,7 @@ const ownNatsServer = (config: Config): Promise<RunningNatsServer | undefined> =
         storeDir: join(config.dataDir, "nats"),
         logFile: join(config.dataDir, "nats-server.log"),
         region: config.region,
+        syncInterval: config.natsSyncInterval,
         ...(config.leafnodePort === undefined ? {} : { leafnodePort: config.leafnodePort }),
         leafnodeRemotes: config.leafnodeRemotes,
       })

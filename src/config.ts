@@ -41,6 +41,8 @@ export type Config = {
    * one server then sees a write another server acknowledged before it. For several servers on one region's log.
    */
   readonly logFence: boolean;
+  /** The own nats-server's fsync policy: "always" (acknowledged means on disk) or a duration like "2m". */
+  readonly natsSyncInterval: string;
   /** What the HTTP server allows a client (connections at once; header, request and idle times). */
   readonly http: HttpLimits;
 };
@@ -64,6 +66,11 @@ const LeafnodeUrls = t.refinement(
   "comma-separated list of nats-leaf://host:port",
 );
 const Port = t.refinement(t.string, (s) => /^\d{1,5}$/.test(s) && Number(s) <= 65535, "port number");
+const SyncInterval = t.refinement(
+  t.string,
+  (s) => /^(always|[1-9]\d*(ms|s|m|h))$/.test(s),
+  'sync interval: "always" or a duration like 2m',
+);
 const Flag = t.keyof({ "0": null, "1": null, true: null, false: null });
 
 const Env = t.partial({
@@ -89,6 +96,7 @@ const Env = t.partial({
   SECRET_LEDGER_LEAFNODE_REMOTES: LeafnodeUrls,
   SECRET_LEDGER_STREAM_REPLICAS: t.keyof({ "1": null, "3": null, "5": null }),
   SECRET_LEDGER_LOG_FENCE: Flag,
+  SECRET_LEDGER_NATS_SYNC_INTERVAL: SyncInterval,
   SECRET_LEDGER_MAX_CONNECTIONS: Count,
   SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS: Count,
   SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS: Count,
@@ -178,6 +186,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     leafnodeRemotes: list(v.SECRET_LEDGER_LEAFNODE_REMOTES),
     streamReplicas: Number(v.SECRET_LEDGER_STREAM_REPLICAS ?? 1),
     logFence: isOn(v.SECRET_LEDGER_LOG_FENCE),
+    natsSyncInterval: v.SECRET_LEDGER_NATS_SYNC_INTERVAL ?? "always",
     http: {
       maxConnections: Number(v.SECRET_LEDGER_MAX_CONNECTIONS ?? DEFAULT_HTTP_LIMITS.maxConnections),
       headersTimeoutMs: seconds(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,

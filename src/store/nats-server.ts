@@ -47,6 +47,8 @@ export const startNatsServer = async (opts: {
   readonly region?: string;
   readonly leafnodePort?: number;
   readonly leafnodeRemotes?: ReadonlyArray<string>;
+  /** JetStream's fsync policy: "always" (the default: acknowledged means on disk) or a duration such as "2m". */
+  readonly syncInterval?: string;
   /**
    * A node of a JetStream cluster, from nats-cluster.conf instead: the cluster's name, this node's name and route
    * port, and every node's route URL.
@@ -67,6 +69,7 @@ export const startNatsServer = async (opts: {
     env: {
       ...process.env,
       SECRET_LEDGER_NATS_PORT: String(opts.port ?? -1),
+      SECRET_LEDGER_NATS_SYNC_INTERVAL: JSON.stringify(opts.syncInterval ?? "always"),
       SECRET_LEDGER_NATS_STORE: opts.storeDir,
       SECRET_LEDGER_NATS_NAME: opts.cluster?.node ?? `secret_ledger_${opts.region ?? "local"}`,
       SECRET_LEDGER_NATS_DOMAIN: JSON.stringify(opts.region ?? ""),

@@ -69,6 +69,7 @@ export const startTestApp = async (
     streamReplicas: options.streamReplicas ?? 1,
     logFence: options.logFence ?? false,
     http: options.http ?? DEFAULT_HTTP_LIMITS,
+    natsSyncInterval: "always",
     keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
     principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
     auditFailClosed: options.auditFailClosed ?? true,
