@@ -17,11 +17,15 @@ export type ServiceProcess = {
 /**
  * The service as `npm start` runs it (dist/src/main.js), in a process of its own, on the run's shared
  * nats-server with a region and data dir of its own: for what only a separate process shows (a crash, its
- * memory, its exit code). The test stops it.
+ * memory, its exit code). The test stops it; `env` may point it at another nats-server (NATS_URL).
  */
-export const startServiceProcess = async (env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> => {
-  const dataDir = tempDir("service");
-  const region = freshRegion();
+export const startServiceProcess = async (
+  env: NodeJS.ProcessEnv = {},
+  /** To start one again on the same data and log. */
+  where: { readonly dataDir?: string; readonly region?: string } = {},
+): Promise<ServiceProcess> => {
+  const dataDir = where.dataDir ?? tempDir("service");
+  const region = where.region ?? freshRegion();
   const child = spawn(process.execPath, [join(projectRoot(), "dist", "src", "main.js")], {
     env: {
       ...process.env,
@@ -36,7 +40,15 @@ export const startServiceProcess = async (env: NodeJS.ProcessEnv = {}): Promise<
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // If the test run ends first (a failed test), the service goes with it.
+  const orphanGuard = (): void => void child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      process.off("exit", orphanGuard);
+      resolve(code);
+    }),
+  );
   const endpoint = (await waitForLine(child, /Endpoint:\s+(\S+)/))[1] as string;
   return { process: child, endpoint, region, dataDir, exited };
 };
