@@ -138,8 +138,8 @@ Chaos(`${KILLS} kills: nothing acknowledged lost, label invariants hold, replay 
     // Label invariants, on every secret.
     for (const name of SECRETS) {
       const stages = Object.values(
-        ((live[name] as { described: { VersionIdsToStages?: Record<string, string[]> } }).described
-          .VersionIdsToStages ?? {}) as Record<string, string[]>,
+        (live[name] as { described: { VersionIdsToStages?: Record<string, string[]> } }).described.VersionIdsToStages ??
+          {},
       );
       assert.is(stages.filter((s) => s.includes("AWSCURRENT")).length, 1, `${name}: one AWSCURRENT`);
       assert.ok(stages.filter((s) => s.includes("AWSPREVIOUS")).length <= 1, `${name}: at most one AWSPREVIOUS`);

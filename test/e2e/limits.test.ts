@@ -47,6 +47,11 @@ Limits("a client that never finishes its headers gets 408 RequestTimeout and is 
   assert.match(received, /"__type":"RequestTimeout"/);
 });
 
+Limits("a connection that never sends anything is closed", async ({ app }) => {
+  const { closed } = await rawConnection(app);
+  await within(10_000, "the silent connection closed", closed);
+});
+
 Limits("a client that sends its body too slowly gets 408 and is cut off", async ({ app }) => {
   const { socket, closed } = await rawConnection(app);
   socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"Secret');
