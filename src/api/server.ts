@@ -280,6 +280,8 @@ export const createApiServer = (opts: ApiOptions): Server => {
     }
   };
 
+  // A Map: a path such as "constructor" must not find what every object has.
+  const probes = new Map(Object.entries(opts.probes ?? {}));
   const server = createServer(
     {
       maxHeaderSize: MAX_HEADER_BYTES,
@@ -287,7 +289,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
       connectionsCheckingInterval: Math.min(1000, opts.limits.headersTimeoutMs),
     },
     (req, res) => {
-      const probe = req.method === "GET" ? opts.probes?.[(req.url ?? "").split("?")[0] ?? ""] : undefined;
+      const probe = req.method === "GET" ? probes.get((req.url ?? "").split("?")[0] ?? "") : undefined;
       if (probe !== undefined) {
         req.resume();
         probe().then(

@@ -29,7 +29,13 @@ export class AwsJsonClient {
   send(
     target: string | undefined,
     body: object | string | Buffer,
-    options: { readonly headers?: Record<string, string>; readonly sign?: boolean } = {},
+    options: {
+      readonly headers?: Record<string, string>;
+      readonly sign?: boolean;
+      /** Other than POST / (tests of what the service refuses). */
+      readonly method?: string;
+      readonly path?: string;
+    } = {},
   ): Promise<AwsJsonResponse> {
     const url = new URL(this.endpoint);
     const payload = Buffer.isBuffer(body)
@@ -47,7 +53,7 @@ export class AwsJsonClient {
         : {
             ...headers,
             ...signRequest(
-              { method: "POST", url: "/", headers, body: payload },
+              { method: options.method ?? "POST", url: options.path ?? "/", headers, body: payload },
               this.credentials,
               {
                 region: this.region,
@@ -61,8 +67,8 @@ export class AwsJsonClient {
         {
           host: url.hostname,
           port: url.port,
-          method: "POST",
-          path: "/",
+          method: options.method ?? "POST",
+          path: options.path ?? "/",
           headers: { ...signed, "content-length": payload.length },
           agent: this.agent,
         },

@@ -57,7 +57,7 @@ const target = (op: string): string => `secretsmanager.${op}`;
 const makeCase = (): Case => {
   const op = pick(operationNames);
   const members = inputMembers(op);
-  switch (random(10)) {
+  switch (random(11)) {
     case 0: {
       // A prefix of an object cut before its end, and a character that cannot continue it.
       const text = JSON.stringify({ SecretId: "x", Pad: "y".repeat(random(50)) });
@@ -107,6 +107,15 @@ const makeCase = (): Case => {
             kind: "oversize headers",
             send: (c) => c.good.send(target(op), {}, { headers: { "x-pad": "p".repeat(17 * 1024) } }),
           };
+    case 9: {
+      // Another method, or another path (names every JavaScript object has among them).
+      const method = pick(["GET", "PUT", "DELETE", "PATCH", "POST"]);
+      const path = pick(["/", "/constructor", "/__proto__", "/toString", "/x?SecretId=y", "//", "/%ff"]);
+      return {
+        kind: "other method or path",
+        send: (c) => c.good.send(target(op), { SecretId: "x" }, { method, path }),
+      };
+    }
     default: {
       const deep = "[".repeat(5000 + random(5000));
       return { kind: "deep nesting", send: (c) => c.good.send(target(op), deep) };

@@ -52,6 +52,18 @@ Limits("a connection that never sends anything is closed", async ({ app }) => {
   await within(10_000, "the silent connection closed", closed);
 });
 
+Limits(
+  "GET of a bare name every object has (constructor) is refused with an AWS-style 4xx, not a crash",
+  async ({ app }) => {
+    for (const name of ["constructor", "__proto__", "toString"]) {
+      const { socket, closed } = await rawConnection(app);
+      socket.end(`GET ${name} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.match(await within(10_000, `GET ${name} answered`, closed), /^HTTP\/1\.1 4\d\d [^]*"__type":/);
+    }
+    assert.is((await fetch(`${app.endpoint}/healthz`)).status, 200);
+  },
+);
+
 Limits("a client that sends its body too slowly gets 408 and is cut off", async ({ app }) => {
   const { socket, closed } = await rawConnection(app);
   socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"Secret');
