@@ -379,7 +379,7 @@ export const startApp = async (
         natsConnected: () => link.available,
         auditSpooled: () => auditor.spooled,
       },
-      (name) => operationNames.includes(name) || name in ledgerOperations,
+      (name) => operationNames.includes(name) || Object.hasOwn(ledgerOperations, name),
     );
     /** Ready: NATS reachable, and the projection holds every record the log holds (or gets there soon). */
     const readiness = async (): Promise<ProbeAnswer> => {
@@ -562,6 +562,7 @@ export const startApp = async (
           logger({ level: "error", msg: "checkpoint not written", error: e instanceof Error ? e.message : "unknown" }),
         );
         await auditor.whenIdle();
+        auditor.stop();
         await connection.drain();
         await nats?.stop();
         unlock();

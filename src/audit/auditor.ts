@@ -29,6 +29,7 @@ export class Auditor {
   private position: { seq: number; head: ChainHead } | undefined;
   private retry: NodeJS.Timeout | undefined;
   private forwarded: Array<() => void> = [];
+  private stopped = false;
 
   constructor(
     private readonly stream: AuditStream,
@@ -49,6 +50,13 @@ export class Auditor {
   /** Resolves once the spool is empty: every record spooled so far is on the chain. */
   whenForwarded(): Promise<void> {
     return this.spooled === 0 ? Promise.resolve() : new Promise((resolve) => this.forwarded.push(resolve));
+  }
+
+  /** No more forwarding attempts (the service stops; what is spooled stays for its next start). */
+  stop(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.stopped = true;
   }
 
   /** Tries to forward the spool now (NATS is back). */
@@ -88,7 +96,7 @@ export class Auditor {
       }
     } finally {
       this.writing = undefined;
-      if (this.spooled > 0 && this.retry === undefined) {
+      if (this.spooled > 0 && this.retry === undefined && !this.stopped) {
         this.retry = setTimeout(() => {
           this.retry = undefined;
           this.resume();
