@@ -31,6 +31,7 @@ process.stdout.write(
     `  Keyring:    ${config.right.keyringFile}`,
     `  Principals: ${config.right.principalsFile}${existsSync(config.right.principalsFile) ? "" : " (none yet: only the credentials below)"}`,
     `  Audit:      every call, on stream ${auditStreamName(region)}${config.right.auditFailClosed ? " (fail closed)" : ""}`,
+    `  Probes:     ${app.endpoint}/healthz, /readyz, /metrics (Prometheus)`,
     `  ${credentialsNote}`,
     "",
     "Point the AWS CLI or an SDK at it:",
