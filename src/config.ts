@@ -157,7 +157,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
   const follows = [...new Set(list(v.SECRET_LEDGER_FOLLOWS))];
   if (follows.includes(region)) return E.left("SECRET_LEDGER_FOLLOWS must not name the region itself");
   const dataDir = resolve(v.SECRET_LEDGER_DATA ?? "data");
-  if (Number(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS ?? 10) > Number(v.SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS ?? 30))
+  const http: HttpLimits = {
+    maxConnections: Number(v.SECRET_LEDGER_MAX_CONNECTIONS ?? DEFAULT_HTTP_LIMITS.maxConnections),
+    headersTimeoutMs: seconds(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
+    requestTimeoutMs: seconds(v.SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
+    keepAliveTimeoutMs: seconds(v.SECRET_LEDGER_IDLE_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs,
+  };
+  if (http.headersTimeoutMs > http.requestTimeoutMs)
     return E.left("SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS must not be above SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS");
   return E.right({
     listen: { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port: Number(listen.slice(colon + 1)) },
@@ -187,11 +193,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     streamReplicas: Number(v.SECRET_LEDGER_STREAM_REPLICAS ?? 1),
     logFence: isOn(v.SECRET_LEDGER_LOG_FENCE),
     natsSyncInterval: v.SECRET_LEDGER_NATS_SYNC_INTERVAL ?? "always",
-    http: {
-      maxConnections: Number(v.SECRET_LEDGER_MAX_CONNECTIONS ?? DEFAULT_HTTP_LIMITS.maxConnections),
-      headersTimeoutMs: seconds(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
-      requestTimeoutMs: seconds(v.SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.requestTimeoutMs,
-      keepAliveTimeoutMs: seconds(v.SECRET_LEDGER_IDLE_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.keepAliveTimeoutMs,
-    },
+    http,
   });
 };

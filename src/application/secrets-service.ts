@@ -53,7 +53,6 @@ import type { ReplicaSecret } from "../replication/followed-region.js";
 import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
-import { isUnreachable } from "../store/nats-link.js";
 
 // Inputs arrive validated against the service model; names follow the AWS shapes they come from.
 export type CreateSecretInput = {
@@ -919,14 +918,9 @@ export class SecretsService {
     commandName: SecretCommand["type"],
     prepare: Prepare,
   ): Outcome<Executed> {
+    // NATS out of reach: refused at once. (A write NATS drops under way throws; the API answers that 503 too.)
     if (!this.deps.storeAvailable()) return Promise.resolve(E.left({ _tag: "StorageUnavailable" } as const));
-    return this.locks.run(name, () =>
-      this.appendDecided(name, reference, commandName, prepare).catch((e: unknown) => {
-        // NATS went away under the write: it may or may not have landed; a retry with its token is safe.
-        if (isUnreachable(e)) return E.left({ _tag: "StorageUnavailable" } as const);
-        throw e;
-      }),
-    );
+    return this.locks.run(name, () => this.appendDecided(name, reference, commandName, prepare));
   }
 
   private async appendDecided(

@@ -4,6 +4,7 @@ import { GetSecretValueCommand, PutSecretValueCommand, CreateSecretCommand } fro
 import { randomUUID } from "node:crypto";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { rawRequest } from "../support/raw.js";
+import { seededRandom } from "../support/random.js";
 import { operationNames } from "../../src/api/model.js";
 import serviceModel from "../../src/api/model/secretsmanager-2017-10-17.json" with { type: "json" };
 
@@ -19,11 +20,7 @@ const MEMBERS = [
   ),
 ];
 
-let seed = 7;
-const random = (n: number): number => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed % n;
-};
+const random = seededRandom(7).below;
 const junk = (depth = 0): unknown => {
   switch (random(depth > 2 ? 6 : 9)) {
     case 0:

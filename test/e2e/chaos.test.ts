@@ -13,7 +13,8 @@ import { join } from "node:path";
 import type { RunningNatsServer } from "../../src/store/nats-server.js";
 import { startTestApp, TEST_CREDENTIALS } from "../support/app.js";
 import { freshRegion, startOwnNatsServer, tempDir, within } from "../support/nats.js";
-import { startServiceProcess, type ServiceProcess } from "../support/service-process.js";
+import { seededRandom } from "../support/random.js";
+import { readyzUntil, startServiceProcess, type ServiceProcess } from "../support/service-process.js";
 
 // Chaos: SDK writers on a few secrets while the service process and its nats-server are killed with SIGKILL,
 // one, the other or both, at moments picked at random (after a random number of acknowledged writes, so the run
@@ -26,11 +27,7 @@ const WRITERS = 8;
 const SECRETS = ["chaos/a", "chaos/b", "chaos/c", "chaos/d", "chaos/e", "chaos/f"];
 const SEED = Number(process.env["SECRET_LEDGER_CHAOS_SEED"] ?? Date.now() % 100_000);
 
-let seed = SEED;
-const random = (n: number): number => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return Math.floor((seed / 2 ** 31) * n);
-};
+const random = seededRandom(SEED).below;
 
 type Acknowledged = { readonly secret: string; readonly token: string; readonly value: string };
 
@@ -93,12 +90,6 @@ Chaos(`${KILLS} kills: nothing acknowledged lost, label invariants hold, replay 
     }
   });
 
-  const ready = async (endpoint: string): Promise<void> => {
-    for (;;) {
-      const r = await fetch(`${endpoint}/readyz`).catch(() => undefined);
-      if (r?.status === 200) return;
-    }
-  };
   const kinds = { service: 0, nats: 0, both: 0 };
   for (let k = 0; k < KILLS; k++) {
     await within(60_000, `writes acknowledged before kill ${k + 1}`, killTime);
@@ -120,7 +111,7 @@ Chaos(`${KILLS} kills: nothing acknowledged lost, label invariants hold, replay 
       client = clientOf(service);
       clients.push(client);
     }
-    await within(60_000, "the service ready again", ready(service.endpoint));
+    await within(60_000, "the service ready again", readyzUntil(service.endpoint, 200));
     sinceKill = 0;
     killDue = 5 + random(30);
     killTime = new Promise<void>((resolve) => (wake = resolve));

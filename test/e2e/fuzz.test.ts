@@ -10,6 +10,7 @@ import { AwsJsonClient } from "../../src/client/aws-json-client.js";
 import { keyStreamName, streamName } from "../../src/store/subjects.js";
 import { TEST_CREDENTIALS } from "../support/app.js";
 import { sharedNatsUrl } from "../support/nats.js";
+import { seededRandom } from "../support/random.js";
 import { startServiceProcess } from "../support/service-process.js";
 
 // Fuzzing the edge: 10,000 malformed requests (SECRET_LEDGER_FUZZ_REQUESTS for more), each with a defect AWS
@@ -31,12 +32,7 @@ const inputMembers = (op: string): Array<[string, string]> => {
   return Object.entries(input?.members ?? {}).map(([name, m]) => [name, shapes[m.shape]?.type ?? "string"]);
 };
 
-let seed = 2026;
-const random = (n: number): number => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return Math.floor((seed / 2 ** 31) * n); // the high bits: the low ones of this generator cycle
-};
-const pick = <T>(xs: ReadonlyArray<T>): T => xs[random(xs.length)] as T;
+const { below: random, pick } = seededRandom(2026);
 
 /** A value of any JSON type but `type`'s. */
 const wrongTypeFor = (type: string): unknown => {

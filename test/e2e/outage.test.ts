@@ -14,19 +14,12 @@ import { AuditStream } from "../../src/store/audit-stream.js";
 import { startTestApp } from "../support/app.js";
 import { startOwnNatsServer, tempDir, within } from "../support/nats.js";
 import { putUntilTaken, sdkError } from "../support/sdk.js";
+import { readyzUntil } from "../support/service-process.js";
 
 // NATS out of reach: writes fail fast with a retryable error, reads go on from the projection (their audit
 // records kept on local disk, fsync'd, and forwarded onto the chain later), and the service recovers by itself.
 
 const Outage = suite("a NATS outage");
-
-/** Asks /readyz until it answers `status` (each answer takes a request; bounded by the caller). */
-const readyzUntil = async (endpoint: string, status: number): Promise<Record<string, unknown>> => {
-  for (;;) {
-    const r = await fetch(`${endpoint}/readyz`);
-    if (r.status === status) return (await r.json()) as Record<string, unknown>;
-  }
-};
 
 Outage("writes get 503 ServiceUnavailable at once, reads are served and audited, and all resumes", async () => {
   const natsDir = tempDir("outage-nats");

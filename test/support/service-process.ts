@@ -52,3 +52,14 @@ export const startServiceProcess = async (
   const endpoint = (await waitForLine(child, /Endpoint:\s+(\S+)/))[1] as string;
   return { process: child, endpoint, region, dataDir, exited };
 };
+
+/**
+ * Asks `endpoint`'s /readyz until it answers `status` (an unreachable service is asked again), and returns its
+ * JSON. Each answer takes a request: a bounded poll, which the caller bounds with `within`.
+ */
+export const readyzUntil = async (endpoint: string, status: number): Promise<Record<string, unknown>> => {
+  for (;;) {
+    const r = await fetch(`${endpoint}/readyz`).catch(() => undefined);
+    if (r?.status === status) return (await r.json()) as Record<string, unknown>;
+  }
+};

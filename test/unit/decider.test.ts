@@ -4,6 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { decide, MAX_STAGING_LABELS } from "../../src/domain/decider.js";
 import { fold, initialState, type ActiveSecret, type SecretState } from "../../src/domain/state.js";
 import type { SecretCommand } from "../../src/domain/commands.js";
+import { seededRandom } from "../support/random.js";
 import {
   ARN,
   created,
@@ -282,11 +283,7 @@ test("UpdateSecretVersionStage on a secret that does not exist is refused", () =
 // §5.1 invariants, over many random commands
 
 test("label invariants hold after any sequence of commands", () => {
-  let seed = 42;
-  const random = (n: number): number => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
-  };
+  const random = seededRandom(42).below;
   const labels = ["AWSCURRENT", "AWSPREVIOUS", "AWSPENDING", "a", "b", "c"];
   for (let run = 0; run < 50; run++) {
     let state: SecretState = fold([created()], initialState);
