@@ -1,10 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Credentials } from "./api/sigv4.js";
-import { describeProblem } from "./config.js";
+import type { Credentials } from "./access/sigv4.js";
+import { assertPrivate, writePrivate } from "./private-files.js";
 import { KEY_BYTES } from "./crypto/envelope.js";
 
 // Files the service keeps in its data directory, readable by its owner only (mode 0600): the bootstrap
@@ -15,33 +15,6 @@ const StoredCredentials = t.type({ accessKeyId: t.string, secretAccessKey: t.str
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const randomFrom = (alphabet: string, length: number): string =>
   [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
-
-const writePrivate = (path: string, content: string): void => {
-  writeFileSync(path, content, { mode: 0o600, flag: "wx" });
-  chmodSync(path, 0o600);
-};
-
-const assertPrivate = (path: string): void => {
-  if ((statSync(path).mode & 0o077) !== 0)
-    throw new Error(`${path} is readable by others than its owner: chmod 600 it`);
-};
-
-/** An operator's file that holds keys (keyring, principals): readable by its owner only, JSON, decoded. */
-export const readPrivateJson = <A>(path: string, codec: t.Decoder<unknown, A>, what: string): A => {
-  assertPrivate(path);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    throw new Error(`${path} is not valid JSON`);
-  }
-  const decoded = codec.decode(json);
-  if (E.isLeft(decoded)) {
-    const first = decoded.left[0];
-    throw new Error(`${path} is not ${what}${first === undefined ? "" : `: ${describeProblem(first)}`}`);
-  }
-  return decoded.right;
-};
 
 export const ensureDataDir = (dataDir: string): void => {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -1,7 +1,19 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { join, resolve } from "node:path";
-import type { HttpLimits } from "./api/server.js";
+import { describeProblem } from "./io-ts-problems.js";
+
+/**
+ * How much a client may hold the server: open connections at once (more are refused at accept), the time to
+ * send a request's headers and its whole request, and how long an idle kept-alive connection stays open. A
+ * client that sends slowly, or opens connections and sends nothing, is cut off by these.
+ */
+export type HttpLimits = {
+  readonly maxConnections: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+};
 
 /** Everything the service can be told, from SECRET_LEDGER_* variables and NATS_URL. The only config loader. */
 export type Config = {
@@ -127,15 +139,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   keepAliveTimeoutMs: 5_000,
 };
 
-/** What is wrong with a value that did not decode, in one line: where, and what it must be. */
-export const describeProblem = (e: t.ValidationError): string => {
-  const where = e.context
-    .map((c) => c.key)
-    .filter(Boolean)
-    .join(".");
-  return `${where || "(top)"} must be a ${e.context[e.context.length - 1]?.type.name ?? "valid value"}`;
-};
-
+// eslint-disable-next-line complexity -- one optional setting per SECRET_LEDGER_ variable, each with its default.
 export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const decoded = Env.decode(defined);

@@ -1,6 +1,6 @@
 import * as t from "io-ts";
-import type { Credentials } from "../api/sigv4.js";
-import { readPrivateJson } from "../bootstrap.js";
+import type { Credentials } from "./sigv4.js";
+import { readPrivateJson } from "../private-files.js";
 import { isPolicyProblem, parsePolicy } from "../domain/resource-policy.js";
 import type { Statement } from "./policy-evaluation.js";
 

@@ -2,7 +2,7 @@ import type { Refusal } from "../access/authorizer.js";
 import type { ServiceError } from "../application/errors.js";
 import type { PasswordRefusal } from "../crypto/random-password.js";
 import type { InputProblem } from "./model.js";
-import type { AuthFailure } from "./sigv4.js";
+import type { AuthFailure } from "../access/sigv4.js";
 
 /**
  * An AWS error as it goes on the wire: `{"__type": type, "Message": message}` with `status`. This file is the

@@ -1,7 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import type { Authorizer, Caller } from "../access/authorizer.js";
-import type { SecretsService } from "../application/secrets-service.js";
+import { openVersion } from "../application/queries/open-version.js";
+import type { Service } from "../application/service.js";
 import type { ActiveSecret } from "../domain/state.js";
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import { parseLogPoint, secretHistory, stateAt, stateAtAnswer, stateView, verifyLive } from "../history/queries.js";
@@ -36,7 +37,7 @@ const FOREIGN = invalidParameter("The SecretId is an ARN of another partition, r
 export const ledgerOperationsOf = (deps: {
   readonly log: EventLog;
   readonly home: { readonly partition: string; readonly region: string; readonly account: string };
-  readonly service: SecretsService;
+  readonly service: Service;
   readonly authorizer: Authorizer;
   readonly onUnreadable: (seq: number, why: string) => void;
   /** The projection the service serves from. */
@@ -109,7 +110,7 @@ const revealed = async (
       version.versionId,
       refusal !== undefined
         ? { valueWithheld: "AccessDeniedException" }
-        : await deps.service.openVersion(secret.arn, version),
+        : await openVersion(deps.service, secret.arn, version),
     );
   return stateView(secret, (versionId) => values.get(versionId) ?? {});
 };

@@ -2,28 +2,57 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Authorizer, Caller } from "../access/authorizer.js";
 import type { ServiceError } from "../application/errors.js";
 import { randomPassword, type PasswordRequest } from "../crypto/random-password.js";
-import type {
-  CreateSecretInput,
-  DeleteSecretInput,
-  RestoreSecretInput,
-  TagResourceInput,
-  UntagResourceInput,
-  UpdateSecretInput,
-  DescribeSecretInput,
-  GetSecretValueInput,
-  ListSecretVersionIdsInput,
-  ListSecretsInput,
-  BatchGetSecretValueInput,
-  SecretValue,
-  SecretValuesBatch,
-  PutResourcePolicyInput,
-  ValidateResourcePolicyInput,
-  PutSecretValueInput,
-  RemoveRegionsFromReplicationInput,
-  ReplicateSecretToRegionsInput,
-  SecretsService,
-  UpdateSecretVersionStageInput,
-} from "../application/secrets-service.js";
+import { createSecret, type CreateSecretInput, type SecretCreated } from "../application/commands/create-secret.js";
+import { deleteResourcePolicy } from "../application/commands/delete-resource-policy.js";
+import { deleteSecret, type DeleteSecretInput, type SecretDeletion } from "../application/commands/delete-secret.js";
+import { putResourcePolicy, type PutResourcePolicyInput } from "../application/commands/put-resource-policy.js";
+import { putSecretValue, type PutSecretValueInput } from "../application/commands/put-secret-value.js";
+import {
+  removeRegionsFromReplication,
+  type RemoveRegionsFromReplicationInput,
+} from "../application/commands/remove-regions-from-replication.js";
+import {
+  replicateSecretToRegions,
+  type ReplicateSecretToRegionsInput,
+  type SecretReplication,
+} from "../application/commands/replicate-secret-to-regions.js";
+import { restoreSecret, type RestoreSecretInput } from "../application/commands/restore-secret.js";
+import { stopReplicationToReplica } from "../application/commands/stop-replication-to-replica.js";
+import { tagResource, type TagResourceInput } from "../application/commands/tag-resource.js";
+import { untagResource, type UntagResourceInput } from "../application/commands/untag-resource.js";
+import { updateSecret, type UpdateSecretInput } from "../application/commands/update-secret.js";
+import {
+  updateSecretVersionStage,
+  type UpdateSecretVersionStageInput,
+} from "../application/commands/update-secret-version-stage.js";
+import {
+  batchGetSecretValue,
+  type BatchGetSecretValueInput,
+  type SecretValuesBatch,
+} from "../application/queries/batch-get-secret-value.js";
+import {
+  describeSecret,
+  type DescribeSecretInput,
+  type SecretDescription,
+} from "../application/queries/describe-secret.js";
+import { getSecretValue, type GetSecretValueInput } from "../application/queries/get-secret-value.js";
+import {
+  listSecretVersionIds,
+  type ListSecretVersionIdsInput,
+  type VersionsPage,
+} from "../application/queries/list-secret-version-ids.js";
+import { listSecrets, type ListSecretsInput } from "../application/queries/list-secrets.js";
+import type { SecretsPage } from "../application/paging.js";
+import {
+  getResourcePolicy,
+  validateResourcePolicy,
+  type PolicyFinding,
+  type ValidateResourcePolicyInput,
+} from "../application/queries/resource-policy.js";
+import type { Service } from "../application/service.js";
+import { stagesOf, type ActiveSecret } from "../domain/state.js";
+import type { VersionId } from "../domain/types.js";
+import { arnAndName, secretMetadata, secretValueOutput, seconds, versionEntry } from "./responses.js";
 import {
   accessDenied,
   fromInputProblems,
@@ -70,26 +99,43 @@ const beyondTheModel = (input: Record<string, unknown>): AwsError | undefined =>
 
 const isValidSecretId = (id: string): boolean => id.startsWith("arn:") || SECRET_ID_NAME.test(id);
 
-/** SecretBinary travels as base64. */
-const onTheWire = (value: SecretValue): object =>
-  value.SecretBinary === undefined ? value : { ...value, SecretBinary: value.SecretBinary.toString("base64") };
-
 const answer = <T extends object | null>(result: E.Either<ServiceError, T>): E.Either<AwsError, object | null> =>
   E.mapLeft(fromServiceError)(result);
 
-export const operationsOf = (service: SecretsService, authorizer: Authorizer): Readonly<Record<string, Operation>> => {
+/** ReplicateSecretToRegions' and RemoveRegionsFromReplication's answer. */
+const replicationOutput = ({ secret, replicationStatus }: SecretReplication) => ({
+  ARN: secret.arn,
+  ReplicationStatus: replicationStatus,
+});
+
+export const operationsOf = (service: Service, authorizer: Authorizer): Readonly<Record<string, Operation>> => {
   const handlers: Readonly<Record<string, Operation>> = {
-    CreateSecret: async (input) => answer(await service.createSecret(input as CreateSecretInput)),
-    PutSecretValue: async (input) => answer(await service.putSecretValue(input as PutSecretValueInput)),
+    CreateSecret: async (input) =>
+      answer(
+        E.map(({ secret, versionId, replicationStatus }: SecretCreated) => ({
+          ...arnAndName(secret),
+          ...(versionId === undefined ? {} : { VersionId: versionId }),
+          ...(replicationStatus === undefined ? {} : { ReplicationStatus: replicationStatus }),
+        }))(await createSecret(service, input as CreateSecretInput)),
+      ),
+    PutSecretValue: async (input) =>
+      answer(
+        E.map(({ secret, versionId }: { secret: ActiveSecret; versionId: VersionId }) => ({
+          ...arnAndName(secret),
+          VersionId: versionId,
+          VersionStages: stagesOf(secret, versionId),
+        }))(await putSecretValue(service, input as PutSecretValueInput)),
+      ),
     UpdateSecretVersionStage: async (input) =>
-      answer(await service.updateSecretVersionStage(input as UpdateSecretVersionStageInput)),
+      answer(E.map(arnAndName)(await updateSecretVersionStage(service, input as UpdateSecretVersionStageInput))),
     GetSecretValue: async (input) =>
-      answer(E.map(onTheWire)(await service.getSecretValue(input as GetSecretValueInput))),
+      answer(E.map(secretValueOutput)(await getSecretValue(service, input as GetSecretValueInput))),
     BatchGetSecretValue: async (input, caller) => {
       const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
       // Names that are not valid are reported per secret, like any other secret that cannot be read.
       const invalid = ids.filter((id) => !isValidSecretId(id));
-      const batch = await service.batchGetSecretValue(
+      const batch = await batchGetSecretValue(
+        service,
         {
           ...(input as BatchGetSecretValueInput),
           ...(input["SecretIdList"] === undefined ? {} : { SecretIdList: ids.filter((id) => isValidSecretId(id)) }),
@@ -110,39 +156,104 @@ export const operationsOf = (service: SecretsService, authorizer: Authorizer): R
             }),
           ];
           return {
-            SecretValues: b.values.flatMap(({ result }) => (E.isRight(result) ? [onTheWire(result.right)] : [])),
+            SecretValues: b.values.flatMap(({ result }) =>
+              E.isRight(result) ? [secretValueOutput(result.right)] : [],
+            ),
             Errors: errors,
             ...(b.nextToken === undefined ? {} : { NextToken: b.nextToken }),
           };
         })(batch),
       );
     },
-    UpdateSecret: async (input) => answer(await service.updateSecret(input as UpdateSecretInput)),
-    TagResource: async (input) => answer(await service.tagResource(input as TagResourceInput)),
-    UntagResource: async (input) => answer(await service.untagResource(input as UntagResourceInput)),
-    DeleteSecret: async (input) => answer(await service.deleteSecret(input as DeleteSecretInput)),
-    RestoreSecret: async (input) => answer(await service.restoreSecret(input as RestoreSecretInput)),
+    UpdateSecret: async (input) =>
+      answer(
+        E.map(({ secret, versionId }: { secret: ActiveSecret; versionId?: VersionId }) => ({
+          ...arnAndName(secret),
+          ...(versionId === undefined ? {} : { VersionId: versionId }),
+        }))(await updateSecret(service, input as UpdateSecretInput)),
+      ),
+    TagResource: async (input) => answer(await tagResource(service, input as TagResourceInput)),
+    UntagResource: async (input) => answer(await untagResource(service, input as UntagResourceInput)),
+    DeleteSecret: async (input) =>
+      answer(
+        E.map(({ arn, name, deletionDate }: SecretDeletion) => ({
+          ARN: arn,
+          Name: name,
+          DeletionDate: seconds(deletionDate),
+        }))(await deleteSecret(service, input as DeleteSecretInput)),
+      ),
+    RestoreSecret: async (input) =>
+      answer(E.map(arnAndName)(await restoreSecret(service, input as RestoreSecretInput))),
     GetRandomPassword: (input) =>
       Promise.resolve(
         E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
           randomPassword(input as PasswordRequest),
         ),
       ),
-    PutResourcePolicy: async (input) => answer(await service.putResourcePolicy(input as PutResourcePolicyInput)),
-    GetResourcePolicy: (input) => Promise.resolve(answer(service.getResourcePolicy(input as { SecretId: string }))),
-    DeleteResourcePolicy: async (input) => answer(await service.deleteResourcePolicy(input as { SecretId: string })),
+    PutResourcePolicy: async (input) =>
+      answer(E.map(arnAndName)(await putResourcePolicy(service, input as PutResourcePolicyInput))),
+    GetResourcePolicy: (input) =>
+      Promise.resolve(
+        answer(
+          E.map((secret: ActiveSecret) => ({
+            ...arnAndName(secret),
+            ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }),
+          }))(getResourcePolicy(service, input as { SecretId: string })),
+        ),
+      ),
+    DeleteResourcePolicy: async (input) =>
+      answer(E.map(arnAndName)(await deleteResourcePolicy(service, input as { SecretId: string }))),
     ValidateResourcePolicy: (input) =>
-      Promise.resolve(answer(service.validateResourcePolicy(input as ValidateResourcePolicyInput))),
-    DescribeSecret: (input) => Promise.resolve(answer(service.describeSecret(input as DescribeSecretInput))),
-    ListSecrets: (input) => Promise.resolve(answer(service.listSecrets(input as ListSecretsInput))),
+      Promise.resolve(
+        answer(
+          E.map((findings: ReadonlyArray<PolicyFinding>) => ({
+            PolicyValidationPassed: findings.length === 0,
+            ValidationErrors: findings.map((p) => ({ CheckName: p.check, ErrorMessage: p.message })),
+          }))(validateResourcePolicy(service, input as ValidateResourcePolicyInput)),
+        ),
+      ),
+    DescribeSecret: (input) =>
+      Promise.resolve(
+        answer(
+          E.map((d: SecretDescription) => ({
+            ...secretMetadata(d, "VersionIdsToStages"),
+            ...(d.replicationStatus === undefined ? {} : { ReplicationStatus: d.replicationStatus }),
+          }))(describeSecret(service, input as DescribeSecretInput)),
+        ),
+      ),
+    ListSecrets: (input) =>
+      Promise.resolve(
+        answer(
+          E.map((p: SecretsPage) => ({
+            SecretList: p.secrets.map((listed) => secretMetadata(listed, "SecretVersionsToStages")),
+            ...(p.nextToken === undefined ? {} : { NextToken: p.nextToken }),
+          }))(listSecrets(service, input as ListSecretsInput)),
+        ),
+      ),
     ListSecretVersionIds: (input) =>
-      Promise.resolve(answer(service.listSecretVersionIds(input as ListSecretVersionIdsInput))),
+      Promise.resolve(
+        answer(
+          E.map((p: VersionsPage) => ({
+            Versions: p.versions.map((v) => versionEntry(p.secret, v)),
+            ...(p.nextToken === undefined ? {} : { NextToken: p.nextToken }),
+            ...arnAndName(p.secret),
+          }))(listSecretVersionIds(service, input as ListSecretVersionIdsInput)),
+        ),
+      ),
     ReplicateSecretToRegions: async (input) =>
-      answer(await service.replicateSecretToRegions(input as ReplicateSecretToRegionsInput)),
+      answer(E.map(replicationOutput)(await replicateSecretToRegions(service, input as ReplicateSecretToRegionsInput))),
     RemoveRegionsFromReplication: async (input) =>
-      answer(await service.removeRegionsFromReplication(input as RemoveRegionsFromReplicationInput)),
+      answer(
+        E.map(replicationOutput)(
+          await removeRegionsFromReplication(service, input as RemoveRegionsFromReplicationInput),
+        ),
+      ),
     StopReplicationToReplica: async (input) =>
-      answer(await service.stopReplicationToReplica(input as { SecretId: string })),
+      answer(
+        E.map((secret: ActiveSecret) => ({ ARN: secret.arn }))(
+          await stopReplicationToReplica(service, input as { SecretId: string }),
+        ),
+      ),
   };
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]): [string, Operation] => [
@@ -156,7 +267,7 @@ export const operationsOf = (service: SecretsService, authorizer: Authorizer): R
         if (refusal !== undefined) return E.left(accessDenied(refusal));
         const refused = beyondTheModel(input);
         if (refused !== undefined) return E.left(refused);
-        return service.actingAs({ requestId: caller.requestId, principal: caller.principal.arn }, () =>
+        return service.commands.actingAs({ requestId: caller.requestId, principal: caller.principal.arn }, () =>
           handler(input, caller),
         );
       },

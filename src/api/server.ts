@@ -1,3 +1,5 @@
+/* eslint-disable max-lines -- Over 300 lines: the HTTP edge keeps the node:http limits, parsing, signing, routing and
+   audit of one request in one place, so the order they happen in is read top to bottom. */
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -25,7 +27,8 @@ import { LEDGER_TARGET_PREFIX, type LedgerOperation } from "./ledger-operations.
 import { decodeInput, operationNames } from "./model.js";
 import type { Operation } from "./operations.js";
 import type { RateLimits } from "./rate-limits.js";
-import { verifyRequest } from "./sigv4.js";
+import { verifyRequest } from "../access/sigv4.js";
+import type { HttpLimits } from "../config.js";
 import { isUnreachable } from "../store/nats-link.js";
 
 // The AWS JSON 1.1 edge: POST / with X-Amz-Target: secretsmanager.<Operation>, SigV4 on every request.
@@ -69,18 +72,6 @@ export type ApiOptions = {
     targetOf(secretId: string): string;
     onFailure(requestId: string, error: unknown): void;
   };
-};
-
-/**
- * How much a client may hold the server: open connections at once (more are refused at accept), the time to
- * send a request's headers and its whole request, and how long an idle kept-alive connection stays open. A
- * client that sends slowly, or opens connections and sends nothing, is cut off by these.
- */
-export type HttpLimits = {
-  readonly maxConnections: number;
-  readonly headersTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly keepAliveTimeoutMs: number;
 };
 
 export type ProbeAnswer = { readonly status: number; readonly contentType: string; readonly body: string };
@@ -148,6 +139,7 @@ type Handled = {
 };
 
 export const createApiServer = (opts: ApiOptions): Server => {
+  // eslint-disable-next-line complexity -- the request path reads top to bottom: limits, parse, sign, route, audit, answer.
   const handle = async (req: IncomingMessage, requestId: string): Promise<Handled> => {
     // What the request has shown so far, for the audit record of a failure.
     const known: { caller?: Caller; input?: Record<string, unknown> } = {};

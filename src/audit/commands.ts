@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { withNats } from "../app.js";
+import { withNats } from "../store/nats-connection.js";
 import type { Config } from "../config.js";
 import { Keyring, readKeyringFile } from "../crypto/keyring.js";
 import { AuditStream } from "../store/audit-stream.js";

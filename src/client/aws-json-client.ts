@@ -1,5 +1,5 @@
 import { Agent, request } from "node:http";
-import { signRequest, type Credentials } from "../api/sigv4.js";
+import { signRequest, type Credentials } from "../access/sigv4.js";
 
 export type AwsJsonResponse = {
   readonly status: number;

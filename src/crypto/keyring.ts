@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { createHmac, hkdfSync, randomBytes, randomUUID } from "node:crypto";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
-import { readPrivateJson } from "../bootstrap.js";
+import { readPrivateJson } from "../private-files.js";
 import { KEY_BYTES } from "./envelope.js";
 
 // The keyring: the master keys that wrap data keys, as KMS keys are to Secrets Manager. Each key has an id (a

@@ -2,11 +2,8 @@ import * as E from "fp-ts/lib/Either.js";
 import type {
   CreateSecret,
   DeleteSecret,
-  PromoteReplica,
   PutResourcePolicy,
   PutSecretValue,
-  RemoveRegionsFromReplication,
-  Replication,
   SecretCommand,
   TagResource,
   UntagResource,
@@ -15,7 +12,16 @@ import type {
   VersionPolicy,
 } from "./commands.js";
 import type { SecretError } from "./errors.js";
+import { live, type Decision } from "./decision.js";
+import { attach, moveLabel, type Labels } from "./labels.js";
+import { prunableVersions, pruneVersions, versionsPruned } from "./pruning.js";
 import { grantsPublicAccess, isPolicyProblem, parsePolicy } from "./resource-policy.js";
+import {
+  addReplicaRegions,
+  promoteReplica,
+  removeRegionsFromReplication,
+  replicateSecretToRegions,
+} from "./replication-rules.js";
 import {
   event,
   labelMoved,
@@ -23,9 +29,6 @@ import {
   versionCreated,
   type DeletionCancelled,
   type DeletionScheduled,
-  type LabelMoved,
-  type ReplicaRegionsAdded,
-  type ReplicaRegionsRemoved,
   type ResourcePolicyDeleted,
   type ResourcePolicyPut,
   type SecretAccessed,
@@ -34,19 +37,11 @@ import {
   type SecretTagged,
   type SecretUntagged,
   type SecretUpdated,
-  type VersionCreated,
-  type VersionsPruned,
 } from "./events.js";
-import type { ActiveSecret, SecretState, Version } from "./state.js";
-import {
-  AWSCURRENT,
-  AWSPENDING,
-  AWSPREVIOUS,
-  type Millis,
-  type SealedValue,
-  type StagingLabel,
-  type VersionId,
-} from "./types.js";
+import { evolve, initialState, type ActiveSecret, type SecretState, type Version } from "./state.js";
+import { AWSCURRENT, AWSPENDING, type Millis, type SealedValue, type StagingLabel, type VersionId } from "./types.js";
+
+export { prunableVersions } from "./pruning.js";
 
 /** AWS quota: at most 20 staging labels attached across all versions of one secret. */
 export const MAX_STAGING_LABELS = 20;
@@ -56,11 +51,18 @@ export const MAX_TAGS = 50;
 export const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-type Decision = E.Either<SecretError, ReadonlyArray<SecretEvent>>;
-type Labels = Map<StagingLabel, VersionId>;
+/**
+ * A decider in Emmett's and fmodel's shape: `decide` turns a command and the state into events (or refuses it),
+ * `evolve` folds one event into the state, starting from `initialState`.
+ */
+export type Decider<Command, Event, State, Error> = {
+  readonly decide: (command: Command, state: State) => E.Either<Error, ReadonlyArray<Event>>;
+  readonly evolve: (state: State, event: Event) => State;
+  readonly initialState: State;
+};
 
 /** `[]` means the command was already done (an idempotent retry): success that changes nothing. */
-export const decide = (command: SecretCommand, state: SecretState): Decision => {
+const decide = (command: SecretCommand, state: SecretState): Decision => {
   switch (command.type) {
     case "CreateSecret":
       return createSecret(command.data, state);
@@ -82,27 +84,14 @@ export const decide = (command: SecretCommand, state: SecretState): Decision => 
       return purgeDeletedSecret(command.data.now, state);
     case "PutResourcePolicy":
       return putResourcePolicy(command.data, state);
-    case "DeleteResourcePolicy": {
-      const secret = live(state);
-      if (E.isLeft(secret)) return secret;
-      return E.right(
-        secret.right.resourcePolicy === undefined
-          ? []
-          : [event<ResourcePolicyDeleted>("ResourcePolicyDeleted", {}, command.data.now)],
-      );
-    }
-    case "PruneVersions": {
-      if (state.status !== "active") return E.right([]);
-      const pruned = prunableVersions(state, command.data.now, command.data.versionPolicy);
-      return E.right(pruned.length === 0 ? [] : [versionsPruned(state, pruned, command.data.now)]);
-    }
+    case "DeleteResourcePolicy":
+      return deleteResourcePolicy(command.data.now, state);
+    case "PruneVersions":
+      return pruneVersions(command.data, state);
     case "RecordAccess":
       return recordAccess(command.data.versionId, command.data.now, state);
-    case "ReplicateSecretToRegions": {
-      const secret = live(state);
-      if (E.isLeft(secret)) return secret;
-      return replicaRegionsAdded(secret.right, command.data, command.data.now);
-    }
+    case "ReplicateSecretToRegions":
+      return replicateSecretToRegions(command.data, state);
     case "RemoveRegionsFromReplication":
       return removeRegionsFromReplication(command.data, state);
     case "PromoteReplica":
@@ -136,7 +125,7 @@ const createSecret = (cmd: CreateSecret["data"], state: SecretState): Decision =
     cmd.now,
   );
   const replicated =
-    cmd.replication === undefined ? E.right([]) : replicaRegionsAdded(undefined, cmd.replication, cmd.now);
+    cmd.replication === undefined ? E.right([]) : addReplicaRegions(undefined, cmd.replication, cmd.now);
   if (E.isLeft(replicated)) return replicated;
   if (value.right === undefined) return E.right([created, ...replicated.right]);
   return E.right([
@@ -144,79 +133,6 @@ const createSecret = (cmd: CreateSecret["data"], state: SecretState): Decision =
     versionCreated(token, value.right, cmd.now),
     labelMoved(AWSCURRENT, undefined, token, cmd.now),
     ...replicated.right,
-  ]);
-};
-
-/**
- * Replication to more regions: never to the secret's own region, each region once. A region that is already a
- * replica with the same settings changes nothing; with another KmsKeyId (or ForceOverwriteReplicaSecret) it is
- * added anew.
- */
-const replicaRegionsAdded = (secret: ActiveSecret | undefined, cmd: Replication, now: Millis): Decision => {
-  const regions = cmd.regions.map((r) => r.region);
-  if (regions.includes(cmd.homeRegion) || regions.includes("") || new Set(regions).size !== regions.length)
-    return E.left({ _tag: "InvalidReplicaRegion" });
-  const existing = new Map((secret?.replicas ?? []).map((r) => [r.region, r]));
-  const added = cmd.regions
-    .map((r) => ({
-      region: r.region,
-      ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
-      ...(cmd.forceOverwrite === true ? { forceOverwrite: true } : {}),
-    }))
-    .filter((r) => {
-      const before = existing.get(r.region);
-      return (
-        before === undefined || before.kmsKeyId !== r.kmsKeyId || (r.forceOverwrite === true && !before.forceOverwrite)
-      );
-    });
-  return E.right(
-    added.length === 0 ? [] : [event<ReplicaRegionsAdded>("ReplicaRegionsAdded", { regions: added }, now)],
-  );
-};
-
-/** Removing a region the secret is not replicated to changes nothing, as on AWS. */
-const removeRegionsFromReplication = (cmd: RemoveRegionsFromReplication["data"], state: SecretState): Decision => {
-  if (cmd.promoted !== undefined) {
-    // A promotion report is acted on only for the addition it came from: the region may have been added anew.
-    if (state.status !== "active") return E.right([]);
-    const current = new Map((state.replicas ?? []).map((r) => [r.region, r.addedAt]));
-    const regions = cmd.regions.filter((region) => current.get(region) === cmd.promoted?.addedAt);
-    return E.right(
-      regions.length === 0
-        ? []
-        : [event<ReplicaRegionsRemoved>("ReplicaRegionsRemoved", { regions, promoted: true }, cmd.now)],
-    );
-  }
-  const secret = live(state);
-  if (E.isLeft(secret)) return secret;
-  const present = new Set((secret.right.replicas ?? []).map((r) => r.region));
-  const regions = [...new Set(cmd.regions)].filter((region) => present.has(region));
-  return E.right(
-    regions.length === 0 ? [] : [event<ReplicaRegionsRemoved>("ReplicaRegionsRemoved", { regions }, cmd.now)],
-  );
-};
-
-/** The replica becomes a secret of this region's log: the same name, ARN, metadata, versions and labels. */
-const promoteReplica = (cmd: PromoteReplica["data"], state: SecretState): Decision => {
-  const { replica, now } = cmd;
-  if (state.status === "active") return E.left({ _tag: "SecretAlreadyExists", name: replica.name });
-  return E.right([
-    secretCreated(
-      {
-        name: replica.name,
-        arn: replica.arn,
-        ...(replica.description === undefined ? {} : { description: replica.description }),
-        ...(replica.kmsKeyId === undefined ? {} : { kmsKeyId: replica.kmsKeyId }),
-        ...(replica.tags === undefined ? {} : { tags: replica.tags }),
-        promotedFrom: cmd.promotedFrom,
-      },
-      now,
-    ),
-    ...replica.versions.map((v) => event<VersionCreated>("VersionCreated", v, now)),
-    ...replica.labels.map(([label, versionId]) => labelMoved(label, undefined, versionId, now)),
-    ...(replica.resourcePolicy === undefined
-      ? []
-      : [event<ResourcePolicyPut>("ResourcePolicyPut", { policy: replica.resourcePolicy }, now)]),
   ]);
 };
 
@@ -229,11 +145,11 @@ const putSecretValue = (cmd: PutSecretValue["data"], state: SecretState): Decisi
   if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
   const token = cmd.clientRequestToken;
   if (secret.right.versions.has(token)) return sameValueOrConflict(secret.right, token, value.right);
-  return newVersion(secret.right, token, value.right, cmd.versionStages, cmd.versionPolicy, cmd.now);
+  return addVersion(secret.right, token, value.right, cmd.versionStages, cmd.versionPolicy, cmd.now);
 };
 
 /** A new version `token` holding `value`, with the staging labels PutSecretValue's rules give it. */
-const newVersion = (
+const addVersion = (
   state: ActiveSecret,
   token: VersionId,
   value: SealedValue,
@@ -309,7 +225,7 @@ const updateSecret = (cmd: UpdateSecret["data"], state: SecretState): Decision =
   const token = cmd.clientRequestToken;
   const version = current.versions.has(token)
     ? sameValueOrConflict(current, token, value.right)
-    : newVersion(current, token, value.right, undefined, cmd.versionPolicy, cmd.now);
+    : addVersion(current, token, value.right, undefined, cmd.versionPolicy, cmd.now);
   return E.map((events: ReadonlyArray<SecretEvent>) => [...metadata, ...events])(version);
 };
 
@@ -380,23 +296,14 @@ const putResourcePolicy = (cmd: PutResourcePolicy["data"], state: SecretState): 
   );
 };
 
-/**
- * The versions the policy lets go, oldest first: none while the secret holds no more than `keep`; then only
- * versions with no staging label created more than `minAgeMs` ago, until `keep` remain or none is eligible.
- */
-export const prunableVersions = (state: ActiveSecret, now: Millis, policy: VersionPolicy): ReadonlyArray<VersionId> => {
-  const excess = state.versions.size - policy.keep;
-  if (excess <= 0) return [];
-  const labelled = new Set(state.labels.values());
-  return [...state.versions.values()]
-    .filter((v) => !labelled.has(v.versionId) && v.createdAt < now - policy.minAgeMs)
-    .sort((a, b) => a.createdAt - b.createdAt)
-    .slice(0, excess)
-    .map((v) => v.versionId);
+/** Deleting a policy the secret does not have changes nothing. */
+const deleteResourcePolicy = (now: Millis, state: SecretState): Decision => {
+  const secret = live(state);
+  if (E.isLeft(secret)) return secret;
+  return E.right(
+    secret.right.resourcePolicy === undefined ? [] : [event<ResourcePolicyDeleted>("ResourcePolicyDeleted", {}, now)],
+  );
 };
-
-const versionsPruned = (state: ActiveSecret, versionIds: ReadonlyArray<VersionId>, now: Millis): VersionsPruned =>
-  event<VersionsPruned>("VersionsPruned", { arn: state.arn, versionIds }, now);
 
 /** LastAccessedDate has day resolution: one event for the first read of a version on each day. */
 export const dayOf = (now: Millis): Millis => Math.floor(now / DAY_MS) * DAY_MS;
@@ -413,14 +320,6 @@ const recordAccess = (versionId: VersionId, now: Millis, state: SecretState): De
 
 const secretDeleted = (state: ActiveSecret, forced: boolean, now: Millis): SecretDeleted =>
   event<SecretDeleted>("SecretDeleted", { arn: state.arn, versionIds: [...state.versions.keys()], forced }, now);
-
-/** The secret, if it exists and is not scheduled for deletion: what most operations need. */
-const live = (state: SecretState): E.Either<SecretError, ActiveSecret> =>
-  state.status !== "active"
-    ? E.left({ _tag: "SecretNotFound" })
-    : state.deletion !== undefined
-      ? E.left({ _tag: "SecretScheduledForDeletion" })
-      : E.right(state);
 
 /** Exactly one of SecretString and SecretBinary, or (where `optional`) neither. */
 const singleValue = (
@@ -441,29 +340,9 @@ const sameValueOrConflict = (state: ActiveSecret, token: VersionId, value: Seale
     : E.left({ _tag: "ClientRequestTokenInUse", token, arn: state.arn });
 };
 
-/** Puts `label` on `to` (or detaches it), updating the working map; nothing when it is already there. */
-const attach = (labels: Labels, label: StagingLabel, to: VersionId | undefined, at: Millis): LabelMoved[] => {
-  const from = labels.get(label);
-  if (from === to) return [];
-  if (to === undefined) labels.delete(label);
-  else labels.set(label, to);
-  return [labelMoved(label, from, to, at)];
-};
-
-/**
- * Moves a label to `to`. When AWSCURRENT leaves a version, that version receives AWSPREVIOUS (taken from its
- * former holder), unless the same command places AWSPREVIOUS itself.
- */
-const moveLabel = (
-  labels: Labels,
-  label: StagingLabel,
-  to: VersionId,
-  placedByCommand: ReadonlySet<StagingLabel>,
-  at: Millis,
-): LabelMoved[] => {
-  const from = labels.get(label);
-  const moves = attach(labels, label, to, at);
-  if (label === AWSCURRENT && from !== undefined && from !== to && !placedByCommand.has(AWSPREVIOUS))
-    moves.push(...attach(labels, AWSPREVIOUS, from, at));
-  return moves;
+/** The secret decider: every AWS rule about a secret's versions, labels, tokens, tags, policy and deletion. */
+export const secretDecider: Decider<SecretCommand, SecretEvent, SecretState, SecretError> = {
+  decide,
+  evolve,
+  initialState,
 };

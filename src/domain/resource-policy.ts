@@ -28,6 +28,7 @@ const STATEMENT_KEYS = new Set([
 export const parsePolicy = (
   text: string,
   kind: "resource" | "identity" = "resource",
+  // eslint-disable-next-line complexity -- the policy grammar's checks, in AWS's order.
 ): { readonly statements: ReadonlyArray<Record<string, unknown>> } | PolicyProblem => {
   let doc: unknown;
   try {

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { versionIndex } from "../../projections/secret-catalog.js";
 import type { HistoryEntry } from "../../projections/secret-history.js";
-import { withNats } from "../app.js";
+import { withNats } from "../store/nats-connection.js";
 import type { Config } from "../config.js";
 import { AwsJsonClient } from "../client/aws-json-client.js";
 import { EventLog } from "../store/event-log.js";

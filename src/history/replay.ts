@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { snapshotOf } from "../../projections/catalog-snapshot.js";
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
-import { withNats } from "../app.js";
+import { withNats } from "../store/nats-connection.js";
 import type { Config } from "../config.js";
 import { checkpointPath, readCheckpoint } from "../store/checkpoint-file.js";
 import { EventLog } from "../store/event-log.js";

@@ -1,3 +1,5 @@
+/* eslint-disable max-lines -- Over 300 lines: one suite per AWS operation group of the wire contract, sharing one
+   service; splitting it would start a service per file. */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {

@@ -1,3 +1,5 @@
+/* eslint-disable max-lines -- Over 300 lines: the two-region setup (two nats-servers over a leafnode, two services)
+   is costly to start, so every replication scenario shares it in this one file. */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -31,7 +33,7 @@ import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
 import { secretLedger } from "../support/cli.js";
 import { putUntilTaken, sdkError } from "../support/sdk.js";
 
-// Two regions on loopback, as the README runs them: each its own nats-server (its JetStream domain the region
+// Two regions on loopback, as docs/regions.md runs them: each its own nats-server (its JetStream domain the region
 // name), the replica region's joined to the primary's by a leafnode, and a service in each.
 
 const PRIMARY = "us-east-1";
@@ -158,7 +160,7 @@ Replication(
   },
 );
 
-Replication("the AWS CLI replicates, reads the replica, and promotes it, as the README shows", async (ctx) => {
+Replication("the AWS CLI replicates, reads the replica, and promotes it, as docs/regions.md shows", async (ctx) => {
   const skip = awsCliUnavailable();
   if (skip !== undefined) return void process.stdout.write(`\n  skipped: the AWS CLI replication test: ${skip}\n`);
   const primary = awsCli(ctx.a);

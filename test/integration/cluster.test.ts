@@ -16,7 +16,7 @@ import { slowLink, startCluster } from "../support/nats.js";
 import { putUntilTaken } from "../support/sdk.js";
 
 // Scale-out: two service instances on one region's log, kept by a 3-node JetStream cluster (R3 streams), on
-// loopback. Both read with the read fence on, as the README's production topology runs them.
+// loopback. Both read with the read fence on, as docs/production.md runs them.
 
 const REGION = "us-east-2";
 

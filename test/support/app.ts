@@ -4,7 +4,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
-import type { Clock } from "../../src/application/secrets-service.js";
+import type { Clock } from "../../src/application/ports.js";
 import { DEFAULT_HTTP_LIMITS, DEFAULT_VERSIONS, type Config } from "../../src/config.js";
 import { unwrapDataKey } from "../../src/crypto/envelope.js";
 import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";

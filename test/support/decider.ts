@@ -6,10 +6,9 @@ import type {
   SecretCommand,
   UpdateSecretVersionStage,
 } from "../../src/domain/commands.js";
-import { decide } from "../../src/domain/decider.js";
-import type { SecretError } from "../../src/domain/errors.js";
+import { secretDecider, type Decider } from "../../src/domain/decider.js";
 import { labelMoved, secretCreated, versionCreated, type SecretEvent } from "../../src/domain/events.js";
-import { fold, initialState, type ActiveSecret } from "../../src/domain/state.js";
+import { fold, type ActiveSecret } from "../../src/domain/state.js";
 import type { SealedValue, SecretName, StagingLabel, VersionId } from "../../src/domain/types.js";
 
 // Given/When/Then over plain data, as Emmett tests deciders.
@@ -82,22 +81,41 @@ export const labelsOf = (events: ReadonlyArray<SecretEvent>): Record<string, str
   return out;
 };
 
+/**
+ * Given/When/Then over any decider (Emmett's DeciderSpecification): `given` events, `when` a command, `then` the
+ * events it decides, `thenRefused` with the error it is refused with.
+ */
+export const deciderSpecification =
+  <Command, Event, State, Error>(decider: Decider<Command, Event, State, Error>) =>
+  (history: ReadonlyArray<Event>) => ({
+    when: (command: Command) => {
+      const decision = decider.decide(command, history.reduce(decider.evolve, decider.initialState));
+      return {
+        decision,
+        then: (expected: ReadonlyArray<Event>) => {
+          if (E.isLeft(decision)) assert.unreachable(`refused with ${JSON.stringify(decision.left)}`);
+          else assert.equal(decision.right, expected);
+        },
+        thenRefused: (expected: Error) => {
+          if (E.isRight(decision)) assert.unreachable(`accepted with ${JSON.stringify(decision.right)}`);
+          else assert.equal(decision.left, expected);
+        },
+      };
+    },
+  });
+
+const givenSecret = deciderSpecification(secretDecider);
+
+/** The secret decider's Given/When/Then, with `thenLabels` to check only where each label ends up. */
 export const given = (history: ReadonlyArray<SecretEvent>) => ({
   when: (command: SecretCommand) => {
-    const decision = decide(command, fold(history, initialState));
+    const spec = givenSecret(history).when(command);
     return {
-      then: (expected: ReadonlyArray<SecretEvent>) => {
-        if (E.isLeft(decision)) assert.unreachable(`refused with ${decision.left._tag}`);
-        else assert.equal(decision.right, expected);
-      },
+      then: spec.then,
+      thenRefused: spec.thenRefused,
       thenLabels: (expected: Record<string, string[]>) => {
-        if (E.isLeft(decision)) assert.unreachable(`refused with ${decision.left._tag}`);
-        else assert.equal(labelsOf([...history, ...decision.right]), expected);
-      },
-      thenRefused: (expected: SecretError) => {
-        if (E.isRight(decision))
-          assert.unreachable(`accepted with ${JSON.stringify(decision.right.map((e) => e.type))}`);
-        else assert.equal(decision.left, expected);
+        if (E.isLeft(spec.decision)) assert.unreachable(`refused with ${spec.decision.left._tag}`);
+        else assert.equal(labelsOf([...history, ...spec.decision.right]), expected);
       },
     };
   },

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as E from "fp-ts/lib/Either.js";
-import { decide, MAX_STAGING_LABELS } from "../../src/domain/decider.js";
+import { MAX_STAGING_LABELS, secretDecider } from "../../src/domain/decider.js";
 import { fold, initialState, type ActiveSecret, type SecretState } from "../../src/domain/state.js";
 import type { SecretCommand } from "../../src/domain/commands.js";
 import { seededRandom } from "../support/random.js";
@@ -305,7 +305,7 @@ test("label invariants hold after any sequence of commands", () => {
                 random(2) === 0 ? undefined : String(random(known) + 1),
               )
             : putSecretValue(String(random(known) + 1), sealed(String(random(known + 1) + 1)));
-      const decision = decide(command, state);
+      const decision = secretDecider.decide(command, state);
       if (E.isLeft(decision)) continue;
       state = fold(decision.right, state);
       const secret = state as ActiveSecret;

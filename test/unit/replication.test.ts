@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import * as E from "fp-ts/lib/Either.js";
 import { entryFromLine, entryLine } from "../../projections/catalog-snapshot.js";
 import type { PromoteReplica, SecretCommand } from "../../src/domain/commands.js";
-import { decide } from "../../src/domain/decider.js";
+import { secretDecider } from "../../src/domain/decider.js";
 import {
   event,
   type ReplicaRegionsAdded,
@@ -29,7 +29,7 @@ const removed = (regions: string[], promoted?: boolean): SecretEvent =>
   event<ReplicaRegionsRemoved>("ReplicaRegionsRemoved", { regions, ...(promoted ? { promoted } : {}) }, NOW);
 
 test("CreateSecret with AddReplicaRegions replicates the new secret after its first version", () => {
-  const decision = decide(
+  const decision = secretDecider.decide(
     createSecret({ secretString: sealed("a"), replication: { regions: [{ region: "eu-west-1" }], homeRegion: HOME } }),
     fold([]),
   );
@@ -125,7 +125,7 @@ test("a promoted replica keeps its versions' creation dates and labels, and says
       now: NOW,
     },
   };
-  const decision = decide(promote, fold([]));
+  const decision = secretDecider.decide(promote, fold([]));
   assert.ok(E.isRight(decision));
   if (E.isLeft(decision)) return;
   const state = fold(decision.right) as ActiveSecret;

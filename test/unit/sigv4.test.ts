@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as E from "fp-ts/lib/Either.js";
-import { SIGNATURE_MISMATCH, signRequest, verifyRequest, type SignableRequest } from "../../src/api/sigv4.js";
+import { SIGNATURE_MISMATCH, signRequest, verifyRequest, type SignableRequest } from "../../src/access/sigv4.js";
 
 const creds = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);

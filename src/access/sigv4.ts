@@ -183,6 +183,7 @@ export const verifyRequest = (
     readonly service: string;
     readonly now: number;
   },
+  // eslint-disable-next-line complexity -- SigV4 verification is one sequence of AWS checks, each answered with its own error; split, it reads worse.
 ): E.Either<AuthFailure, { readonly accessKeyId: string }> => {
   const authorization = headerValue(req.headers, "authorization");
   if (authorization === undefined || authorization.trim() === "") return E.left({ _tag: "MissingAuthenticationToken" });

@@ -1,0 +1,97 @@
+import * as E from "fp-ts/lib/Either.js";
+import { SecretCatalog } from "../../projections/secret-catalog.js";
+import type { SecretEvent } from "../domain/events.js";
+import type { SecretState } from "../domain/state.js";
+import { readCheckpoint, writeCheckpoint } from "../store/checkpoint-file.js";
+import type { EventLog } from "../store/event-log.js";
+import { errorText, type Logger } from "./logger.js";
+import type { Started } from "./parts.js";
+
+// A projection: a catalog folded from a log (this region's, or a followed region's mirror), restored from its
+// checkpoint when there is a good one, kept up to date by a consumer, and checkpointed on a timer and at stop.
+// The same two functions serve this region and every region it follows.
+
+export type StartedFrom = { readonly checkpoint: number } | { readonly replay: string };
+
+/** A catalog as restored from its checkpoint (or empty, to be replayed from the log's first record). */
+export type RestoredProjection = {
+  readonly log: EventLog;
+  readonly file: string;
+  readonly catalog: SecretCatalog;
+  readonly startedFrom: StartedFrom;
+};
+
+export type Projection = Started<
+  RestoredProjection & {
+    /** Writes the checkpoint if the catalog moved and every deletion read is shredded; true if it wrote. */
+    checkpoint(): Promise<boolean>;
+  }
+>;
+
+export const restoreProjection = async (log: EventLog, file: string): Promise<RestoredProjection> => {
+  const restored = await readCheckpoint(file, await log.identity());
+  return E.isRight(restored)
+    ? { log, file, catalog: restored.right, startedFrom: { checkpoint: restored.right.checkpoint } }
+    : { log, file, catalog: new SecretCatalog(), startedFrom: { replay: restored.left } };
+};
+
+/**
+ * Follows the log from the catalog's position and resolves once the catalog holds every record the log held
+ * when it started. `onApplied` sees each record's events after the catalog applied them.
+ */
+export const startProjection = async (
+  restored: RestoredProjection,
+  deps: {
+    readonly logger: Logger;
+    /** Extra fields of the projection's log lines (the followed region's name). */
+    readonly about?: Record<string, string>;
+    readonly onApplied: (secretName: string, before: SecretState, events: ReadonlyArray<SecretEvent>) => void;
+    /** Whether every destruction of data keys read so far is done: a checkpoint must not pass over one. */
+    readonly shredded: () => boolean;
+    /** Resolves once every destruction of data keys read so far is done. */
+    readonly whenShredded: () => Promise<void>;
+  },
+): Promise<Projection> => {
+  const { log, file, catalog, startedFrom } = restored;
+  const follower = log.follow(
+    catalog.checkpoint + 1,
+    ({ seq, secretName, record }) => {
+      const before = catalog.entry(secretName).state;
+      catalog.apply(seq, secretName, record.events);
+      deps.onApplied(secretName, before, record.events);
+    },
+    (seq, why) => {
+      deps.logger({ level: "error", msg: "log record passed over", ...deps.about, seq, why });
+      catalog.passOver(seq);
+    },
+  );
+  await catalog.whenCaughtUp(await log.lastSeq());
+  // What the file holds: nothing after a replay, even if the replay read the whole log.
+  let written = "checkpoint" in startedFrom ? startedFrom.checkpoint : 0;
+  const writeIfDue = async (): Promise<boolean> => {
+    if (catalog.checkpoint === written || !deps.shredded()) return false;
+    const identity = await log.identity();
+    if (!deps.shredded()) return false;
+    const at = catalog.checkpoint;
+    await writeCheckpoint(file, identity, catalog);
+    written = at;
+    return true;
+  };
+  // One write at a time: the timer's and the stop's never overlap.
+  let writing: Promise<boolean> = Promise.resolve(false);
+  const checkpoint = (): Promise<boolean> => {
+    writing = writing.then(writeIfDue, writeIfDue);
+    return writing;
+  };
+  return {
+    ...restored,
+    checkpoint,
+    stop: async () => {
+      await follower.stop();
+      await deps.whenShredded();
+      await checkpoint().catch((e: unknown) =>
+        deps.logger({ level: "error", msg: "checkpoint not written", ...deps.about, error: errorText(e) }),
+      );
+    },
+  };
+};

@@ -1,0 +1,122 @@
+import * as E from "fp-ts/lib/Either.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import type { CatalogEntry, SecretCatalog } from "../../projections/secret-catalog.js";
+import type { SecretCommand } from "../domain/commands.js";
+import { secretDecider } from "../domain/decider.js";
+import type { CommandRecord, SecretEvent } from "../domain/events.js";
+import type { SecretReference } from "../domain/queries.js";
+import { fold, type SecretState } from "../domain/state.js";
+import type { ServiceError } from "./errors.js";
+import { KeyedLock } from "./keyed-lock.js";
+import type { Clock, CommandLog, DataKeyStore, WrappedKey } from "./ports.js";
+
+// The one write pipeline every command goes through (Emmett's handleCommand): lock the secret, load its state
+// from the projection, let the use case prepare the command (seal values, wrap keys), decide, write the keys,
+// append at the expected subject sequence, wait for the projection; on a conflict, wait for the projection to
+// see the other write and decide again.
+
+/** A command ready for the decider, with the wrapped data keys its new versions are sealed under. */
+export type Prepared = { readonly command: SecretCommand; readonly wrappedKeys: ReadonlyArray<WrappedKey> };
+
+/** Makes a secret's command from its state now. */
+export type Prepare = (state: SecretState, now: number) => Promise<E.Either<ServiceError, Prepared>>;
+
+/** What a command did: the state before and after, and the events it appended (none: already done). */
+export type Executed = {
+  readonly state: SecretState;
+  readonly before: SecretState;
+  readonly events: ReadonlyArray<SecretEvent>;
+};
+
+/** Who a command is run for: the API request and its caller, recorded with the command in the log. */
+export type Actor = { readonly requestId: string; readonly principal: string };
+
+export type CommandHandler = {
+  /** Decides and appends the command `prepare` makes for secret `name`, which `reference` named. */
+  handleCommand(
+    name: string,
+    reference: SecretReference,
+    commandName: SecretCommand["type"],
+    prepare: Prepare,
+  ): Promise<E.Either<ServiceError, Executed>>;
+  /** Runs `work` under secret `name`'s lock, after any command on it under way (no append of its own). */
+  underLock<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** Runs `work` on behalf of `actor`: the commands it appends carry the request id and the caller. */
+  actingAs<T>(actor: Actor, work: () => Promise<T>): Promise<T>;
+};
+
+/** A command that needs no sealed values. */
+export const prepared = (command: SecretCommand): Promise<E.Either<ServiceError, Prepared>> =>
+  Promise.resolve(E.right({ command, wrappedKeys: [] }));
+
+const MAX_APPEND_ATTEMPTS = 64;
+
+export const commandHandler = (deps: {
+  readonly log: CommandLog;
+  readonly keys: DataKeyStore;
+  readonly catalog: SecretCatalog;
+  readonly clock: Clock;
+  /** Whether NATS is reachable now: while it is not, writes are refused at once, as retryable. */
+  readonly storeAvailable: () => boolean;
+}): CommandHandler => {
+  const locks = new KeyedLock();
+  const acting = new AsyncLocalStorage<Actor>();
+
+  /** The secret's entry, provided the reference still names it (it may have been replaced meanwhile). */
+  const entryFor = (name: string, reference: SecretReference): CatalogEntry => {
+    const entry = deps.catalog.entry(name);
+    if (reference.kind === "name" || entry.state.status === "absent") return entry;
+    const resolved = deps.catalog.resolve(reference);
+    return resolved?.name === name ? entry : { state: secretDecider.initialState, subjectSeq: entry.subjectSeq };
+  };
+
+  const recordOf = (commandName: SecretCommand["type"], events: ReadonlyArray<SecretEvent>): CommandRecord => {
+    const actor = acting.getStore();
+    return {
+      schemaVersion: 1,
+      command: commandName,
+      requestId: actor?.requestId ?? randomUUID(),
+      ...(actor === undefined ? {} : { principal: actor.principal }),
+      events,
+    };
+  };
+
+  const appendDecided = async (
+    name: string,
+    reference: SecretReference,
+    commandName: SecretCommand["type"],
+    prepare: Prepare,
+  ): Promise<E.Either<ServiceError, Executed>> => {
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      const entry = entryFor(name, reference);
+      const command = await prepare(entry.state, deps.clock());
+      if (E.isLeft(command)) return command;
+      const decision = secretDecider.decide(command.right.command, entry.state);
+      if (E.isLeft(decision)) return decision;
+      const events = decision.right;
+      if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
+      // The keys go first: a version in the log must always find its key.
+      for (const k of command.right.wrappedKeys)
+        if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
+          await deps.keys.put(k.arn, k.versionId, k.key);
+      const appended = await deps.log.append(name, entry.subjectSeq, recordOf(commandName, events));
+      if (appended._tag === "Appended") {
+        await deps.catalog.whenCaughtUp(appended.seq);
+        return E.right({ state: fold(events, entry.state), before: entry.state, events });
+      }
+      await deps.catalog.whenCaughtUp(appended.lastSeq);
+    }
+    return E.left({ _tag: "ContentionExhausted" });
+  };
+
+  return {
+    handleCommand: (name, reference, commandName, prepare) => {
+      // NATS out of reach: refused at once. (A write NATS drops under way throws; the API answers that 503 too.)
+      if (!deps.storeAvailable()) return Promise.resolve(E.left({ _tag: "StorageUnavailable" } as const));
+      return locks.run(name, () => appendDecided(name, reference, commandName, prepare));
+    },
+    underLock: (name, work) => locks.run(name, work),
+    actingAs: (actor, work) => acting.run(actor, work),
+  };
+};

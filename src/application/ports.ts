@@ -1,0 +1,30 @@
+import type { CommandRecord } from "../domain/events.js";
+import type { VersionId } from "../domain/types.js";
+import type { AppendResult } from "../store/event-log.js";
+import type { WrappedDataKey } from "../store/key-store.js";
+
+// What the use cases need of storage, as interfaces: the NATS adapters in store/ (EventLog, KeyStore) are one
+// implementation, and a use case can be tested with another where that is useful (test/unit/handle-command.test.ts).
+
+/** Appended at `seq`; or a conflict: another writer appended to this secret first. */
+export type AppendOutcome = AppendResult;
+
+/** The append-only log: one subject per secret, the expected last subject sequence as the concurrency guard. */
+export type CommandLog = {
+  append(secretName: string, expectedSubjectSeq: number, record: CommandRecord): Promise<AppendOutcome>;
+  lastSeq(): Promise<number>;
+};
+
+/** The wrapped data keys, kept outside the log so that destroying one shreds its version. */
+export type DataKeyStore = {
+  put(arn: string, versionId: string, key: WrappedDataKey): Promise<void>;
+  get(arn: string, versionId: string): Promise<WrappedDataKey | undefined>;
+  rewrap(arn: string, versionId: string, key: WrappedDataKey): Promise<void>;
+  destroy(arn: string, versionId: string): Promise<void>;
+};
+
+/** A data key a command's new version is sealed under, wrapped, to be written before the command's record. */
+export type WrappedKey = { readonly arn: string; readonly versionId: VersionId; readonly key: WrappedDataKey };
+
+/** The service's time, in milliseconds since the epoch. */
+export type Clock = () => number;

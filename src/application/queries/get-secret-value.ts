@@ -1,0 +1,43 @@
+import * as E from "fp-ts/lib/Either.js";
+import { selectVersion } from "../../domain/queries.js";
+import { initialState, type ActiveSecret, type Version } from "../../domain/state.js";
+import type { StagingLabel, VersionId } from "../../domain/types.js";
+import { recordAccess } from "../commands/record-access.js";
+import type { ServiceError } from "../errors.js";
+import { served } from "../lookup.js";
+import { openSealed } from "../sealing.js";
+import type { Service } from "../service.js";
+
+export type GetSecretValueInput = {
+  readonly SecretId: string;
+  readonly VersionId?: string;
+  readonly VersionStage?: string;
+};
+
+/** A secret's version and its value, opened. */
+export type SecretValue = { readonly secret: ActiveSecret; readonly version: Version; readonly plaintext: Buffer };
+
+/** GetSecretValue: the version asked for (AWSCURRENT unless a VersionId or VersionStage is given), opened. */
+export const getSecretValue = async (
+  service: Service,
+  input: GetSecretValueInput,
+): Promise<E.Either<ServiceError, SecretValue>> => {
+  const found = served(service, input.SecretId);
+  const selected = selectVersion(found?.state ?? initialState, {
+    ...(input.VersionId === undefined ? {} : { versionId: input.VersionId as VersionId }),
+    ...(input.VersionStage === undefined ? {} : { versionStage: input.VersionStage as StagingLabel }),
+  });
+  if (E.isLeft(selected)) return selected;
+  const { secret, version } = selected.right;
+  const replica = found?.replica;
+  const plaintext = await openSealed(
+    service,
+    { arn: secret.arn, versionId: version.versionId },
+    version.value,
+    replica === undefined ? undefined : { arn: replica.primaryArn, versionId: version.versionId },
+  );
+  if (E.isLeft(plaintext)) return plaintext;
+  // A replica's reads are not recorded: its log is the primary's, written only there.
+  if (replica === undefined) await recordAccess(service, secret.name, version);
+  return E.right({ secret, version, plaintext: plaintext.right });
+};

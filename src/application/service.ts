@@ -1,0 +1,85 @@
+import type { SecretCatalog } from "../../projections/secret-catalog.js";
+import { PageTokens } from "../crypto/page-tokens.js";
+import type { Keyring } from "../crypto/keyring.js";
+import type { VersionPolicy } from "../domain/commands.js";
+import type { SecretReference } from "../domain/queries.js";
+import type { ActiveSecret } from "../domain/state.js";
+import type { ReplicaSecret } from "../replication/followed-region.js";
+import type { ReplicationStatus } from "../replication/replication-monitor.js";
+import type { CommandHandler } from "./handle-command.js";
+import { logFence } from "./log-fence.js";
+import type { Clock, CommandLog, DataKeyStore } from "./ports.js";
+import type { Sealing } from "./sealing.js";
+
+// What every use case is given: the one command pipeline, the projection it reads, sealing, and the region's
+// settings. Built once by the composition root (src/app.ts); each use case is a function of it and its input.
+
+/** The partition, region and account this service answers for: the parts of its ARNs. */
+export type Home = { readonly partition: string; readonly region: string; readonly account: string };
+
+/** Draws the 6 random characters that end a secret's ARN. */
+export type ArnSuffixSource = () => string;
+
+/** The replicas this region serves (those of every region it follows). */
+export type Replicas = {
+  resolve(reference: SecretReference): ReplicaSecret | undefined;
+  all(): Iterable<ReplicaSecret>;
+};
+
+export type Service = Sealing & {
+  readonly commands: CommandHandler;
+  readonly catalog: SecretCatalog;
+  readonly home: Home;
+  readonly clock: Clock;
+  readonly arnSuffix: ArnSuffixSource;
+  /** How many versions a secret keeps and may hold (see VersionPolicy). */
+  readonly versionPolicy: VersionPolicy;
+  /** AWS's quota of secrets per region (500,000), counting those scheduled for deletion. */
+  readonly maxSecrets: number;
+  /** The replicas this region serves, of the secrets of the regions it follows. */
+  readonly replicas: Replicas;
+  /** How this region's secrets stand in the regions they are replicated to. */
+  readonly replicationStatus: (secret: ActiveSecret, subjectSeq: number) => ReadonlyArray<ReplicationStatus>;
+  readonly pageTokens: PageTokens;
+  /** Resolves once this server's projection holds what the log held when it was called (when the fence is on). */
+  readonly logFence: () => Promise<void>;
+  /** Told of failures the caller is not: recording LastAccessedDate is best effort for a read. */
+  readonly onBackgroundError: (what: string, error: unknown) => void;
+};
+
+const MAX_SECRETS = 500_000;
+
+export const serviceOf = (deps: {
+  /** The command pipeline (made first: the followed regions' ForceOverwriteReplicaSecret uses it too). */
+  readonly commands: CommandHandler;
+  readonly log: Pick<CommandLog, "lastSeq">;
+  readonly keys: DataKeyStore;
+  readonly catalog: SecretCatalog;
+  /** The master keys, as they are now (the keyring file is read again when it changes). */
+  readonly keyring: () => Keyring;
+  readonly home: Home;
+  readonly clock: Clock;
+  readonly arnSuffix: ArnSuffixSource;
+  readonly onBackgroundError: (what: string, error: unknown) => void;
+  readonly versionPolicy: VersionPolicy;
+  readonly maxSecrets?: number;
+  readonly replicas: Replicas;
+  readonly replicationStatus: Service["replicationStatus"];
+  /** Whether requests wait for the projection to reach the log's end first (several servers on one log). */
+  readonly logFence: boolean;
+}): Service => ({
+  commands: deps.commands,
+  keys: deps.keys,
+  keyring: deps.keyring,
+  catalog: deps.catalog,
+  home: deps.home,
+  clock: deps.clock,
+  arnSuffix: deps.arnSuffix,
+  versionPolicy: deps.versionPolicy,
+  maxSecrets: deps.maxSecrets ?? MAX_SECRETS,
+  replicas: deps.replicas,
+  replicationStatus: deps.replicationStatus,
+  pageTokens: new PageTokens(deps.keyring().derivedKey("page-token")),
+  logFence: deps.logFence ? logFence(deps.log, deps.catalog) : () => Promise.resolve(),
+  onBackgroundError: deps.onBackgroundError,
+});
