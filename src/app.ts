@@ -1,18 +1,16 @@
 import { randomInt } from "node:crypto";
 import type { SecretCatalog } from "../projections/secret-catalog.js";
-import { readPrincipalsFile, type Identity, type PrincipalRegistry } from "./access/principals.js";
 import type { Operation } from "./api/operations.js";
 import { commandHandler } from "./application/handle-command.js";
 import { KeyShredder } from "./application/key-shredder.js";
 import { compact, purgeDueDeletions, type CompactionReport } from "./application/maintenance.js";
 import type { Clock } from "./application/ports.js";
 import { serviceOf } from "./application/service.js";
-import { ensureDataDir, legacyMasterKey, loadOrCreateCredentials, lockDataDir } from "./bootstrap.js";
 import type { Config } from "./config.js";
-import { Keyring, loadOrCreateKeyring, readKeyringFile } from "./crypto/keyring.js";
 import { ReplicationMonitor, type ReplicationStatus } from "./replication/replication-monitor.js";
 import { checkpointPath } from "./store/checkpoint-file.js";
 import type { EventLog } from "./store/event-log.js";
+import { openDataDir } from "./app/data-dir.js";
 import { startHttp } from "./app/http.js";
 import { errorText, stdoutLogger, type Logger } from "./app/logger.js";
 import { StopStack } from "./app/parts.js";
@@ -20,7 +18,6 @@ import { restoreProjection, startProjection, type StartedFrom } from "./app/proj
 import { actOnPromotion, replicasOf, startFollowedRegion, startReplication, type Followed } from "./app/replication.js";
 import { claimKeyring, openStore } from "./app/store.js";
 import { startTimers } from "./app/timers.js";
-import { WatchedFile } from "./watched-file.js";
 
 export type { Logger } from "./app/logger.js";
 export type { StartedFrom } from "./app/projection.js";
@@ -68,45 +65,6 @@ const ARN_SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 const randomArnSuffix = (): string =>
   Array.from({ length: 6 }, () => ARN_SUFFIX_ALPHABET[randomInt(ARN_SUFFIX_ALPHABET.length)]).join("");
 
-/** The data directory's files: the lock (when the service runs its own nats-server), credentials, keyring, principals. */
-const bootstrap = (config: Config, stack: StopStack, logger: Logger) => {
-  ensureDataDir(config.dataDir);
-  // One service per data directory when it runs its own nats-server there: two would share one store.
-  if (config.natsUrl === undefined) stack.push({ stop: lockDataDir(config.dataDir) });
-  const reloadFailed = (what: string) => (path: string, error: unknown) =>
-    logger({
-      level: "error",
-      msg: `${what} not reloaded; the previous one stays in use`,
-      path,
-      error: errorText(error),
-    });
-  loadOrCreateKeyring(config.keyringFile, legacyMasterKey(config.dataDir));
-  const home = { partition: config.partition, region: config.region, account: config.account };
-  const credentials = loadOrCreateCredentials(config.dataDir, config.credentials);
-  const keyring = new WatchedFile(
-    config.keyringFile,
-    (path) => new Keyring(readKeyringFile(path), home),
-    () => {
-      throw new Error(`the keyring ${config.keyringFile} is gone`);
-    },
-    reloadFailed("keyring"),
-  );
-  const principals = new WatchedFile(
-    config.principalsFile,
-    (path) => readPrincipalsFile(path, config.account),
-    (): PrincipalRegistry => new Map(),
-    reloadFailed("principals file"),
-  );
-  // The bootstrap credentials are the account's root: allowed everything, whatever the principals file says.
-  const root: Identity = {
-    credentials: credentials.credentials,
-    principal: { kind: "root", arn: `arn:aws:iam::${config.account}:root` },
-  };
-  const identityOf = (accessKeyId: string): Identity | undefined =>
-    accessKeyId === credentials.credentials.accessKeyId ? root : principals.current().get(accessKeyId);
-  return { home, credentials, keyring, identityOf };
-};
-
 /**
  * Starts the whole service as a list of parts: the data directory, the store (nats-server unless NATS_URL names
  * one), the projections (this region's and each followed region's, folded from the log before the API opens),
@@ -134,7 +92,7 @@ export const startApp = async (
   const logger = options.logger ?? stdoutLogger;
   const stack = new StopStack();
   try {
-    const { home, credentials, keyring, identityOf } = bootstrap(config, stack, logger);
+    const { home, credentials, keyring, identityOf } = openDataDir(config, stack, logger);
     const store = await openStore(config, stack, keyring, logger);
     const { nc, log, keys, link, auditor } = store;
     const keyringClaims = await claimKeyring(keys, keyring, config.region, logger);

@@ -5,7 +5,7 @@ import { initialState, type ActiveSecret, type SecretState } from "../domain/sta
 import type { ReplicaSecret } from "../replication/followed-region.js";
 import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { ServiceError } from "./errors.js";
-import type { Executed, Prepare } from "./handle-command.js";
+import { prepared, type Executed, type Prepare } from "./handle-command.js";
 import type { Service } from "./service.js";
 
 // How a SecretId finds its secret here: this region's own (in the projection), else a replica served here.
@@ -52,6 +52,20 @@ export const onSecret = (
     );
   return service.commands.handleCommand(found.name, reference, commandName, prepare);
 };
+
+/**
+ * A command that needs no sealed values, on the secret a SecretId names: answers the secret as the command left
+ * it. What most use cases are.
+ */
+export const commandOnSecret = async (
+  service: Service,
+  secretId: string,
+  commandName: SecretCommand["type"],
+  command: (now: number) => SecretCommand,
+): Promise<E.Either<ServiceError, ActiveSecret>> =>
+  E.map(({ state }: Executed) => active(state))(
+    await onSecret(service, secretId, commandName, (_state, now) => prepared(command(now))),
+  );
 
 /** PrimaryRegion: a replica's primary; this region for a secret replicated elsewhere; none otherwise. */
 export const primaryRegionOf = (service: Service, secret: Served): string | undefined => {

@@ -102,19 +102,24 @@ export type SealedValues = {
 
 export const NOTHING_SEALED: SealedValues = { values: {}, wrappedKeys: [] };
 
+/** What to seal: a request's values, for version `token` of secret `arn` (as `state` holds it), under `kmsKeyId`. */
+export type SealRequest = {
+  readonly state: SecretState;
+  readonly arn: string | undefined;
+  readonly token: VersionId | undefined;
+  readonly values: PlainValues;
+  readonly kmsKeyId: string | undefined;
+};
+
 /**
  * Seals the request's value(s) for version `token` of secret `arn`. A token that already names a version is
  * sealed under that version's own data key, so the decider can compare fingerprints; a new one gets a fresh
  * data key, wrapped under the master key `kmsKeyId` names. No `arn` (a secret gone meanwhile): nothing sealed,
  * and the decider refuses the command without values.
  */
-export const sealValues = async (
+const sealValues = async (
   sealing: Sealing,
-  state: SecretState,
-  arn: string | undefined,
-  token: VersionId | undefined,
-  input: PlainValues,
-  kmsKeyId: string | undefined,
+  { state, arn, token, values: input, kmsKeyId }: SealRequest,
 ): Promise<E.Either<ServiceError, SealedValues>> => {
   const plain: Array<{ readonly kind: SealedValue["kind"]; readonly bytes: Buffer }> = [];
   if (input.SecretString !== undefined) plain.push({ kind: "string", bytes: Buffer.from(input.SecretString, "utf8") });
@@ -153,13 +158,9 @@ export const sealValues = async (
 /** A command built around the request's sealed values, with the wrapped key of its new version. */
 export const sealedCommand = async (
   sealing: Sealing,
-  state: SecretState,
-  arn: string | undefined,
-  token: VersionId | undefined,
-  input: PlainValues,
-  kmsKeyId: string | undefined,
+  request: SealRequest,
   build: (values: SealedValues["values"]) => SecretCommand,
 ): Promise<E.Either<ServiceError, Prepared>> =>
   E.map((s: SealedValues): Prepared => ({ command: build(s.values), wrappedKeys: s.wrappedKeys }))(
-    await sealValues(sealing, state, arn, token, input, kmsKeyId),
+    await sealValues(sealing, request),
   );

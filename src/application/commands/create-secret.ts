@@ -50,7 +50,7 @@ export const createSecret = async (
     const arn = state.status === "active" ? state.arn : arnForNew;
     // A name that exists keeps its key; the decider then compares the values or refuses the name.
     const kmsKeyId = state.status === "active" ? state.kmsKeyId : input.KmsKeyId;
-    return sealedCommand(service, state, arn, token, input, kmsKeyId, (values) => ({
+    return sealedCommand(service, { state, arn, token, values: input, kmsKeyId }, (values) => ({
       type: "CreateSecret",
       data: {
         name,

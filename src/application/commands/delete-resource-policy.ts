@@ -1,17 +1,15 @@
-import * as E from "fp-ts/lib/Either.js";
+import type * as E from "fp-ts/lib/Either.js";
 import type { ActiveSecret } from "../../domain/state.js";
 import type { ServiceError } from "../errors.js";
-import { prepared, type Executed } from "../handle-command.js";
-import { active, onSecret } from "../lookup.js";
+import { commandOnSecret } from "../lookup.js";
 import type { Service } from "../service.js";
 
 /** DeleteResourcePolicy: removes the secret's resource policy (none: nothing changes). */
-export const deleteResourcePolicy = async (
+export const deleteResourcePolicy = (
   service: Service,
   input: { readonly SecretId: string },
 ): Promise<E.Either<ServiceError, ActiveSecret>> =>
-  E.map(({ state }: Executed) => active(state))(
-    await onSecret(service, input.SecretId, "DeleteResourcePolicy", (_state, now) =>
-      prepared({ type: "DeleteResourcePolicy", data: { now } }),
-    ),
-  );
+  commandOnSecret(service, input.SecretId, "DeleteResourcePolicy", (now) => ({
+    type: "DeleteResourcePolicy",
+    data: { now },
+  }));

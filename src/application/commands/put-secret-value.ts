@@ -24,18 +24,22 @@ export const putSecretValue = async (
   const result = await onSecret(service, input.SecretId, "PutSecretValue", (state, now) => {
     // A secret gone meanwhile has no ARN to seal for; the decider refuses the command without values.
     const secret = state.status === "active" ? state : undefined;
-    return sealedCommand(service, state, secret?.arn, token, input, secret?.kmsKeyId, (values) => ({
-      type: "PutSecretValue",
-      data: {
-        ...(token === undefined ? {} : { clientRequestToken: token }),
-        ...values,
-        ...(input.VersionStages === undefined
-          ? {}
-          : { versionStages: input.VersionStages.map((l) => l as StagingLabel) }),
-        versionPolicy: service.versionPolicy,
-        now,
-      },
-    }));
+    return sealedCommand(
+      service,
+      { state, arn: secret?.arn, token, values: input, kmsKeyId: secret?.kmsKeyId },
+      (values) => ({
+        type: "PutSecretValue",
+        data: {
+          ...(token === undefined ? {} : { clientRequestToken: token }),
+          ...values,
+          ...(input.VersionStages === undefined
+            ? {}
+            : { versionStages: input.VersionStages.map((l) => l as StagingLabel) }),
+          versionPolicy: service.versionPolicy,
+          now,
+        },
+      }),
+    );
   });
   return E.map(({ state }: Executed) => ({ secret: active(state), versionId: token as VersionId }))(result);
 };

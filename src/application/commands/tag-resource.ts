@@ -1,8 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { Tag } from "../../domain/types.js";
 import type { ServiceError } from "../errors.js";
-import { prepared } from "../handle-command.js";
-import { onSecret } from "../lookup.js";
+import { commandOnSecret } from "../lookup.js";
 import type { Service } from "../service.js";
 
 /** A tag as the request carries it (the model marks both members optional). */
@@ -15,7 +14,8 @@ export const toTag = (tag: TagInput): Tag => ({ Key: tag.Key ?? "", Value: tag.V
 /** TagResource: adds tags, or changes the value of those the secret has. */
 export const tagResource = async (service: Service, input: TagResourceInput): Promise<E.Either<ServiceError, null>> =>
   E.map(() => null)(
-    await onSecret(service, input.SecretId, "TagResource", (_state, now) =>
-      prepared({ type: "TagResource", data: { tags: input.Tags.map(toTag), now } }),
-    ),
+    await commandOnSecret(service, input.SecretId, "TagResource", (now) => ({
+      type: "TagResource",
+      data: { tags: input.Tags.map(toTag), now },
+    })),
   );

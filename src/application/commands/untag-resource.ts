@@ -1,7 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { ServiceError } from "../errors.js";
-import { prepared } from "../handle-command.js";
-import { onSecret } from "../lookup.js";
+import { commandOnSecret } from "../lookup.js";
 import type { Service } from "../service.js";
 
 export type UntagResourceInput = { readonly SecretId: string; readonly TagKeys: ReadonlyArray<string> };
@@ -12,7 +11,8 @@ export const untagResource = async (
   input: UntagResourceInput,
 ): Promise<E.Either<ServiceError, null>> =>
   E.map(() => null)(
-    await onSecret(service, input.SecretId, "UntagResource", (_state, now) =>
-      prepared({ type: "UntagResource", data: { tagKeys: input.TagKeys, now } }),
-    ),
+    await commandOnSecret(service, input.SecretId, "UntagResource", (now) => ({
+      type: "UntagResource",
+      data: { tagKeys: input.TagKeys, now },
+    })),
   );

@@ -1,9 +1,8 @@
-import * as E from "fp-ts/lib/Either.js";
+import type * as E from "fp-ts/lib/Either.js";
 import type { ActiveSecret } from "../../domain/state.js";
 import type { StagingLabel, VersionId } from "../../domain/types.js";
 import type { ServiceError } from "../errors.js";
-import { prepared, type Executed } from "../handle-command.js";
-import { active, onSecret } from "../lookup.js";
+import { commandOnSecret } from "../lookup.js";
 import type { Service } from "../service.js";
 
 export type UpdateSecretVersionStageInput = {
@@ -14,22 +13,18 @@ export type UpdateSecretVersionStageInput = {
 };
 
 /** UpdateSecretVersionStage: moves a staging label to a version, or detaches it. */
-export const updateSecretVersionStage = async (
+export const updateSecretVersionStage = (
   service: Service,
   input: UpdateSecretVersionStageInput,
 ): Promise<E.Either<ServiceError, ActiveSecret>> =>
-  E.map(({ state }: Executed) => active(state))(
-    await onSecret(service, input.SecretId, "UpdateSecretVersionStage", (_state, now) =>
-      prepared({
-        type: "UpdateSecretVersionStage",
-        data: {
-          versionStage: input.VersionStage as StagingLabel,
-          ...(input.MoveToVersionId === undefined ? {} : { moveToVersionId: input.MoveToVersionId as VersionId }),
-          ...(input.RemoveFromVersionId === undefined
-            ? {}
-            : { removeFromVersionId: input.RemoveFromVersionId as VersionId }),
-          now,
-        },
-      }),
-    ),
-  );
+  commandOnSecret(service, input.SecretId, "UpdateSecretVersionStage", (now) => ({
+    type: "UpdateSecretVersionStage",
+    data: {
+      versionStage: input.VersionStage as StagingLabel,
+      ...(input.MoveToVersionId === undefined ? {} : { moveToVersionId: input.MoveToVersionId as VersionId }),
+      ...(input.RemoveFromVersionId === undefined
+        ? {}
+        : { removeFromVersionId: input.RemoveFromVersionId as VersionId }),
+      now,
+    },
+  }));

@@ -27,17 +27,21 @@ export const updateSecret = async (
     // A new key must be usable before anything changes: it wraps the new version and the labelled ones.
     if (input.KmsKeyId !== undefined && E.isLeft(service.keyring().forWrapping(input.KmsKeyId)))
       return Promise.resolve(E.left({ _tag: "EncryptionFailed" } as const));
-    return sealedCommand(service, state, secret?.arn, token, input, input.KmsKeyId ?? secret?.kmsKeyId, (values) => ({
-      type: "UpdateSecret",
-      data: {
-        ...(token === undefined ? {} : { clientRequestToken: token }),
-        ...values,
-        ...(input.Description === undefined ? {} : { description: input.Description }),
-        ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
-        versionPolicy: service.versionPolicy,
-        now,
-      },
-    }));
+    return sealedCommand(
+      service,
+      { state, arn: secret?.arn, token, values: input, kmsKeyId: input.KmsKeyId ?? secret?.kmsKeyId },
+      (values) => ({
+        type: "UpdateSecret",
+        data: {
+          ...(token === undefined ? {} : { clientRequestToken: token }),
+          ...values,
+          ...(input.Description === undefined ? {} : { description: input.Description }),
+          ...(input.KmsKeyId === undefined ? {} : { kmsKeyId: input.KmsKeyId }),
+          versionPolicy: service.versionPolicy,
+          now,
+        },
+      }),
+    );
   });
   const done = E.isRight(result) ? result.right.state : undefined;
   // Under the secret's lock, so that a deletion from this server cannot come between reading and re-writing.
