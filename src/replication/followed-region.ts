@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { resolveReference, type SecretCatalog } from "../../projections/secret-catalog.js";
 import type { KeyShredder } from "../application/key-shredder.js";
-import { DecryptionError, unwrapDataKey, wrapDataKey } from "../crypto/envelope.js";
+import { withDataKey, wrapWith } from "../application/sealing.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
@@ -272,27 +272,18 @@ export class FollowedRegion {
       // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
       if (source === undefined) continue;
       const from = { arn: here === undefined ? state.arn : arn, versionId };
-      const unwrapping = this.deps.keyring().forUnwrapping(source.keyId, source.generation);
-      if (E.isLeft(unwrapping))
-        return failed(
-          `this region's keyring does not hold master key ${source.keyId} (generation ${source.generation}).`,
-        );
-      let dataKey: Buffer;
-      try {
-        dataKey = unwrapDataKey(unwrapping.right.material, source.wrapped, from);
-      } catch (e) {
-        if (e instanceof DecryptionError) return failed(`the data key of version ${versionId} does not open here.`);
-        throw e;
-      }
       const to = { arn, versionId };
-      const wrapped: WrappedDataKey = {
-        keyId: wrapping.right.keyId,
-        generation: wrapping.right.generation,
-        wrapped: wrapDataKey(wrapping.right.material, dataKey, to),
-      };
-      dataKey.fill(0);
-      if (here === undefined) await keys.put(arn, versionId, wrapped);
-      else await keys.rewrap(arn, versionId, wrapped);
+      const wrapped = await withDataKey(this.deps.keyring(), source, from, (dataKey) =>
+        wrapWith(wrapping.right, dataKey, to),
+      );
+      if (E.isLeft(wrapped))
+        return failed(
+          wrapped.left._tag === "MasterKeyUnavailable"
+            ? `this region's keyring does not hold master key ${source.keyId} (generation ${source.generation}).`
+            : `the data key of version ${versionId} does not open here.`,
+        );
+      if (here === undefined) await keys.put(arn, versionId, wrapped.right);
+      else await keys.rewrap(arn, versionId, wrapped.right);
       // Pruned, deleted or removed from this region meanwhile: the copy must not outlive the key it came from.
       const now = catalog.entry(name).state;
       if (
