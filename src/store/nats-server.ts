@@ -59,8 +59,6 @@ export const startNatsServer = async (opts: {
     readonly port: number;
     readonly routes: ReadonlyArray<string>;
   };
-  /** Besides being ready, wait for the log to show this too (a cluster node: its JetStream metadata leader). */
-  readonly readyWhen?: RegExp;
 }): Promise<RunningNatsServer> => {
   mkdirSync(opts.storeDir, { recursive: true });
   mkdirSync(dirname(opts.logFile), { recursive: true });
@@ -90,7 +88,7 @@ export const startNatsServer = async (opts: {
       seen = (seen + chunk.toString("utf8")).slice(-8192);
       const listening = /Listening for client connections on [^\s]*:(\d+)/.exec(seen);
       const leafnodes = /Listening for leafnode connections on [^\s]*:(\d+)/.exec(seen);
-      if (listening !== null && seen.includes("Server is ready") && (opts.readyWhen?.test(seen) ?? true)) {
+      if (listening !== null && seen.includes("Server is ready")) {
         stderr.off("data", onData);
         resolve([Number(listening[1]), Number(leafnodes?.[1] ?? 0)]);
       }

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { connect as tcpConnect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { startNatsServer, type RunningNatsServer } from "../../src/store/nats-server.js";
 
 // One real nats-server for the whole test run, from the project's nats.conf, on a free port and a temp dir,
@@ -97,13 +99,38 @@ export const startCluster = async (): Promise<{ readonly url: string; readonly n
         storeDir: join(dir, "store"),
         logFile: join(dir, "nats-server.log"),
         cluster: { name, node: `${name}-n${i + 1}`, port, routes },
-        readyWhen: /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/,
       });
       cleanups.unshift(() => node.process.kill("SIGKILL"));
       return node;
     }),
   );
+  for (const node of nodes) await whenMetaLeaderKnown(node.url);
   return { url: nodes.map((n) => n.url).join(","), nodes };
+};
+
+/** How long a forming cluster may take to elect its JetStream metadata leader. */
+const CLUSTER_FORMS_WITHIN_MS = 60_000;
+
+/**
+ * Resolves once the node at `url` answers JetStream's account info, which it does only once it knows the
+ * cluster's metadata leader. (Its log is no guide: a node that joins after the election learns the leader
+ * without logging "new metadata leader", and waiting for that line hung a run.)
+ */
+const whenMetaLeaderKnown = async (url: string): Promise<void> => {
+  const nc = await connect({ servers: url });
+  try {
+    const deadline = Date.now() + CLUSTER_FORMS_WITHIN_MS;
+    for (;;) {
+      try {
+        await (await jetstreamManager(nc, { timeout: 1000 })).getAccountInfo();
+        return;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`the cluster node at ${url} knows no metadata leader`, { cause: e });
+      }
+    }
+  } finally {
+    await nc.close();
+  }
 };
 
 /**

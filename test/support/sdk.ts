@@ -16,19 +16,25 @@ export const sdkError = async (
   throw new Error("unreachable");
 };
 
+/** How long a write is retried while the store is out of reach (a cluster electing a leader takes seconds). */
+const RETRY_FOR_MS = 60_000;
+
 /**
  * A PutSecretValue that is sent again, with the same ClientRequestToken (so it lands once), while the service
  * answers that its store is out of reach (503, or 500 while a cluster elects a leader): a restarted
- * nats-server, a stopped cluster node. Each retry waits until the app's connection to NATS is up. Answers the
- * token: the VersionId.
+ * nats-server, a stopped cluster node. Before each retry it waits until the app's connection to NATS is up and
+ * the app is ready again (its /readyz: the log answers and the projection is at its end), for at most a minute
+ * in all: a count of attempts ran out in milliseconds when a stream without a leader refused at once. Answers
+ * the token: the VersionId.
  */
 export const putUntilTaken = async (
-  app: { readonly client: SecretsManagerClient; whenStoreAvailable(): Promise<void> },
+  app: { readonly client: SecretsManagerClient; readonly endpoint: string; whenStoreAvailable(): Promise<void> },
   secretId: string,
   value: string,
   token: string = randomUUID(),
 ): Promise<string> => {
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + RETRY_FOR_MS;
+  for (;;) {
     try {
       await app.client.send(
         new PutSecretValueCommand({ SecretId: secretId, SecretString: value, ClientRequestToken: token }),
@@ -36,8 +42,18 @@ export const putUntilTaken = async (
       return token;
     } catch (e) {
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (attempt >= 20 || (status !== 503 && status !== 500)) throw e;
+      if (Date.now() > deadline || (status !== 503 && status !== 500)) throw e;
       await app.whenStoreAvailable();
+      await readyBefore(app.endpoint, deadline);
     }
+  }
+};
+
+/** Resolves once the service's /readyz answers 200, or once `deadline` has passed (the retry then fails as it is). */
+const readyBefore = async (endpoint: string, deadline: number): Promise<void> => {
+  while (Date.now() < deadline) {
+    const r = await fetch(`${endpoint}/readyz`).catch(() => undefined);
+    await r?.body?.cancel();
+    if (r?.status === 200) return;
   }
 };
