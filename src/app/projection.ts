@@ -64,6 +64,8 @@ export const startProjection = async (
       deps.logger({ level: "error", msg: "log record passed over", ...deps.about, seq, why });
       catalog.passOver(seq);
     },
+    (nextSeq, why) =>
+      deps.logger({ level: "error", msg: "log consumer failed; following again", ...deps.about, nextSeq, why }),
   );
   await catalog.whenCaughtUp(await log.lastSeq());
   // What the file holds: nothing after a replay, even if the replay read the whole log.

@@ -183,6 +183,12 @@ export class EventLog {
     fromSeq: number,
     onRecord: (logged: LoggedRecord) => void,
     onUnreadable: (seq: number, why: string) => void,
+    /**
+     * The consumer failed (a timeout while a cluster elects a leader, a lost connection) and is made again from
+     * `nextSeq`. No record was read, so none is passed over: before, this reported `nextSeq` as unreadable and
+     * the projection skipped that record when it came.
+     */
+    onRestart: (nextSeq: number, why: string) => void,
   ): Follower {
     let next = fromSeq;
     return followStream(
@@ -197,7 +203,7 @@ export class EventLog {
         else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
         next = m.seq + 1;
       },
-      (e) => onUnreadable(next, `consumer failed, restarting: ${e instanceof Error ? e.message : String(e)}`),
+      (e) => onRestart(next, e instanceof Error ? e.message : String(e)),
     );
   }
 }
