@@ -43,11 +43,12 @@ Scale.before(async (ctx) => {
   ctx.two = await instance(ctx.link.url);
 });
 
-Scale.after(async ({ one, two, nodes, link }) => {
-  await two.stop();
-  await one.stop();
-  await link.close();
-  for (const node of nodes) await node.stop();
+// Whatever `before` got to start (a part may be missing when it failed: its error is then the one reported).
+Scale.after(async (ctx: Partial<Cluster>) => {
+  await ctx.two?.stop();
+  await ctx.one?.stop();
+  await ctx.link?.close();
+  for (const node of ctx.nodes ?? []) await node.stop();
 });
 
 /** Every version of the secret with its labels, as an instance serves them. */
