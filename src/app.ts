@@ -102,18 +102,12 @@ export const startApp = async (
     stack.push({ stop: () => shredder.whenIdle() });
 
     // This region's projection, restored first: the followed regions check their replicas' names against it.
-    const own = await restoreProjection(log, checkpointPath(config.dataDir, config.region));
-    logger({
-      level: "info",
-      msg:
-        "checkpoint" in own.startedFrom
-          ? "projection restored from its checkpoint"
-          : "projection replayed from the start",
-      ...own.startedFrom,
+    const own = await restoreProjection(log, checkpointPath(config.dataDir, config.region), {
+      logger,
+      what: "projection",
     });
     const { catalog } = own;
     const commands = commandHandler({ log, keys, catalog, clock, storeAvailable: () => link.available });
-    const shreddingDone = { shredded: () => shredder.settled, whenShredded: () => shredder.whenIdle() };
     const followed: Followed[] = [];
     for (const primary of config.follows)
       followed.push(
@@ -137,7 +131,7 @@ export const startApp = async (
           for (const f of followed) f.region.ownChanged(secretName);
           for (const e of events) if (e.type === "SecretDeleted" || e.type === "VersionsPruned") shredder.shred(e.data);
         },
-        ...shreddingDone,
+        shredder,
       }),
     );
 
@@ -172,7 +166,6 @@ export const startApp = async (
       await startHttp({
         config,
         service,
-        catalog,
         log,
         link,
         auditor,

@@ -4,7 +4,6 @@ import type { Authorizer, Caller } from "../access/authorizer.js";
 import { openVersion } from "../application/queries/open-version.js";
 import type { Service } from "../application/service.js";
 import type { ActiveSecret } from "../domain/state.js";
-import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import { parseLogPoint, secretHistory, stateAt, stateAtAnswer, stateView, verifyLive } from "../history/queries.js";
 import type { EventLog } from "../store/event-log.js";
 import { accessDenied, invalidParameter, type AwsError } from "./errors.js";
@@ -36,12 +35,9 @@ const FOREIGN = invalidParameter("The SecretId is an ARN of another partition, r
 
 export const ledgerOperationsOf = (deps: {
   readonly log: EventLog;
-  readonly home: { readonly partition: string; readonly region: string; readonly account: string };
   readonly service: Service;
   readonly authorizer: Authorizer;
   readonly onUnreadable: (seq: number, why: string) => void;
-  /** The projection the service serves from. */
-  readonly catalog: SecretCatalog;
 }): Readonly<Record<string, LedgerOperation>> => ({
   VerifyProjection: {
     decode: decodeWith(t.type({}), "{}"),
@@ -49,7 +45,7 @@ export const ledgerOperationsOf = (deps: {
     run: async (_input, caller) => {
       const refusal = deps.authorizer.authorize(caller, "secretledger:VerifyProjection", undefined);
       if (refusal !== undefined) return E.left(accessDenied(refusal));
-      const verified = await verifyLive(deps.log, deps.catalog);
+      const verified = await verifyLive(deps.log, deps.service.catalog);
       return E.right({
         seq: verified.catalog.checkpoint,
         records: verified.records,
@@ -67,7 +63,7 @@ export const ledgerOperationsOf = (deps: {
       const secretId = input["SecretId"] as string;
       const refusal = deps.authorizer.authorize(caller, "secretledger:GetSecretHistory", secretId);
       if (refusal !== undefined) return E.left(accessDenied(refusal));
-      const history = await secretHistory(deps.log, deps.home, secretId, deps.onUnreadable);
+      const history = await secretHistory(deps.log, deps.service.home, secretId, deps.onUnreadable);
       return E.bimap(
         () => FOREIGN,
         (entries: object) => ({ Entries: entries }),
@@ -83,7 +79,7 @@ export const ledgerOperationsOf = (deps: {
       if (at === undefined) return E.left(invalidParameter("At must be an ISO 8601 time or a log sequence."));
       const refusal = deps.authorizer.authorize(caller, "secretledger:GetStateAt", secretId);
       if (refusal !== undefined) return E.left(accessDenied(refusal));
-      const folded = await stateAt(deps.log, deps.home, at, secretId, deps.onUnreadable);
+      const folded = await stateAt(deps.log, deps.service.home, at, secretId, deps.onUnreadable);
       if (E.isLeft(folded)) return E.left(FOREIGN);
       const { reached, secrets } = folded.right;
       const views = [];

@@ -2,9 +2,9 @@ import * as E from "fp-ts/lib/Either.js";
 import type { Authorizer, Caller } from "../access/authorizer.js";
 import type { ServiceError } from "../application/errors.js";
 import { randomPassword, type PasswordRequest } from "../crypto/random-password.js";
-import { createSecret, type CreateSecretInput, type SecretCreated } from "../application/commands/create-secret.js";
+import { createSecret, type CreateSecretInput } from "../application/commands/create-secret.js";
 import { deleteResourcePolicy } from "../application/commands/delete-resource-policy.js";
-import { deleteSecret, type DeleteSecretInput, type SecretDeletion } from "../application/commands/delete-secret.js";
+import { deleteSecret, type DeleteSecretInput } from "../application/commands/delete-secret.js";
 import { putResourcePolicy, type PutResourcePolicyInput } from "../application/commands/put-resource-policy.js";
 import { putSecretValue, type PutSecretValueInput } from "../application/commands/put-secret-value.js";
 import {
@@ -14,7 +14,6 @@ import {
 import {
   replicateSecretToRegions,
   type ReplicateSecretToRegionsInput,
-  type SecretReplication,
 } from "../application/commands/replicate-secret-to-regions.js";
 import { restoreSecret, type RestoreSecretInput } from "../application/commands/restore-secret.js";
 import { stopReplicationToReplica } from "../application/commands/stop-replication-to-replica.js";
@@ -30,29 +29,34 @@ import {
   type BatchGetSecretValueInput,
   type SecretValuesBatch,
 } from "../application/queries/batch-get-secret-value.js";
-import {
-  describeSecret,
-  type DescribeSecretInput,
-  type SecretDescription,
-} from "../application/queries/describe-secret.js";
+import { describeSecret, type DescribeSecretInput } from "../application/queries/describe-secret.js";
 import { getSecretValue, type GetSecretValueInput } from "../application/queries/get-secret-value.js";
 import {
   listSecretVersionIds,
   type ListSecretVersionIdsInput,
-  type VersionsPage,
 } from "../application/queries/list-secret-version-ids.js";
 import { listSecrets, type ListSecretsInput } from "../application/queries/list-secrets.js";
-import type { SecretsPage } from "../application/paging.js";
 import {
   getResourcePolicy,
   validateResourcePolicy,
-  type PolicyFinding,
   type ValidateResourcePolicyInput,
 } from "../application/queries/resource-policy.js";
 import type { Service } from "../application/service.js";
-import { stagesOf, type ActiveSecret } from "../domain/state.js";
-import type { VersionId } from "../domain/types.js";
-import { arnAndName, secretMetadata, secretValueOutput, seconds, versionEntry } from "./responses.js";
+import {
+  arnAndName,
+  arnOnly,
+  createSecretOutput,
+  deleteSecretOutput,
+  describeSecretOutput,
+  getResourcePolicyOutput,
+  listSecretsOutput,
+  listSecretVersionIdsOutput,
+  putSecretValueOutput,
+  replicationOutput,
+  secretValueOutput,
+  updateSecretOutput,
+  validateResourcePolicyOutput,
+} from "./responses.js";
 import {
   accessDenied,
   fromInputProblems,
@@ -102,34 +106,21 @@ const isValidSecretId = (id: string): boolean => id.startsWith("arn:") || SECRET
 const answer = <T extends object | null>(result: E.Either<ServiceError, T>): E.Either<AwsError, object | null> =>
   E.mapLeft(fromServiceError)(result);
 
-/** ReplicateSecretToRegions' and RemoveRegionsFromReplication's answer. */
-const replicationOutput = ({ secret, replicationStatus }: SecretReplication) => ({
-  ARN: secret.arn,
-  ReplicationStatus: replicationStatus,
-});
+/** A use case's result as the operation answers it: its AWS output shape, or its AWS error. */
+const respond =
+  <T>(shape: (result: T) => object) =>
+  (result: E.Either<ServiceError, T>): E.Either<AwsError, object> =>
+    E.bimap(fromServiceError, shape)(result);
 
 export const operationsOf = (service: Service, authorizer: Authorizer): Readonly<Record<string, Operation>> => {
   const handlers: Readonly<Record<string, Operation>> = {
-    CreateSecret: async (input) =>
-      answer(
-        E.map(({ secret, versionId, replicationStatus }: SecretCreated) => ({
-          ...arnAndName(secret),
-          ...(versionId === undefined ? {} : { VersionId: versionId }),
-          ...(replicationStatus === undefined ? {} : { ReplicationStatus: replicationStatus }),
-        }))(await createSecret(service, input as CreateSecretInput)),
-      ),
+    CreateSecret: async (input) => respond(createSecretOutput)(await createSecret(service, input as CreateSecretInput)),
     PutSecretValue: async (input) =>
-      answer(
-        E.map(({ secret, versionId }: { secret: ActiveSecret; versionId: VersionId }) => ({
-          ...arnAndName(secret),
-          VersionId: versionId,
-          VersionStages: stagesOf(secret, versionId),
-        }))(await putSecretValue(service, input as PutSecretValueInput)),
-      ),
+      respond(putSecretValueOutput)(await putSecretValue(service, input as PutSecretValueInput)),
     UpdateSecretVersionStage: async (input) =>
-      answer(E.map(arnAndName)(await updateSecretVersionStage(service, input as UpdateSecretVersionStageInput))),
+      respond(arnAndName)(await updateSecretVersionStage(service, input as UpdateSecretVersionStageInput)),
     GetSecretValue: async (input) =>
-      answer(E.map(secretValueOutput)(await getSecretValue(service, input as GetSecretValueInput))),
+      respond(secretValueOutput)(await getSecretValue(service, input as GetSecretValueInput)),
     BatchGetSecretValue: async (input, caller) => {
       const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
       // Names that are not valid are reported per secret, like any other secret that cannot be read.
@@ -145,45 +136,27 @@ export const operationsOf = (service: Service, authorizer: Authorizer): Readonly
           return refusal === undefined ? undefined : { _tag: "AccessDenied", refusal };
         },
       );
-      return answer(
-        E.map((b: SecretValuesBatch) => {
-          const errors = [
-            ...invalid.map((id) => ({ SecretId: id, ErrorCode: invalidName.type, Message: invalidName.message })),
-            ...b.values.flatMap(({ secretId, result }) => {
-              if (E.isRight(result)) return [];
-              const e = fromServiceError(result.left);
-              return [{ SecretId: secretId, ErrorCode: e.type, Message: e.message }];
-            }),
-          ];
-          return {
-            SecretValues: b.values.flatMap(({ result }) =>
-              E.isRight(result) ? [secretValueOutput(result.right)] : [],
-            ),
-            Errors: errors,
-            ...(b.nextToken === undefined ? {} : { NextToken: b.nextToken }),
-          };
-        })(batch),
-      );
+      return respond((b: SecretValuesBatch) => {
+        const errors = [
+          ...invalid.map((id) => ({ SecretId: id, ErrorCode: invalidName.type, Message: invalidName.message })),
+          ...b.values.flatMap(({ secretId, result }) => {
+            if (E.isRight(result)) return [];
+            const e = fromServiceError(result.left);
+            return [{ SecretId: secretId, ErrorCode: e.type, Message: e.message }];
+          }),
+        ];
+        return {
+          SecretValues: b.values.flatMap(({ result }) => (E.isRight(result) ? [secretValueOutput(result.right)] : [])),
+          Errors: errors,
+          ...(b.nextToken === undefined ? {} : { NextToken: b.nextToken }),
+        };
+      })(batch);
     },
-    UpdateSecret: async (input) =>
-      answer(
-        E.map(({ secret, versionId }: { secret: ActiveSecret; versionId?: VersionId }) => ({
-          ...arnAndName(secret),
-          ...(versionId === undefined ? {} : { VersionId: versionId }),
-        }))(await updateSecret(service, input as UpdateSecretInput)),
-      ),
+    UpdateSecret: async (input) => respond(updateSecretOutput)(await updateSecret(service, input as UpdateSecretInput)),
     TagResource: async (input) => answer(await tagResource(service, input as TagResourceInput)),
     UntagResource: async (input) => answer(await untagResource(service, input as UntagResourceInput)),
-    DeleteSecret: async (input) =>
-      answer(
-        E.map(({ arn, name, deletionDate }: SecretDeletion) => ({
-          ARN: arn,
-          Name: name,
-          DeletionDate: seconds(deletionDate),
-        }))(await deleteSecret(service, input as DeleteSecretInput)),
-      ),
-    RestoreSecret: async (input) =>
-      answer(E.map(arnAndName)(await restoreSecret(service, input as RestoreSecretInput))),
+    DeleteSecret: async (input) => respond(deleteSecretOutput)(await deleteSecret(service, input as DeleteSecretInput)),
+    RestoreSecret: async (input) => respond(arnAndName)(await restoreSecret(service, input as RestoreSecretInput)),
     GetRandomPassword: (input) =>
       Promise.resolve(
         E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
@@ -191,69 +164,31 @@ export const operationsOf = (service: Service, authorizer: Authorizer): Readonly
         ),
       ),
     PutResourcePolicy: async (input) =>
-      answer(E.map(arnAndName)(await putResourcePolicy(service, input as PutResourcePolicyInput))),
+      respond(arnAndName)(await putResourcePolicy(service, input as PutResourcePolicyInput)),
     GetResourcePolicy: (input) =>
-      Promise.resolve(
-        answer(
-          E.map((secret: ActiveSecret) => ({
-            ...arnAndName(secret),
-            ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }),
-          }))(getResourcePolicy(service, input as { SecretId: string })),
-        ),
-      ),
+      Promise.resolve(respond(getResourcePolicyOutput)(getResourcePolicy(service, input as { SecretId: string }))),
     DeleteResourcePolicy: async (input) =>
-      answer(E.map(arnAndName)(await deleteResourcePolicy(service, input as { SecretId: string }))),
+      respond(arnAndName)(await deleteResourcePolicy(service, input as { SecretId: string })),
     ValidateResourcePolicy: (input) =>
       Promise.resolve(
-        answer(
-          E.map((findings: ReadonlyArray<PolicyFinding>) => ({
-            PolicyValidationPassed: findings.length === 0,
-            ValidationErrors: findings.map((p) => ({ CheckName: p.check, ErrorMessage: p.message })),
-          }))(validateResourcePolicy(service, input as ValidateResourcePolicyInput)),
-        ),
+        respond(validateResourcePolicyOutput)(validateResourcePolicy(service, input as ValidateResourcePolicyInput)),
       ),
     DescribeSecret: (input) =>
-      Promise.resolve(
-        answer(
-          E.map((d: SecretDescription) => ({
-            ...secretMetadata(d, "VersionIdsToStages"),
-            ...(d.replicationStatus === undefined ? {} : { ReplicationStatus: d.replicationStatus }),
-          }))(describeSecret(service, input as DescribeSecretInput)),
-        ),
-      ),
+      Promise.resolve(respond(describeSecretOutput)(describeSecret(service, input as DescribeSecretInput))),
     ListSecrets: (input) =>
-      Promise.resolve(
-        answer(
-          E.map((p: SecretsPage) => ({
-            SecretList: p.secrets.map((listed) => secretMetadata(listed, "SecretVersionsToStages")),
-            ...(p.nextToken === undefined ? {} : { NextToken: p.nextToken }),
-          }))(listSecrets(service, input as ListSecretsInput)),
-        ),
-      ),
+      Promise.resolve(respond(listSecretsOutput)(listSecrets(service, input as ListSecretsInput))),
     ListSecretVersionIds: (input) =>
       Promise.resolve(
-        answer(
-          E.map((p: VersionsPage) => ({
-            Versions: p.versions.map((v) => versionEntry(p.secret, v)),
-            ...(p.nextToken === undefined ? {} : { NextToken: p.nextToken }),
-            ...arnAndName(p.secret),
-          }))(listSecretVersionIds(service, input as ListSecretVersionIdsInput)),
-        ),
+        respond(listSecretVersionIdsOutput)(listSecretVersionIds(service, input as ListSecretVersionIdsInput)),
       ),
     ReplicateSecretToRegions: async (input) =>
-      answer(E.map(replicationOutput)(await replicateSecretToRegions(service, input as ReplicateSecretToRegionsInput))),
+      respond(replicationOutput)(await replicateSecretToRegions(service, input as ReplicateSecretToRegionsInput)),
     RemoveRegionsFromReplication: async (input) =>
-      answer(
-        E.map(replicationOutput)(
-          await removeRegionsFromReplication(service, input as RemoveRegionsFromReplicationInput),
-        ),
+      respond(replicationOutput)(
+        await removeRegionsFromReplication(service, input as RemoveRegionsFromReplicationInput),
       ),
     StopReplicationToReplica: async (input) =>
-      answer(
-        E.map((secret: ActiveSecret) => ({ ARN: secret.arn }))(
-          await stopReplicationToReplica(service, input as { SecretId: string }),
-        ),
-      ),
+      respond(arnOnly)(await stopReplicationToReplica(service, input as { SecretId: string })),
   };
   return Object.fromEntries(
     Object.entries(handlers).map(([name, handler]): [string, Operation] => [

@@ -1,8 +1,14 @@
 import type { VersionView } from "../../projections/secret-catalog.js";
-import type { Listed } from "../application/paging.js";
+import type { SecretCreated } from "../application/commands/create-secret.js";
+import type { SecretDeletion } from "../application/commands/delete-secret.js";
+import type { SecretReplication } from "../application/commands/replicate-secret-to-regions.js";
+import type { Listed, SecretsPage } from "../application/paging.js";
+import type { SecretDescription } from "../application/queries/describe-secret.js";
 import type { SecretValue } from "../application/queries/get-secret-value.js";
+import type { VersionsPage } from "../application/queries/list-secret-version-ids.js";
+import type { PolicyFinding } from "../application/queries/resource-policy.js";
 import { labelledVersions, stagesOf, type ActiveSecret } from "../domain/state.js";
-import type { Millis } from "../domain/types.js";
+import type { Millis, VersionId } from "../domain/types.js";
 
 // The AWS output shapes: what each operation answers, built from what its use case returns. Member names and
 // their order are AWS's (the answers are compared byte for byte in the tests of the wire).
@@ -57,3 +63,66 @@ export const versionEntry = (secret: ActiveSecret, version: VersionView): Record
   ...(version.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(version.lastAccessedDay) }),
   KmsKeyIds: [secret.kmsKeyId === undefined || secret.kmsKeyId === "" ? "DefaultEncryptionKey" : secret.kmsKeyId],
 });
+
+export const createSecretOutput = ({ secret, versionId, replicationStatus }: SecretCreated): object => ({
+  ...arnAndName(secret),
+  ...(versionId === undefined ? {} : { VersionId: versionId }),
+  ...(replicationStatus === undefined ? {} : { ReplicationStatus: replicationStatus }),
+});
+
+export const putSecretValueOutput = ({
+  secret,
+  versionId,
+}: {
+  secret: ActiveSecret;
+  versionId: VersionId;
+}): object => ({
+  ...arnAndName(secret),
+  VersionId: versionId,
+  VersionStages: stagesOf(secret, versionId),
+});
+
+export const updateSecretOutput = ({ secret, versionId }: { secret: ActiveSecret; versionId?: VersionId }): object => ({
+  ...arnAndName(secret),
+  ...(versionId === undefined ? {} : { VersionId: versionId }),
+});
+
+export const deleteSecretOutput = ({ arn, name, deletionDate }: SecretDeletion): object => ({
+  ARN: arn,
+  Name: name,
+  DeletionDate: seconds(deletionDate),
+});
+
+export const getResourcePolicyOutput = (secret: ActiveSecret): object => ({
+  ...arnAndName(secret),
+  ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }),
+});
+
+export const validateResourcePolicyOutput = (findings: ReadonlyArray<PolicyFinding>): object => ({
+  PolicyValidationPassed: findings.length === 0,
+  ValidationErrors: findings.map((p) => ({ CheckName: p.check, ErrorMessage: p.message })),
+});
+
+export const describeSecretOutput = (described: SecretDescription): object => ({
+  ...secretMetadata(described, "VersionIdsToStages"),
+  ...(described.replicationStatus === undefined ? {} : { ReplicationStatus: described.replicationStatus }),
+});
+
+export const listSecretsOutput = ({ secrets, nextToken }: SecretsPage): object => ({
+  SecretList: secrets.map((listed) => secretMetadata(listed, "SecretVersionsToStages")),
+  ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+});
+
+export const listSecretVersionIdsOutput = ({ secret, versions, nextToken }: VersionsPage): object => ({
+  Versions: versions.map((v) => versionEntry(secret, v)),
+  ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+  ...arnAndName(secret),
+});
+
+/** ReplicateSecretToRegions' and RemoveRegionsFromReplication's answer. */
+export const replicationOutput = ({ secret, replicationStatus }: SecretReplication): object => ({
+  ARN: secret.arn,
+  ReplicationStatus: replicationStatus,
+});
+
+export const arnOnly = (secret: ActiveSecret): object => ({ ARN: secret.arn });

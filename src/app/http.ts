@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import { Authorizer } from "../access/authorizer.js";
 import type { Identity } from "../access/principals.js";
 import { ledgerOperationsOf } from "../api/ledger-operations.js";
@@ -37,7 +36,6 @@ const bounded = <T>(promise: Promise<T>, ms: number): Promise<T> => {
 export const startHttp = async (deps: {
   readonly config: Config;
   readonly service: Service;
-  readonly catalog: SecretCatalog;
   readonly log: EventLog;
   readonly link: NatsLink;
   readonly auditor: Auditor;
@@ -50,15 +48,14 @@ export const startHttp = async (deps: {
   /** The audit trail; on unless the benchmark measures what it costs. */
   readonly audit: boolean;
 }): Promise<Started<{ readonly endpoint: string }>> => {
-  const { config, service, catalog, log, link, auditor, logger } = deps;
+  const { config, service, log, link, auditor, logger } = deps;
+  const { catalog } = service;
   const authorizer = new Authorizer(config.account, (secretId) => accessTarget(service, secretId));
   const ledgerOperations = ledgerOperationsOf({
     log,
-    home: service.home,
     service,
     authorizer,
     onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
-    catalog,
   });
   const metrics = new Metrics(
     {

@@ -1,5 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
+import type { KeyShredder } from "../application/key-shredder.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretState } from "../domain/state.js";
 import { readCheckpoint, writeCheckpoint } from "../store/checkpoint-file.js";
@@ -28,11 +29,26 @@ export type Projection = Started<
   }
 >;
 
-export const restoreProjection = async (log: EventLog, file: string): Promise<RestoredProjection> => {
+/**
+ * The catalog as its checkpoint holds it, or empty (to be replayed from the log's first record); the log says
+ * which, as "<what> restored from its checkpoint" or "<what> replayed from the start".
+ */
+export const restoreProjection = async (
+  log: EventLog,
+  file: string,
+  report: { readonly logger: Logger; readonly what: string; readonly about?: Record<string, string> },
+): Promise<RestoredProjection> => {
   const restored = await readCheckpoint(file, await log.identity());
-  return E.isRight(restored)
+  const projection: RestoredProjection = E.isRight(restored)
     ? { log, file, catalog: restored.right, startedFrom: { checkpoint: restored.right.checkpoint } }
     : { log, file, catalog: new SecretCatalog(), startedFrom: { replay: restored.left } };
+  report.logger({
+    level: "info",
+    msg: `${report.what} ${"checkpoint" in projection.startedFrom ? "restored from its checkpoint" : "replayed from the start"}`,
+    ...report.about,
+    ...projection.startedFrom,
+  });
+  return projection;
 };
 
 /**
@@ -46,10 +62,8 @@ export const startProjection = async (
     /** Extra fields of the projection's log lines (the followed region's name). */
     readonly about?: Record<string, string>;
     readonly onApplied: (secretName: string, before: SecretState, events: ReadonlyArray<SecretEvent>) => void;
-    /** Whether every destruction of data keys read so far is done: a checkpoint must not pass over one. */
-    readonly shredded: () => boolean;
-    /** Resolves once every destruction of data keys read so far is done. */
-    readonly whenShredded: () => Promise<void>;
+    /** The data keys' destruction: a checkpoint must not pass over a deletion or pruning not yet shredded. */
+    readonly shredder: Pick<KeyShredder, "settled" | "whenIdle">;
   },
 ): Promise<Projection> => {
   const { log, file, catalog, startedFrom } = restored;
@@ -71,9 +85,9 @@ export const startProjection = async (
   // What the file holds: nothing after a replay, even if the replay read the whole log.
   let written = "checkpoint" in startedFrom ? startedFrom.checkpoint : 0;
   const writeIfDue = async (): Promise<boolean> => {
-    if (catalog.checkpoint === written || !deps.shredded()) return false;
+    if (catalog.checkpoint === written || !deps.shredder.settled) return false;
     const identity = await log.identity();
-    if (!deps.shredded()) return false;
+    if (!deps.shredder.settled) return false;
     const at = catalog.checkpoint;
     await writeCheckpoint(file, identity, catalog);
     written = at;
@@ -90,7 +104,7 @@ export const startProjection = async (
     checkpoint,
     stop: async () => {
       await follower.stop();
-      await deps.whenShredded();
+      await deps.shredder.whenIdle();
       await checkpoint().catch((e: unknown) =>
         deps.logger({ level: "error", msg: "checkpoint not written", ...deps.about, error: errorText(e) }),
       );

@@ -40,7 +40,11 @@ export const startFollowedRegion = async (
 ): Promise<Started<Followed>> => {
   const { config, nc, logger } = deps;
   const mirror = await EventLog.openMirror(nc, primary, config.streamReplicas);
-  const restored = await restoreProjection(mirror, checkpointPath(config.dataDir, primary));
+  const restored = await restoreProjection(mirror, checkpointPath(config.dataDir, primary), {
+    logger,
+    what: "followed region",
+    about: { region: primary },
+  });
   const region = new FollowedRegion({
     primary,
     home: { region: config.region },
@@ -57,21 +61,11 @@ export const startFollowedRegion = async (
     },
     onError: (what, error) => logger({ level: "error", msg: `${what} failed`, error: errorText(error) }),
   });
-  logger({
-    level: "info",
-    msg:
-      "checkpoint" in restored.startedFrom
-        ? "followed region restored from its checkpoint"
-        : "followed region replayed from the start",
-    region: primary,
-    ...restored.startedFrom,
-  });
   const projection = await startProjection(restored, {
     logger,
     about: { region: primary },
     onApplied: (secretName, before, events) => region.applied(secretName, before, events),
-    shredded: () => deps.shredder.settled,
-    whenShredded: () => deps.shredder.whenIdle(),
+    shredder: deps.shredder,
   });
   return { primary, projection, region, stop: projection.stop };
 };

@@ -25,9 +25,7 @@ import type { DataKeyStore, WrappedKey } from "./ports.js";
 export type Sealing = { readonly keys: DataKeyStore; readonly keyring: () => Keyring };
 
 /** Why a wrapped data key could not be unwrapped here. */
-export type DataKeyProblem =
-  | { readonly _tag: "MasterKeyUnavailable"; readonly keyId: string; readonly generation: number }
-  | { readonly _tag: "DataKeyDoesNotOpen" };
+export type DataKeyProblem = { readonly _tag: "MasterKeyUnavailable" } | { readonly _tag: "DataKeyDoesNotOpen" };
 
 const DECRYPTION_FAILED = { _tag: "DecryptionFailed" } as const;
 
@@ -39,8 +37,7 @@ export const withDataKey = async <T>(
   use: (dataKey: Buffer) => T | Promise<T>,
 ): Promise<E.Either<DataKeyProblem, T>> => {
   const unwrapping = keyring.forUnwrapping(wrapped.keyId, wrapped.generation);
-  if (E.isLeft(unwrapping))
-    return E.left({ _tag: "MasterKeyUnavailable", keyId: wrapped.keyId, generation: wrapped.generation });
+  if (E.isLeft(unwrapping)) return E.left({ _tag: "MasterKeyUnavailable" });
   let dataKey: Buffer;
   try {
     dataKey = unwrapDataKey(unwrapping.right.material, wrapped.wrapped, ctx);

@@ -2,7 +2,7 @@ import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import { PageTokens } from "../crypto/page-tokens.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { VersionPolicy } from "../domain/commands.js";
-import type { SecretReference } from "../domain/queries.js";
+import type { Home, SecretReference } from "../domain/queries.js";
 import type { ActiveSecret } from "../domain/state.js";
 import type { ReplicaSecret } from "../replication/followed-region.js";
 import type { ReplicationStatus } from "../replication/replication-monitor.js";
@@ -13,9 +13,6 @@ import type { Sealing } from "./sealing.js";
 
 // What every use case is given: the one command pipeline, the projection it reads, sealing, and the region's
 // settings. Built once by the composition root (src/app.ts); each use case is a function of it and its input.
-
-/** The partition, region and account this service answers for: the parts of its ARNs. */
-export type Home = { readonly partition: string; readonly region: string; readonly account: string };
 
 /** Draws the 6 random characters that end a secret's ARN. */
 export type ArnSuffixSource = () => string;
@@ -67,19 +64,12 @@ export const serviceOf = (deps: {
   readonly replicationStatus: Service["replicationStatus"];
   /** Whether requests wait for the projection to reach the log's end first (several servers on one log). */
   readonly logFence: boolean;
-}): Service => ({
-  commands: deps.commands,
-  keys: deps.keys,
-  keyring: deps.keyring,
-  catalog: deps.catalog,
-  home: deps.home,
-  clock: deps.clock,
-  arnSuffix: deps.arnSuffix,
-  versionPolicy: deps.versionPolicy,
-  maxSecrets: deps.maxSecrets ?? MAX_SECRETS,
-  replicas: deps.replicas,
-  replicationStatus: deps.replicationStatus,
-  pageTokens: new PageTokens(deps.keyring().derivedKey("page-token")),
-  logFence: deps.logFence ? logFence(deps.log, deps.catalog) : () => Promise.resolve(),
-  onBackgroundError: deps.onBackgroundError,
-});
+}): Service => {
+  const { log, logFence: fenced, maxSecrets, ...shared } = deps;
+  return {
+    ...shared,
+    maxSecrets: maxSecrets ?? MAX_SECRETS,
+    pageTokens: new PageTokens(deps.keyring().derivedKey("page-token")),
+    logFence: fenced ? logFence(log, deps.catalog) : () => Promise.resolve(),
+  };
+};

@@ -3,6 +3,7 @@ import * as t from "io-ts";
 import { createHmac, hkdfSync, randomBytes, randomUUID } from "node:crypto";
 import { existsSync, renameSync, writeFileSync } from "node:fs";
 import { readPrivateJson } from "../private-files.js";
+import type { Home } from "../domain/queries.js";
 import { KEY_BYTES } from "./envelope.js";
 
 // The keyring: the master keys that wrap data keys, as KMS keys are to Secrets Manager. Each key has an id (a
@@ -43,7 +44,7 @@ export class Keyring {
 
   constructor(
     readonly file: KeyringFile,
-    private readonly home: { readonly partition: string; readonly region: string; readonly account: string },
+    private readonly home: Home,
   ) {
     this.byId = new Map(file.keys.map((k) => [k.keyId, k]));
     this.byAlias = new Map(file.keys.flatMap((k) => (k.aliases ?? []).map((a): [string, MasterKeyEntry] => [a, k])));
@@ -168,8 +169,6 @@ export const loadOrCreateKeyring = (path: string, legacyMasterKey?: Buffer): Key
 
 // The changes `secret-ledger keys …` makes. Each returns the new file; nothing is ever removed, so what a key
 // once wrapped stays readable while the key is enabled.
-
-type Home = { readonly partition: string; readonly region: string; readonly account: string };
 
 /** The key a KmsKeyId names, by the same rule the service uses. */
 const entryFor = (file: KeyringFile, kmsKeyId: string, home: Home): MasterKeyEntry => {

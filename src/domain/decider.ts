@@ -41,8 +41,6 @@ import {
 import { evolve, initialState, type ActiveSecret, type SecretState, type Version } from "./state.js";
 import { AWSCURRENT, AWSPENDING, type Millis, type SealedValue, type StagingLabel, type VersionId } from "./types.js";
 
-export { prunableVersions } from "./pruning.js";
-
 /** AWS quota: at most 20 staging labels attached across all versions of one secret. */
 export const MAX_STAGING_LABELS = 20;
 /** AWS tagging rule: at most 50 tags on a resource. */

@@ -28,6 +28,9 @@ export const selectVersion = (
   return E.right({ secret: state, version });
 };
 
+/** The partition, region and account a service answers for: the parts of its ARNs. */
+export type Home = { readonly partition: string; readonly region: string; readonly account: string };
+
 /** How a SecretId names a secret: by name, or by ARN (full, or partial: without the 6-character suffix). */
 export type SecretReference =
   | { readonly kind: "name"; readonly name: string }
@@ -45,10 +48,7 @@ const SUFFIXED = /^(.+)-([A-Za-z0-9]{6})$/s;
  * Reads a SecretId. An ARN of another partition, region or account names nothing here. A name that ends in
  * `-` and six characters is ambiguous with a full ARN: both readings are kept and the catalog decides.
  */
-export const parseSecretId = (
-  secretId: string,
-  home: { readonly partition: string; readonly region: string; readonly account: string },
-): SecretReference => {
+export const parseSecretId = (secretId: string, home: Home): SecretReference => {
   const arn = ARN.exec(secretId);
   if (arn === null) return { kind: "name", name: secretId };
   const [, partition, region, account, resource] = arn as unknown as [string, string, string, string, string];
@@ -59,8 +59,5 @@ export const parseSecretId = (
     : { kind: "arn", name: resource, suffixed: { name: suffixed[1] as string, suffix: suffixed[2] as string } };
 };
 
-export const arnOf = (
-  home: { readonly partition: string; readonly region: string; readonly account: string },
-  name: string,
-  suffix: string,
-): string => `arn:${home.partition}:secretsmanager:${home.region}:${home.account}:secret:${name}-${suffix}`;
+export const arnOf = (home: Home, name: string, suffix: string): string =>
+  `arn:${home.partition}:secretsmanager:${home.region}:${home.account}:secret:${name}-${suffix}`;

@@ -2,14 +2,12 @@ import * as E from "fp-ts/lib/Either.js";
 import { frozenEntries, snapshotOf, type CatalogSnapshot } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog, versionIndex } from "../../projections/secret-catalog.js";
 import { historyOf, type HistoryEntry } from "../../projections/secret-history.js";
-import { parseSecretId } from "../domain/queries.js";
+import { parseSecretId, type Home } from "../domain/queries.js";
 import type { ActiveSecret } from "../domain/state.js";
 import type { EventLog } from "../store/event-log.js";
 
 // The forensic questions, asked of the log: a secret's timeline, and the secrets as they stood at a point. The
 // command line and the HTTP operations both ask them here.
-
-type Home = { readonly partition: string; readonly region: string; readonly account: string };
 
 export type Unreadable = (seq: number, why: string) => void;
 

@@ -112,6 +112,42 @@ Log("a follower stopped at once, before its consumer exists, still stops", async
   await within(10_000, "stop", follower.stop());
 });
 
+Log(
+  "a consumer that fails passes no record over: the record it was about to read is applied when it comes",
+  async ({ nc }) => {
+    // The stream goes away under the follower: making its consumer fails until the stream is back.
+    const region = freshRegion();
+    const log = await EventLog.open(nc, region);
+    await (await jetstreamManager(nc)).streams.delete(streamName(region));
+    const catalog = new SecretCatalog();
+    const passedOver: number[] = [];
+    // The first failure the follower reports, whichever way it reports it.
+    let failed: () => void = () => undefined;
+    const aFailure = new Promise<void>((resolve) => (failed = resolve));
+    const follower = log.follow(
+      1,
+      (r) => catalog.apply(r.seq, r.secretName, r.record.events),
+      (seq) => {
+        passedOver.push(seq);
+        catalog.passOver(seq);
+        failed();
+      },
+      () => failed(),
+    );
+    try {
+      await within(10_000, "the consumer failed", aFailure);
+      await EventLog.open(nc, region);
+      const appended = await log.append("after", 0, record([created("after")]));
+      assert.equal(appended, { _tag: "Appended", seq: 1 });
+      await within(10_000, "the record applied", catalog.whenCaughtUp(1));
+    } finally {
+      await follower.stop();
+    }
+    assert.equal(passedOver, []);
+    assert.is(catalog.entry("after").state.status, "active");
+  },
+);
+
 Log("a key stream made by an earlier version is brought to the settings re-wrapping needs", async ({ nc }) => {
   const region = freshRegion();
   const jsm = await jetstreamManager(nc);

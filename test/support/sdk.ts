@@ -1,6 +1,7 @@
 import { PutSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
 import * as assert from "uvu/assert";
+import { readyzUntil } from "./service-process.js";
 
 /** Runs an SDK call that must fail, and returns what the SDK made of the error. */
 export const sdkError = async (
@@ -44,16 +45,8 @@ export const putUntilTaken = async (
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (Date.now() > deadline || (status !== 503 && status !== 500)) throw e;
       await app.whenStoreAvailable();
-      await readyBefore(app.endpoint, deadline);
+      // Not ready by the deadline: the next attempt fails as it is, and its error is the one reported.
+      await readyzUntil(app.endpoint, 200, deadline).catch(() => undefined);
     }
-  }
-};
-
-/** Resolves once the service's /readyz answers 200, or once `deadline` has passed (the retry then fails as it is). */
-const readyBefore = async (endpoint: string, deadline: number): Promise<void> => {
-  while (Date.now() < deadline) {
-    const r = await fetch(`${endpoint}/readyz`).catch(() => undefined);
-    await r?.body?.cancel();
-    if (r?.status === 200) return;
   }
 };

@@ -55,11 +55,18 @@ export const startServiceProcess = async (
 
 /**
  * Asks `endpoint`'s /readyz until it answers `status` (an unreachable service is asked again), and returns its
- * JSON. Each answer takes a request: a bounded poll, which the caller bounds with `within`.
+ * JSON. Each answer takes a request: a bounded poll, which the caller bounds with `within`, or with `deadline`
+ * (epoch milliseconds), past which it rejects.
  */
-export const readyzUntil = async (endpoint: string, status: number): Promise<Record<string, unknown>> => {
-  for (;;) {
+export const readyzUntil = async (
+  endpoint: string,
+  status: number,
+  deadline = Number.POSITIVE_INFINITY,
+): Promise<Record<string, unknown>> => {
+  while (Date.now() < deadline) {
     const r = await fetch(`${endpoint}/readyz`).catch(() => undefined);
     if (r?.status === status) return (await r.json()) as Record<string, unknown>;
+    await r?.body?.cancel();
   }
+  throw new Error(`${endpoint}/readyz did not answer ${status} in time`);
 };

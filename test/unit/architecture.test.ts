@@ -42,7 +42,7 @@ const projectGraph = (): ImportGraph => {
 };
 
 /** Every import cycle of the graph, each as the path that closes it (a → b → … → a); none when acyclic. */
-export const importCycles = (graph: ImportGraph): string[][] => {
+const importCycles = (graph: ImportGraph): string[][] => {
   const cycles: string[][] = [];
   const done = new Set<string>();
   const onPath: string[] = [];
@@ -63,7 +63,7 @@ export const importCycles = (graph: ImportGraph): string[][] => {
 };
 
 /** An import that breaks a layer rule, as `importer imports imported (rule)`; none when the graph keeps them. */
-export const layerViolations = (graph: ImportGraph): string[] => {
+const layerViolations = (graph: ImportGraph): string[] => {
   const under = (file: string, ...dirs: string[]): boolean =>
     dirs.some((dir) => (dir.endsWith(".ts") ? file === dir : file.startsWith(`${dir}/`)));
   const isEntry = (file: string): boolean => under(file, "src/app.ts", "src/app", "src/main.ts", "src/cli.ts");

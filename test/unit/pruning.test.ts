@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { event, type SecretEvent } from "../../src/domain/events.js";
-import { prunableVersions } from "../../src/domain/decider.js";
+import { prunableVersions } from "../../src/domain/pruning.js";
 import { selectVersion } from "../../src/domain/queries.js";
 import { fold, type ActiveSecret } from "../../src/domain/state.js";
 import { versionCreated, labelMoved } from "../../src/domain/events.js";
