@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs"],
+    files: ["scripts/**/*.mjs", "test/fixtures/**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApp } from "../src/app.js";
-import { DEFAULT_HTTP_LIMITS, DEFAULT_VERSIONS } from "../src/config.js";
+import { DEFAULT_HTTP_LIMITS, DEFAULT_ROTATION, DEFAULT_VERSIONS } from "../src/config.js";
 import { newDataKey, sealValue, wrapDataKey } from "../src/crypto/envelope.js";
 import { DEFAULT_ALIAS, loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { labelMoved, secretCreated, versionCreated, type CommandRecord } from "../src/domain/events.js";
@@ -88,6 +88,8 @@ const main = async (): Promise<void> => {
         credentials: { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: "unused" },
         keyringFile,
         principalsFile: join(dir, "principals.json"),
+        functionsFile: join(dir, "functions.json"),
+        rotation: DEFAULT_ROTATION,
         auditFailClosed: true,
         logRequests: false,
         rateLimits: false,

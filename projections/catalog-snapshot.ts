@@ -2,15 +2,28 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { ReplicaRegion } from "../src/domain/events.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
-import { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
+import { RotationRules, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
 // The catalog as data, to be kept beside the log with the position it was folded to: a restart then folds
 // only what came after. The codec checks every field on the way back in.
 
 const VersionData = t.intersection([
-  t.type({ versionId: VersionId, createdAt: t.number, value: SealedValue }),
-  t.partial({ lastAccessedDay: t.number }),
+  t.type({ versionId: VersionId, createdAt: t.number }),
+  t.partial({ value: SealedValue, lastAccessedDay: t.number }),
+]);
+
+const RotationData = t.intersection([
+  t.type({ enabled: t.boolean, configuredAt: t.number }),
+  t.partial({
+    lambdaArn: t.string,
+    rules: RotationRules,
+    lastRotatedAt: t.number,
+    inFlight: t.intersection([
+      t.type({ versionId: VersionId, attempt: t.number, attemptAt: t.number, testOnly: t.boolean }),
+      t.partial({ retryAt: t.number }),
+    ]),
+  }),
 ]);
 
 const ActiveData = t.intersection([
@@ -31,6 +44,7 @@ const ActiveData = t.intersection([
     deletion: t.type({ deletedAt: t.number, deletionDate: t.number }),
     replicas: t.array(t.intersection([ReplicaRegion, t.type({ addedAt: t.number })])),
     promotedFrom: t.string,
+    rotation: RotationData,
   }),
 ]);
 

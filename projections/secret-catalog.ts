@@ -109,7 +109,8 @@ export class SecretCatalog {
 
 /**
  * The name of the secret a SecretId names among those `find` knows: by name, by full ARN (the name and its
- * six-character suffix), or by partial ARN (the name alone).
+ * six-character suffix), or by partial ARN (the name alone). As on AWS, an ARN whose name part ends in a hyphen
+ * and six characters is read as a full ARN only: a secret whose name ends so is not found by its partial ARN.
  */
 export const resolveReference = (
   reference: SecretReference,
@@ -122,8 +123,8 @@ export const resolveReference = (
       return find(reference.name) === undefined ? undefined : reference.name;
     case "arn": {
       const { suffixed } = reference;
-      if (suffixed !== undefined && find(suffixed.name)?.arn.endsWith(`-${suffixed.suffix}`) === true)
-        return suffixed.name;
+      if (suffixed !== undefined)
+        return find(suffixed.name)?.arn.endsWith(`-${suffixed.suffix}`) === true ? suffixed.name : undefined;
       return find(reference.name) === undefined ? undefined : reference.name;
     }
     default: {

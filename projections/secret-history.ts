@@ -1,4 +1,4 @@
-import type { CommandRecord, SecretEvent } from "../src/domain/events.js";
+import { isRotationEvent, type CommandRecord, type RotationEvent, type SecretEvent } from "../src/domain/events.js";
 
 // A secret's timeline, folded from its records in the log: every event as a fact, in log order, with who made
 // it. A name that was deleted and created again has generations, told apart by number and ARN. Pruned and
@@ -27,6 +27,7 @@ const short = (versionId: string | undefined): string => versionId ?? "(none)";
 
 /** The words for one event, and the versions and label it concerns. */
 const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "label"> => {
+  if (isRotationEvent(e)) return rotationWords(e);
   switch (e.type) {
     case "SecretCreated":
       return {
@@ -36,7 +37,12 @@ const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "l
         versionIds: [],
       };
     case "VersionCreated":
-      return { what: `version ${e.data.versionId} created (${e.data.value.kind})`, versionIds: [e.data.versionId] };
+      return {
+        what: `version ${e.data.versionId} created (${e.data.value?.kind ?? "empty, for its rotation function to fill"})`,
+        versionIds: [e.data.versionId],
+      };
+    case "VersionFilled":
+      return { what: `version ${e.data.versionId} filled (${e.data.value.kind})`, versionIds: [e.data.versionId] };
     case "LabelMoved": {
       const { label, from, to } = e.data;
       const what =
@@ -93,6 +99,59 @@ const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "l
       return {
         what: `${e.data.promoted === true ? "replica promoted to a standalone secret in" : "replica removed from"} ${e.data.regions.join(", ")}`,
         versionIds: [],
+      };
+    default: {
+      const unknownEvent: never = e;
+      return unknownEvent;
+    }
+  }
+};
+
+/** The words for a rotation event. */
+const rotationWords = (e: RotationEvent): Pick<HistoryEntry, "what" | "versionIds"> => {
+  switch (e.type) {
+    case "RotationConfigured": {
+      const { lambdaArn, rules } = e.data;
+      const schedule =
+        rules === undefined
+          ? []
+          : [
+              rules.scheduleExpression ??
+                (rules.automaticallyAfterDays === undefined ? "" : `every ${rules.automaticallyAfterDays} day(s)`),
+              ...(rules.duration === undefined ? [] : [`window ${rules.duration}`]),
+            ].filter((s) => s !== "");
+      return {
+        what: `rotation enabled${lambdaArn === undefined ? "" : ` with ${lambdaArn}`}${schedule.length === 0 ? "" : `, ${schedule.join(", ")}`}`,
+        versionIds: [],
+      };
+    }
+    case "RotationStarted": {
+      const { versionId, attempt, testOnly, scheduled } = e.data;
+      const kind = testOnly === true ? "rotation test" : scheduled === true ? "scheduled rotation" : "rotation";
+      return {
+        what: `${kind} ${attempt > 1 ? `retried (attempt ${attempt})` : "started"}, pending version ${versionId}`,
+        versionIds: [versionId],
+      };
+    }
+    case "RotationFailed": {
+      const { versionId, attempt, step, reason, retryAt } = e.data;
+      return {
+        what: `rotation attempt ${attempt} failed at ${step}: ${reason}; ${retryAt === undefined ? "gave up, AWSPENDING left in place" : `retry from ${new Date(retryAt).toISOString()}`}`,
+        versionIds: [versionId],
+      };
+    }
+    case "RotationSucceeded":
+      return {
+        what:
+          e.data.testOnly === true ? "rotation test passed" : `rotation succeeded: ${e.data.versionId} is AWSCURRENT`,
+        versionIds: [e.data.versionId],
+      };
+    case "RotationAbandoned":
+      return { what: "rotation abandoned: AWSCURRENT was moved by another write", versionIds: [e.data.versionId] };
+    case "RotationCancelled":
+      return {
+        what: "rotation cancelled: rotation disabled",
+        versionIds: e.data.versionId === undefined ? [] : [e.data.versionId],
       };
     default: {
       const unknownEvent: never = e;

@@ -16,6 +16,7 @@ import { errorText, stdoutLogger, type Logger } from "./app/logger.js";
 import { StopStack } from "./app/parts.js";
 import { restoreProjection, startProjection, type StartedFrom } from "./app/projection.js";
 import { actOnPromotion, replicasOf, startFollowedRegion, startReplication, type Followed } from "./app/replication.js";
+import { startRotation } from "./app/rotation.js";
 import { claimKeyring, openStore } from "./app/store.js";
 import { startTimers } from "./app/timers.js";
 
@@ -44,6 +45,10 @@ export type RunningApp = {
   purgeDueDeletions(): Promise<number>;
   /** Runs the compactor once (it also runs every SECRET_LEDGER_COMPACT_EVERY_SECONDS). */
   compact(options?: { readonly dryRun?: boolean }): Promise<CompactionReport>;
+  /** Starts the rotations and retries that are due (the service also looks every SECRET_LEDGER_ROTATION_CHECK_SECONDS). */
+  rotateDue(): Promise<number>;
+  /** Resolves once no rotation attempt runs in this instance. */
+  whenRotationsIdle(): Promise<void>;
   /** Resolves once the data keys of every deletion and pruning read so far are destroyed. */
   whenKeysShredded(): Promise<void>;
   /**
@@ -92,7 +97,7 @@ export const startApp = async (
   const logger = options.logger ?? stdoutLogger;
   const stack = new StopStack();
   try {
-    const { home, credentials, keyring, identityOf } = openDataDir(config, stack, logger);
+    const { home, credentials, keyring, identityOf, credentialsOf, reloadFailed } = openDataDir(config, stack, logger);
     const store = await openStore(config, stack, keyring, logger);
     const { nc, log, keys, link, auditor } = store;
     const keyringClaims = await claimKeyring(keys, keyring, config.region, logger);
@@ -135,6 +140,24 @@ export const startApp = async (
       }),
     );
 
+    const versionPolicy = {
+      keep: config.versions.keep,
+      minAgeMs: config.versions.minAgeHours * 60 * 60 * 1000,
+      quota: config.versions.quota,
+    };
+    // Its stop (waiting for the attempts under way) is pushed once the API is up, so it comes before the API's.
+    const rotation = startRotation({
+      config,
+      home,
+      commands,
+      catalog,
+      clock,
+      versionPolicy,
+      credentialsOf,
+      reloadFailed,
+      auditor,
+      logger,
+    });
     const service = serviceOf({
       commands,
       log,
@@ -144,11 +167,8 @@ export const startApp = async (
       home,
       clock,
       arnSuffix: randomArnSuffix,
-      versionPolicy: {
-        keep: config.versions.keep,
-        minAgeMs: config.versions.minAgeHours * 60 * 60 * 1000,
-        quota: config.versions.quota,
-      },
+      versionPolicy,
+      rotations: rotation.runner,
       ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
       replicas: replicasOf(followed),
       // The monitor is made just below; this is asked only once requests are served.
@@ -178,6 +198,9 @@ export const startApp = async (
       }),
     );
 
+    rotation.listening(http.endpoint);
+    stack.push(rotation);
+
     const runCompactor = async (o?: { readonly dryRun?: boolean }): Promise<CompactionReport> => {
       if (o?.dryRun !== true) await shredder.retryFailed();
       return compact(service, o);
@@ -191,6 +214,11 @@ export const startApp = async (
         { what: "compaction failed", everyMs: config.compactEverySeconds * 1000, work: () => runCompactor() },
         { what: "checkpoint not written", everyMs: config.checkpointEverySeconds * 1000, work: checkpoint },
         { what: "purge failed", everyMs: PURGE_EVERY_MS, work: () => purgeDueDeletions(service) },
+        {
+          what: "rotation check failed",
+          everyMs: config.rotation.checkEverySeconds * 1000,
+          work: () => rotation.runner.tick(),
+        },
       ]),
     );
     return {
@@ -211,6 +239,8 @@ export const startApp = async (
       whenKeyringClaimed: () => keyringClaims.whenClaimed(),
       purgeDueDeletions: () => purgeDueDeletions(service),
       compact: runCompactor,
+      rotateDue: () => rotation.runner.tick(),
+      whenRotationsIdle: () => rotation.runner.whenIdle(),
       whenKeysShredded: () => shredder.whenIdle(),
       whenReplicaCaughtUp: (primary, seq) => {
         const f = followed.find((x) => x.primary === primary);

@@ -7,6 +7,7 @@
 //   replay [--verify [--live]]     rebuilds the projection from the first record; compares it with the checkpoint
 //                                  (or, --live, has the running service compare its own)
 //   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
+//   functions list | add <name> … | remove <name>   the rotation functions RotateSecret may name
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
 import { startApp } from "./app.js";
@@ -16,6 +17,7 @@ import { loadConfig, type Config } from "./config.js";
 import { historyCommand, liveVerifyCommand, revealCommand, stateCommand } from "./history/commands.js";
 import { parseLogPoint } from "./history/queries.js";
 import { replayCommand } from "./history/replay.js";
+import { functionsCommand } from "./rotation/functions-command.js";
 import {
   DEFAULT_ALIAS,
   createKey,
@@ -37,6 +39,12 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger replay [--verify [--live [--endpoint-url <url>]]]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
+       secret-ledger functions list
+       secret-ledger functions add <name> --runtime python3|node --handler <module.function> [--code-dir <dir>]
+                                          [--role <user>] [--timeout <seconds>]
+       secret-ledger functions add <name> --url <Lambda invoke URL> [--timeout <seconds>]
+       secret-ledger functions add <name> --builtin [--json-key <key>] [--role <user>]
+       secret-ledger functions remove <name>
 `;
 
 const out = (line: string): void => {
@@ -135,6 +143,14 @@ const main = async (): Promise<number> => {
       "endpoint-url": { type: "string" },
       log: { type: "string" },
       help: { type: "boolean" },
+      runtime: { type: "string" },
+      handler: { type: "string" },
+      "code-dir": { type: "string" },
+      url: { type: "string" },
+      builtin: { type: "boolean" },
+      "json-key": { type: "string" },
+      role: { type: "string" },
+      timeout: { type: "string" },
     },
   });
   if (values.help === true) {
@@ -201,6 +217,23 @@ const main = async (): Promise<number> => {
       ...(values.alias === undefined ? {} : { alias: values.alias }),
       ...(values.description === undefined ? {} : { description: values.description }),
     });
+  if (command === "functions" && rest.length === 0 && (action === "list" ? key === undefined : true))
+    return functionsCommand(
+      config.right,
+      action,
+      key,
+      {
+        ...(values.runtime === undefined ? {} : { runtime: values.runtime }),
+        ...(values.handler === undefined ? {} : { handler: values.handler }),
+        ...(values["code-dir"] === undefined ? {} : { codeDir: values["code-dir"] }),
+        ...(values.url === undefined ? {} : { url: values.url }),
+        ...(values.builtin === undefined ? {} : { builtin: values.builtin }),
+        ...(values["json-key"] === undefined ? {} : { jsonKey: values["json-key"] }),
+        ...(values.role === undefined ? {} : { role: values.role }),
+        ...(values.timeout === undefined ? {} : { timeout: values.timeout }),
+      },
+      { out, err: (line) => process.stderr.write(line + "\n") },
+    );
   const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
   if (values.anchor !== undefined && anchor === undefined) {
     process.stderr.write("secret-ledger: --anchor takes <n>:<hash>, as audit verify prints its head\n");

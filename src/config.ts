@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { describeProblem } from "./io-ts-problems.js";
 
 /**
@@ -29,6 +29,17 @@ export type Config = {
   readonly keyringFile: string;
   /** The principals file (access keys, identity policies); `dataDir/principals.json` unless set. */
   readonly principalsFile: string;
+  /** The rotation functions file (what a RotationLambdaARN names); `functions.json` beside the principals file. */
+  readonly functionsFile: string;
+  /**
+   * Rotation: how many attempts a rotation gets, the wait before the first retry (doubled for each after), and
+   * how often the scheduler looks for due rotations and retries.
+   */
+  readonly rotation: {
+    readonly attempts: number;
+    readonly retryAfterSeconds: number;
+    readonly checkEverySeconds: number;
+  };
   /** Whether secret values are withheld when their audit record cannot be written (fail closed). */
   readonly auditFailClosed: boolean;
   readonly logRequests: boolean;
@@ -95,6 +106,10 @@ const Env = t.partial({
   SECRET_LEDGER_SECRET_ACCESS_KEY: t.string,
   SECRET_LEDGER_KEYRING: t.string,
   SECRET_LEDGER_PRINCIPALS: t.string,
+  SECRET_LEDGER_FUNCTIONS: t.string,
+  SECRET_LEDGER_ROTATION_ATTEMPTS: Count,
+  SECRET_LEDGER_ROTATION_RETRY_SECONDS: Count,
+  SECRET_LEDGER_ROTATION_CHECK_SECONDS: Count,
   SECRET_LEDGER_AUDIT_FAIL_CLOSED: Flag,
   SECRET_LEDGER_LOG_REQUESTS: Flag,
   SECRET_LEDGER_RATE_LIMITS: Flag,
@@ -126,6 +141,12 @@ const seconds = (s: string | undefined): number | undefined => (s === undefined 
 export const DEFAULT_VERSIONS = { keep: 100, minAgeHours: 24, quota: 150 } as const;
 
 export const DEFAULT_LISTEN = "127.0.0.1:4584";
+
+/**
+ * A failed rotation is retried 4 times (5 attempts), the first retry after a minute, then after 2, 4 and 8; the
+ * scheduler looks for due rotations and retries every minute.
+ */
+export const DEFAULT_ROTATION = { attempts: 5, retryAfterSeconds: 60, checkEverySeconds: 60 } as const;
 
 /**
  * An SDK sends its headers at once and a request in well under a second; a client that takes 10 s for its
@@ -161,6 +182,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
   const follows = [...new Set(list(v.SECRET_LEDGER_FOLLOWS))];
   if (follows.includes(region)) return E.left("SECRET_LEDGER_FOLLOWS must not name the region itself");
   const dataDir = resolve(v.SECRET_LEDGER_DATA ?? "data");
+  const principalsFile = resolve(v.SECRET_LEDGER_PRINCIPALS ?? join(dataDir, "principals.json"));
   const http: HttpLimits = {
     maxConnections: Number(v.SECRET_LEDGER_MAX_CONNECTIONS ?? DEFAULT_HTTP_LIMITS.maxConnections),
     headersTimeoutMs: seconds(v.SECRET_LEDGER_HEADERS_TIMEOUT_SECONDS) ?? DEFAULT_HTTP_LIMITS.headersTimeoutMs,
@@ -180,7 +202,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
       ? {}
       : { credentials: { accessKeyId: keyId, secretAccessKey: secret } }),
     keyringFile: resolve(v.SECRET_LEDGER_KEYRING ?? join(dataDir, "keyring.json")),
-    principalsFile: resolve(v.SECRET_LEDGER_PRINCIPALS ?? join(dataDir, "principals.json")),
+    principalsFile,
+    functionsFile: resolve(v.SECRET_LEDGER_FUNCTIONS ?? join(dirname(principalsFile), "functions.json")),
+    rotation: {
+      attempts: Number(v.SECRET_LEDGER_ROTATION_ATTEMPTS ?? DEFAULT_ROTATION.attempts),
+      retryAfterSeconds: Number(v.SECRET_LEDGER_ROTATION_RETRY_SECONDS ?? DEFAULT_ROTATION.retryAfterSeconds),
+      checkEverySeconds: Number(v.SECRET_LEDGER_ROTATION_CHECK_SECONDS ?? DEFAULT_ROTATION.checkEverySeconds),
+    },
     auditFailClosed: v.SECRET_LEDGER_AUDIT_FAIL_CLOSED === undefined || isOn(v.SECRET_LEDGER_AUDIT_FAIL_CLOSED),
     logRequests: isOn(v.SECRET_LEDGER_LOG_REQUESTS),
     rateLimits: isOn(v.SECRET_LEDGER_RATE_LIMITS),

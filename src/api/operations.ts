@@ -16,6 +16,8 @@ import {
   type ReplicateSecretToRegionsInput,
 } from "../application/commands/replicate-secret-to-regions.js";
 import { restoreSecret, type RestoreSecretInput } from "../application/commands/restore-secret.js";
+import { cancelRotateSecret } from "../application/commands/cancel-rotate-secret.js";
+import { rotateSecret, type RotateSecretInput } from "../application/commands/rotate-secret.js";
 import { stopReplicationToReplica } from "../application/commands/stop-replication-to-replica.js";
 import { tagResource, type TagResourceInput } from "../application/commands/tag-resource.js";
 import { untagResource, type UntagResourceInput } from "../application/commands/untag-resource.js";
@@ -45,6 +47,7 @@ import type { Service } from "../application/service.js";
 import {
   arnAndName,
   arnOnly,
+  cancelRotateSecretOutput,
   createSecretOutput,
   deleteSecretOutput,
   describeSecretOutput,
@@ -53,6 +56,7 @@ import {
   listSecretVersionIdsOutput,
   putSecretValueOutput,
   replicationOutput,
+  rotateSecretOutput,
   secretValueOutput,
   updateSecretOutput,
   validateResourcePolicyOutput,
@@ -187,6 +191,9 @@ export const operationsOf = (service: Service, authorizer: Authorizer): Readonly
       respond(replicationOutput)(
         await removeRegionsFromReplication(service, input as RemoveRegionsFromReplicationInput),
       ),
+    RotateSecret: async (input) => respond(rotateSecretOutput)(await rotateSecret(service, input as RotateSecretInput)),
+    CancelRotateSecret: async (input) =>
+      respond(cancelRotateSecretOutput)(await cancelRotateSecret(service, input as { SecretId: string })),
     StopReplicationToReplica: async (input) =>
       respond(arnOnly)(await stopReplicationToReplica(service, input as { SecretId: string })),
   };

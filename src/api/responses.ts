@@ -7,6 +7,9 @@ import type { SecretDescription } from "../application/queries/describe-secret.j
 import type { SecretValue } from "../application/queries/get-secret-value.js";
 import type { VersionsPage } from "../application/queries/list-secret-version-ids.js";
 import type { PolicyFinding } from "../application/queries/resource-policy.js";
+import * as E from "fp-ts/lib/Either.js";
+import { nextRotation } from "../domain/rotation.js";
+import { daysBetweenRotations, scheduleOf } from "../domain/rotation-schedule.js";
 import { labelledVersions, stagesOf, type ActiveSecret } from "../domain/state.js";
 import type { Millis, VersionId } from "../domain/types.js";
 
@@ -45,14 +48,55 @@ export const secretMetadata = (
     // An empty description is stored but not returned, as on AWS.
     ...(state.description === undefined || state.description === "" ? {} : { Description: state.description }),
     ...(state.kmsKeyId === undefined || state.kmsKeyId === "" ? {} : { KmsKeyId: state.kmsKeyId }),
+    ...rotationMembers(state),
     LastChangedDate: seconds(state.lastChangedAt),
     ...(state.lastAccessedDay === undefined ? {} : { LastAccessedDate: seconds(state.lastAccessedDay) }),
     ...(state.deletion === undefined ? {} : { DeletedDate: seconds(state.deletion.deletedAt) }),
+    ...nextRotationMember(state),
     ...(state.tags === undefined ? {} : { Tags: state.tags }),
     ...(labelled.size === 0 ? {} : { [labelMap]: Object.fromEntries(labelled) }),
     CreatedDate: seconds(state.createdAt),
     ...(primaryRegion === undefined ? {} : { PrimaryRegion: primaryRegion }),
   };
+};
+
+/**
+ * RotationEnabled, RotationLambdaARN, RotationRules (with AutomaticallyAfterDays computed for a schedule
+ * expression) and LastRotatedDate: absent until rotation is first configured; the rules and function stay
+ * after CancelRotateSecret, LastRotatedDate only while rotation is enabled.
+ */
+const rotationMembers = (state: ActiveSecret): Record<string, unknown> => {
+  const rotation = state.rotation;
+  if (rotation === undefined) return {};
+  const rules = rotation.rules;
+  const schedule = rules === undefined ? undefined : scheduleOf(rules);
+  const days =
+    rules?.automaticallyAfterDays ??
+    (schedule !== undefined && E.isRight(schedule) && schedule.right !== undefined
+      ? daysBetweenRotations(schedule.right, rotation.configuredAt)
+      : undefined);
+  return {
+    RotationEnabled: rotation.enabled,
+    ...(rotation.lambdaArn === undefined ? {} : { RotationLambdaARN: rotation.lambdaArn }),
+    ...(rules === undefined
+      ? {}
+      : {
+          RotationRules: {
+            ...(days === undefined ? {} : { AutomaticallyAfterDays: days }),
+            ...(rules.duration === undefined ? {} : { Duration: rules.duration }),
+            ...(rules.scheduleExpression === undefined ? {} : { ScheduleExpression: rules.scheduleExpression }),
+          },
+        }),
+    ...(rotation.enabled && rotation.lastRotatedAt !== undefined
+      ? { LastRotatedDate: seconds(rotation.lastRotatedAt) }
+      : {}),
+  };
+};
+
+/** NextRotationDate: the end of the schedule's next window, while rotation is enabled with a schedule. */
+const nextRotationMember = (state: ActiveSecret): Record<string, unknown> => {
+  const next = nextRotation(state);
+  return next === undefined ? {} : { NextRotationDate: seconds(next.end) };
 };
 
 /** One entry of ListSecretVersionIds. */
@@ -126,3 +170,18 @@ export const replicationOutput = ({ secret, replicationStatus }: SecretReplicati
 });
 
 export const arnOnly = (secret: ActiveSecret): object => ({ ARN: secret.arn });
+
+/** RotateSecret's answer: the version the rotation fills (the token). */
+export const rotateSecretOutput = ({ secret, versionId }: { secret: ActiveSecret; versionId: VersionId }): object => ({
+  ...arnAndName(secret),
+  VersionId: versionId,
+});
+
+/** CancelRotateSecret's answer: the version the cancelled rotation made, if any. */
+export const cancelRotateSecretOutput = ({
+  secret,
+  versionId,
+}: {
+  secret: ActiveSecret;
+  versionId?: VersionId;
+}): object => ({ ...arnAndName(secret), ...(versionId === undefined ? {} : { VersionId: versionId }) });

@@ -42,5 +42,12 @@ export const openDataDir = (config: Config, stack: StopStack, logger: Logger) =>
   };
   const identityOf = (accessKeyId: string): Identity | undefined =>
     accessKeyId === credentials.credentials.accessKeyId ? root : principals.current().get(accessKeyId);
-  return { home, credentials, keyring, identityOf };
+  /** A user's first access key, by name (the root's for `undefined`): a rotation function's role. */
+  const credentialsOf = (user: string | undefined) => {
+    if (user === undefined) return credentials.credentials;
+    for (const identity of principals.current().values())
+      if (identity.principal.kind === "user" && identity.principal.name === user) return identity.credentials;
+    return undefined;
+  };
+  return { home, credentials, keyring, identityOf, credentialsOf, reloadFailed };
 };

@@ -16,5 +16,7 @@ export type ServiceError =
   | { readonly _tag: "ReplicaReadOnly" }
   /** StopReplicationToReplica on a secret that is not a replica here. */
   | { readonly _tag: "NotAReplica" }
+  /** RotateSecret names a function this service cannot invoke (none by that name in the functions file). */
+  | { readonly _tag: "RotationFunctionNotInvokable" }
   | { readonly _tag: "ContentionExhausted" }
   | { readonly _tag: "StorageUnavailable" };

@@ -44,6 +44,8 @@ export type CommandHandler = {
   underLock<T>(name: string, work: () => Promise<T>): Promise<T>;
   /** Runs `work` on behalf of `actor`: the commands it appends carry the request id and the caller. */
   actingAs<T>(actor: Actor, work: () => Promise<T>): Promise<T>;
+  /** Runs `work` as the service itself (its commands carry no caller), even when started within a request. */
+  asService<T>(work: () => Promise<T>): Promise<T>;
 };
 
 /** A command that needs no sealed values. */
@@ -98,7 +100,11 @@ export const commandHandler = (deps: {
       if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
       // The keys go first: a version in the log must always find its key.
       for (const k of command.right.wrappedKeys)
-        if (events.some((e) => e.type === "VersionCreated" && e.data.versionId === k.versionId))
+        if (
+          events.some(
+            (e) => (e.type === "VersionCreated" || e.type === "VersionFilled") && e.data.versionId === k.versionId,
+          )
+        )
           await deps.keys.put(k.arn, k.versionId, k.key);
       const appended = await deps.log.append(name, entry.subjectSeq, recordOf(commandName, events));
       if (appended._tag === "Appended") {
@@ -118,5 +124,6 @@ export const commandHandler = (deps: {
     },
     underLock: (name, work) => locks.run(name, work),
     actingAs: (actor, work) => acting.run(actor, work),
+    asService: (work) => acting.exit(work),
   };
 };

@@ -1,5 +1,5 @@
 import type { CommandRecord } from "../domain/events.js";
-import type { VersionId } from "../domain/types.js";
+import type { RotationStep, VersionId } from "../domain/types.js";
 import type { AppendResult } from "../store/event-log.js";
 import type { WrappedDataKey } from "../store/key-store.js";
 
@@ -28,3 +28,24 @@ export type WrappedKey = { readonly arn: string; readonly versionId: VersionId; 
 
 /** The service's time, in milliseconds since the epoch. */
 export type Clock = () => number;
+
+/** The event a rotation function is invoked with: AWS's shape, camelCase steps, the secret's ARN. */
+export type RotationEvent = {
+  readonly Step: RotationStep;
+  readonly SecretId: string;
+  readonly ClientRequestToken: string;
+};
+
+/** How an invocation ended: success, or why not in words that never hold a value (an error type, an exit code). */
+export type InvocationOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** A rotation function this service can invoke. */
+export type RotationFunction = {
+  readonly name: string;
+  invoke(event: RotationEvent): Promise<InvocationOutcome>;
+};
+
+/** The rotation functions a RotationLambdaARN may name (the functions file). */
+export type RotationFunctions = {
+  find(lambdaArn: string): RotationFunction | undefined;
+};

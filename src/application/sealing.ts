@@ -134,7 +134,8 @@ const sealValues = async (
     }
     return values;
   };
-  if (token !== undefined && state.status === "active" && state.versions.has(token))
+  // A version that holds a value keeps its key (the same value again is then recognised); an empty one gets one.
+  if (token !== undefined && state.status === "active" && state.versions.get(token)?.value !== undefined)
     return E.map((values: SealedValues["values"]) => ({ values, wrappedKeys: [] }))(
       await usingVersionKey(sealing, ctx, sealAll),
     );

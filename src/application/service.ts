@@ -9,6 +9,7 @@ import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { CommandHandler } from "./handle-command.js";
 import { logFence } from "./log-fence.js";
 import type { Clock, CommandLog, DataKeyStore } from "./ports.js";
+import type { RotationRunner } from "./rotation-runner.js";
 import type { Sealing } from "./sealing.js";
 
 // What every use case is given: the one command pipeline, the projection it reads, sealing, and the region's
@@ -42,6 +43,8 @@ export type Service = Sealing & {
   readonly logFence: () => Promise<void>;
   /** Told of failures the caller is not: recording LastAccessedDate is best effort for a read. */
   readonly onBackgroundError: (what: string, error: unknown) => void;
+  /** Runs rotations, and knows the rotation functions RotateSecret may name. */
+  readonly rotations: RotationRunner;
 };
 
 const MAX_SECRETS = 500_000;
@@ -58,6 +61,7 @@ export const serviceOf = (deps: {
   readonly clock: Clock;
   readonly arnSuffix: ArnSuffixSource;
   readonly onBackgroundError: (what: string, error: unknown) => void;
+  readonly rotations: RotationRunner;
   readonly versionPolicy: VersionPolicy;
   readonly maxSecrets?: number;
   readonly replicas: Replicas;

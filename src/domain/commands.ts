@@ -1,4 +1,13 @@
-import type { Millis, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
+import type {
+  Millis,
+  RotationRules,
+  RotationStep,
+  SealedValue,
+  SecretName,
+  StagingLabel,
+  Tag,
+  VersionId,
+} from "./types.js";
 
 /**
  * How many versions a secret keeps (the service's configuration, carried by the commands that need it): above
@@ -70,7 +79,7 @@ export type PromoteReplica = {
       readonly versions: ReadonlyArray<{
         readonly versionId: VersionId;
         readonly createdAt: Millis;
-        readonly value: SealedValue;
+        readonly value?: SealedValue;
       }>;
       readonly labels: ReadonlyArray<readonly [StagingLabel, VersionId]>;
     };
@@ -158,6 +167,64 @@ export type PruneVersions = {
   readonly data: { readonly versionPolicy: VersionPolicy; readonly now: Millis };
 };
 
+/**
+ * RotateSecret: stores the configuration and starts a rotation (its empty AWSPENDING version `token`); with
+ * `rotateImmediately` false, a test of the function against `currentCopy`, the current value sealed anew.
+ */
+export type RotateSecret = {
+  readonly type: "RotateSecret";
+  readonly data: {
+    readonly clientRequestToken?: VersionId;
+    readonly lambdaArn?: string;
+    readonly rules?: RotationRules;
+    readonly rotateImmediately: boolean;
+    readonly currentCopy?: SealedValue;
+    readonly versionPolicy: VersionPolicy;
+    readonly now: Millis;
+  };
+};
+
+export type CancelRotateSecret = { readonly type: "CancelRotateSecret"; readonly data: { readonly now: Millis } };
+
+/** Issued by the scheduler: starts the rotation its schedule says is due (new version `token`), if it is. */
+export type StartScheduledRotation = {
+  readonly type: "StartScheduledRotation";
+  readonly data: { readonly token: VersionId; readonly versionPolicy: VersionPolicy; readonly now: Millis };
+};
+
+/**
+ * Issued by the rotation runner: claims attempt `attempt` of rotation `versionId`, once the failed attempt before
+ * it may be retried, or once that attempt has run longer than `leaseMs` (its runner is gone).
+ */
+export type RetryRotation = {
+  readonly type: "RetryRotation";
+  readonly data: {
+    readonly versionId: VersionId;
+    readonly attempt: number;
+    readonly leaseMs: number;
+    readonly now: Millis;
+  };
+};
+
+/** Issued by the rotation runner: attempt `attempt` failed at `step`; retried from `retryAt`, or given up. */
+export type RecordRotationFailure = {
+  readonly type: "RecordRotationFailure";
+  readonly data: {
+    readonly versionId: VersionId;
+    readonly attempt: number;
+    readonly step: RotationStep;
+    readonly reason: string;
+    readonly retryAt?: Millis;
+    readonly now: Millis;
+  };
+};
+
+/** Issued by the rotation runner after the last step: the rotation is complete if the labels say so. */
+export type CompleteRotation = {
+  readonly type: "CompleteRotation";
+  readonly data: { readonly versionId: VersionId; readonly attempt: number; readonly now: Millis };
+};
+
 export type SecretCommand =
   | CreateSecret
   | PutSecretValue
@@ -174,4 +241,10 @@ export type SecretCommand =
   | PruneVersions
   | ReplicateSecretToRegions
   | RemoveRegionsFromReplication
-  | PromoteReplica;
+  | PromoteReplica
+  | RotateSecret
+  | CancelRotateSecret
+  | StartScheduledRotation
+  | RetryRotation
+  | RecordRotationFailure
+  | CompleteRotation;

@@ -2,11 +2,8 @@ import * as E from "fp-ts/lib/Either.js";
 import type {
   CreateSecret,
   DeleteSecret,
-  PutResourcePolicy,
   PutSecretValue,
   SecretCommand,
-  TagResource,
-  UntagResource,
   UpdateSecret,
   UpdateSecretVersionStage,
   VersionPolicy,
@@ -15,7 +12,16 @@ import type { SecretError } from "./errors.js";
 import { live, type Decision } from "./decision.js";
 import { attach, moveLabel, type Labels } from "./labels.js";
 import { prunableVersions, pruneVersions, versionsPruned } from "./pruning.js";
-import { grantsPublicAccess, isPolicyProblem, parsePolicy } from "./resource-policy.js";
+import { deleteResourcePolicy, putResourcePolicy, tagResource, untagResource } from "./metadata-rules.js";
+import {
+  abandonedBy,
+  cancelRotateSecret,
+  completeRotation,
+  recordRotationFailure,
+  retryRotation,
+  rotateSecret,
+  startScheduledRotation,
+} from "./rotation.js";
 import {
   addReplicaRegions,
   promoteReplica,
@@ -29,22 +35,17 @@ import {
   versionCreated,
   type DeletionCancelled,
   type DeletionScheduled,
-  type ResourcePolicyDeleted,
-  type ResourcePolicyPut,
   type SecretAccessed,
   type SecretDeleted,
   type SecretEvent,
-  type SecretTagged,
-  type SecretUntagged,
   type SecretUpdated,
+  type VersionFilled,
 } from "./events.js";
 import { evolve, initialState, type ActiveSecret, type SecretState, type Version } from "./state.js";
 import { AWSCURRENT, AWSPENDING, type Millis, type SealedValue, type StagingLabel, type VersionId } from "./types.js";
 
 /** AWS quota: at most 20 staging labels attached across all versions of one secret. */
 export const MAX_STAGING_LABELS = 20;
-/** AWS tagging rule: at most 50 tags on a resource. */
-export const MAX_TAGS = 50;
 /** DeleteSecret's recovery window: 7 to 30 days, 30 when not given. */
 export const RECOVERY_WINDOW_DAYS = { min: 7, max: 30, default: 30 } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -94,6 +95,18 @@ const decide = (command: SecretCommand, state: SecretState): Decision => {
       return removeRegionsFromReplication(command.data, state);
     case "PromoteReplica":
       return promoteReplica(command.data, state);
+    case "RotateSecret":
+      return rotateSecret(command.data, state);
+    case "CancelRotateSecret":
+      return cancelRotateSecret(command.data, state);
+    case "StartScheduledRotation":
+      return startScheduledRotation(command.data, state);
+    case "RetryRotation":
+      return retryRotation(command.data, state);
+    case "RecordRotationFailure":
+      return recordRotationFailure(command.data, state);
+    case "CompleteRotation":
+      return completeRotation(command.data, state);
     default: {
       const unknownCommand: never = command;
       return unknownCommand;
@@ -142,11 +155,18 @@ const putSecretValue = (cmd: PutSecretValue["data"], state: SecretState): Decisi
   if (value.right === undefined) return E.left({ _tag: "SecretValueMissing" });
   if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
   const token = cmd.clientRequestToken;
-  if (secret.right.versions.has(token)) return sameValueOrConflict(secret.right, token, value.right);
+  if (isFilledVersion(secret.right, token)) return sameValueOrConflict(secret.right, token, value.right);
   return addVersion(secret.right, token, value.right, cmd.versionStages, cmd.versionPolicy, cmd.now);
 };
 
-/** A new version `token` holding `value`, with the staging labels PutSecretValue's rules give it. */
+/** Whether `token` names a version that holds a value (an empty one, a rotation's, is filled by the write). */
+const isFilledVersion = (state: ActiveSecret, token: VersionId): boolean =>
+  state.versions.get(token)?.value !== undefined;
+
+/**
+ * A new version `token` holding `value` (or the empty version `token` a rotation made, filled), with the staging
+ * labels PutSecretValue's rules give it; a rotation under way is abandoned if AWSCURRENT moves elsewhere.
+ */
 const addVersion = (
   state: ActiveSecret,
   token: VersionId,
@@ -155,9 +175,10 @@ const addVersion = (
   policy: VersionPolicy,
   now: Millis,
 ): Decision => {
+  const filling = state.versions.has(token);
   // The version quota: a full secret first prunes what it may; if that frees no room, the write is refused.
-  const pruned = state.versions.size >= policy.quota ? prunableVersions(state, now, policy) : [];
-  if (state.versions.size - pruned.length >= policy.quota)
+  const pruned = !filling && state.versions.size >= policy.quota ? prunableVersions(state, now, policy) : [];
+  if (!filling && state.versions.size - pruned.length >= policy.quota)
     return E.left({ _tag: "VersionQuotaExceeded", quota: policy.quota });
   const pruning = pruned.length === 0 ? [] : [versionsPruned(state, pruned, now)];
   const requested = new Set(versionStages ?? [AWSCURRENT]);
@@ -171,7 +192,10 @@ const addVersion = (
     if (labels.get(AWSPENDING) === formerCurrent) moves.push(...attach(labels, AWSPENDING, undefined, now));
   }
   if (labels.size > MAX_STAGING_LABELS) return E.left({ _tag: "StagingLabelQuotaExceeded", limit: MAX_STAGING_LABELS });
-  return E.right([...pruning, versionCreated(token, value, now), ...moves]);
+  const version = filling
+    ? event<VersionFilled>("VersionFilled", { versionId: token, value }, now)
+    : versionCreated(token, value, now);
+  return E.right([...pruning, version, ...moves, ...abandonedBy(state, labels, now)]);
 };
 
 const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], found: SecretState): Decision => {
@@ -203,7 +227,7 @@ const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], found: 
     return E.left({ _tag: "RemoveFromVersionRequired", label, holder });
   const moves = moveLabel(labels, label, moveTo, new Set([label]), cmd.now);
   if (labels.size > MAX_STAGING_LABELS) return E.left({ _tag: "StagingLabelQuotaExceeded", limit: MAX_STAGING_LABELS });
-  return E.right(moves);
+  return E.right([...moves, ...abandonedBy(state, labels, cmd.now)]);
 };
 
 /** UpdateSecret: metadata changes, and with a value a new version exactly as PutSecretValue without labels. */
@@ -221,30 +245,10 @@ const updateSecret = (cmd: UpdateSecret["data"], state: SecretState): Decision =
   if (value.right === undefined) return E.right(metadata);
   if (cmd.clientRequestToken === undefined) return E.left({ _tag: "ClientRequestTokenMissing" });
   const token = cmd.clientRequestToken;
-  const version = current.versions.has(token)
+  const version = isFilledVersion(current, token)
     ? sameValueOrConflict(current, token, value.right)
     : addVersion(current, token, value.right, undefined, cmd.versionPolicy, cmd.now);
   return E.map((events: ReadonlyArray<SecretEvent>) => [...metadata, ...events])(version);
-};
-
-const tagResource = (cmd: TagResource["data"], state: SecretState): Decision => {
-  const secret = live(state);
-  if (E.isLeft(secret)) return secret;
-  // Keys that start with aws: belong to AWS's own services.
-  const reserved = cmd.tags.find((tag) => tag.Key.toLowerCase().startsWith("aws:"));
-  if (reserved !== undefined) return E.left({ _tag: "ReservedTagKey", key: reserved.Key });
-  const keys = new Set([...(secret.right.tags ?? []).map((tag) => tag.Key), ...cmd.tags.map((tag) => tag.Key)]);
-  if (keys.size > MAX_TAGS) return E.left({ _tag: "TagQuotaExceeded", limit: MAX_TAGS });
-  return E.right(cmd.tags.length === 0 ? [] : [event<SecretTagged>("SecretTagged", { tags: cmd.tags }, cmd.now)]);
-};
-
-/** Removing a key the secret does not have is not an error; it changes nothing. */
-const untagResource = (cmd: UntagResource["data"], state: SecretState): Decision => {
-  const secret = live(state);
-  if (E.isLeft(secret)) return secret;
-  const present = new Set((secret.right.tags ?? []).map((tag) => tag.Key));
-  const tagKeys = [...new Set(cmd.tagKeys)].filter((key) => present.has(key));
-  return E.right(tagKeys.length === 0 ? [] : [event<SecretUntagged>("SecretUntagged", { tagKeys }, cmd.now)]);
 };
 
 /**
@@ -279,30 +283,6 @@ const purgeDeletedSecret = (now: Millis, state: SecretState): Decision =>
       : [],
   );
 
-/** The policy is stored only if it parses, and, with BlockPublicPolicy, only if it does not open the secret to all. */
-const putResourcePolicy = (cmd: PutResourcePolicy["data"], state: SecretState): Decision => {
-  const secret = live(state);
-  if (E.isLeft(secret)) return secret;
-  const parsed = parsePolicy(cmd.policy);
-  if (isPolicyProblem(parsed)) return E.left({ _tag: "MalformedPolicy", message: parsed.message });
-  if (cmd.blockPublicPolicy === true && grantsPublicAccess(parsed.statements))
-    return E.left({ _tag: "PublicPolicyBlocked" });
-  return E.right(
-    secret.right.resourcePolicy === cmd.policy
-      ? []
-      : [event<ResourcePolicyPut>("ResourcePolicyPut", { policy: cmd.policy }, cmd.now)],
-  );
-};
-
-/** Deleting a policy the secret does not have changes nothing. */
-const deleteResourcePolicy = (now: Millis, state: SecretState): Decision => {
-  const secret = live(state);
-  if (E.isLeft(secret)) return secret;
-  return E.right(
-    secret.right.resourcePolicy === undefined ? [] : [event<ResourcePolicyDeleted>("ResourcePolicyDeleted", {}, now)],
-  );
-};
-
 /** LastAccessedDate has day resolution: one event for the first read of a version on each day. */
 export const dayOf = (now: Millis): Millis => Math.floor(now / DAY_MS) * DAY_MS;
 
@@ -332,8 +312,8 @@ const singleValue = (
 
 /** A token names a version for good: reusing it with the same value is a no-op, with another value an error. */
 const sameValueOrConflict = (state: ActiveSecret, token: VersionId, value: SealedValue): Decision => {
-  const existing = state.versions.get(token) as Version;
-  return existing.value.kind === value.kind && existing.value.fingerprint === value.fingerprint
+  const existing = (state.versions.get(token) as Version).value;
+  return existing !== undefined && existing.kind === value.kind && existing.fingerprint === value.fingerprint
     ? E.right([])
     : E.left({ _tag: "ClientRequestTokenInUse", token, arn: state.arn });
 };

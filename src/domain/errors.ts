@@ -32,4 +32,11 @@ export type SecretError =
   | { readonly _tag: "PublicPolicyBlocked" }
   | { readonly _tag: "VersionQuotaExceeded"; readonly quota: number }
   | { readonly _tag: "InvalidReplicaRegion" }
-  | { readonly _tag: "SecretHasReplicas"; readonly arn: string; readonly regions: ReadonlyArray<string> };
+  | { readonly _tag: "SecretHasReplicas"; readonly arn: string; readonly regions: ReadonlyArray<string> }
+  | { readonly _tag: "RotationTokenMissing" }
+  | { readonly _tag: "RotationTokenInUse"; readonly token: VersionId; readonly arn: string }
+  | { readonly _tag: "RotationFunctionMissing" }
+  | { readonly _tag: "RotationIncomplete" }
+  | { readonly _tag: "InvalidRotationRules"; readonly message: string }
+  | { readonly _tag: "RotationNotConfigured" }
+  | { readonly _tag: "RotationNotFinished" };

@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
+import { RotationRules, RotationStep, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
 
 // Every event carries its schema version; an old event is upcast when read, never rewritten.
 const meta = t.readonly(t.type({ schemaVersion: t.literal(1), at: t.number }));
@@ -29,15 +29,29 @@ export const VersionCreated = t.readonly(
     type: t.literal("VersionCreated"),
     data: t.readonly(
       t.intersection([
-        t.type({ versionId: VersionId, value: SealedValue }),
-        /** When the version was first created, if before this event (a promoted replica keeps its dates). */
-        t.partial({ createdAt: t.number }),
+        t.type({ versionId: VersionId }),
+        t.partial({
+          /** Absent: an empty version, made by RotateSecret for its rotation function to fill (VersionFilled). */
+          value: SealedValue,
+          /** When the version was first created, if before this event (a promoted replica keeps its dates). */
+          createdAt: t.number,
+        }),
       ]),
     ),
     meta,
   }),
 );
 export type VersionCreated = t.TypeOf<typeof VersionCreated>;
+
+/** The empty version a rotation made receives its value: PutSecretValue with that version's id as its token. */
+export const VersionFilled = t.readonly(
+  t.type({
+    type: t.literal("VersionFilled"),
+    data: t.readonly(t.type({ versionId: VersionId, value: SealedValue })),
+    meta,
+  }),
+);
+export type VersionFilled = t.TypeOf<typeof VersionFilled>;
 
 /** A staging label leaves `from` (absent: it was on no version) for `to` (absent: it is detached). */
 export const LabelMoved = t.readonly(
@@ -159,6 +173,77 @@ export const ReplicaRegionsRemoved = t.readonly(
 );
 export type ReplicaRegionsRemoved = t.TypeOf<typeof ReplicaRegionsRemoved>;
 
+/**
+ * RotateSecret stored the rotation's configuration: rotation is enabled, with this function and these rules
+ * (absent: those already stored are kept).
+ */
+export const RotationConfigured = t.readonly(
+  t.type({
+    type: t.literal("RotationConfigured"),
+    data: t.readonly(t.partial({ lambdaArn: t.string, rules: RotationRules })),
+    meta,
+  }),
+);
+export type RotationConfigured = t.TypeOf<typeof RotationConfigured>;
+
+/**
+ * An attempt of rotation `versionId` begins (attempt 1: the rotation itself; more: a retry). Whoever appends
+ * it runs the attempt. `testOnly`: RotateImmediately=false, only testSecret runs.
+ */
+export const RotationStarted = t.readonly(
+  t.type({
+    type: t.literal("RotationStarted"),
+    data: t.readonly(
+      t.intersection([
+        t.type({ versionId: VersionId, attempt: t.number }),
+        t.partial({ testOnly: t.boolean, scheduled: t.boolean }),
+      ]),
+    ),
+    meta,
+  }),
+);
+export type RotationStarted = t.TypeOf<typeof RotationStarted>;
+
+/**
+ * An attempt failed at `step`: why, in words that never hold a value; retried from `retryAt`, or (absent) the
+ * service gave up and AWSPENDING stays where it is.
+ */
+export const RotationFailed = t.readonly(
+  t.type({
+    type: t.literal("RotationFailed"),
+    data: t.readonly(
+      t.intersection([
+        t.type({ versionId: VersionId, attempt: t.number, step: RotationStep, reason: t.string }),
+        t.partial({ retryAt: t.number }),
+      ]),
+    ),
+    meta,
+  }),
+);
+export type RotationFailed = t.TypeOf<typeof RotationFailed>;
+
+/** The rotation completed: AWSCURRENT is on its version (LastRotatedDate), or its test passed (`testOnly`). */
+export const RotationSucceeded = t.readonly(
+  t.type({
+    type: t.literal("RotationSucceeded"),
+    data: t.readonly(t.intersection([t.type({ versionId: VersionId }), t.partial({ testOnly: t.boolean })])),
+    meta,
+  }),
+);
+export type RotationSucceeded = t.TypeOf<typeof RotationSucceeded>;
+
+/** A write moved AWSCURRENT to another version while the rotation ran: it stops, and AWSPENDING is removed. */
+export const RotationAbandoned = t.readonly(
+  t.type({ type: t.literal("RotationAbandoned"), data: t.readonly(t.type({ versionId: VersionId })), meta }),
+);
+export type RotationAbandoned = t.TypeOf<typeof RotationAbandoned>;
+
+/** CancelRotateSecret: rotation disabled, the rotation under way (if any) stops; AWSPENDING stays. */
+export const RotationCancelled = t.readonly(
+  t.type({ type: t.literal("RotationCancelled"), data: t.readonly(t.partial({ versionId: VersionId })), meta }),
+);
+export type RotationCancelled = t.TypeOf<typeof RotationCancelled>;
+
 export const SecretEvent = t.union([
   SecretCreated,
   VersionCreated,
@@ -175,8 +260,21 @@ export const SecretEvent = t.union([
   VersionsPruned,
   ReplicaRegionsAdded,
   ReplicaRegionsRemoved,
+  VersionFilled,
+  RotationConfigured,
+  RotationStarted,
+  RotationFailed,
+  RotationSucceeded,
+  RotationAbandoned,
+  RotationCancelled,
 ]);
 export type SecretEvent = t.TypeOf<typeof SecretEvent>;
+
+/** The events that record a rotation (its configuration, attempts and outcome). */
+export type RotationEvent =
+  RotationConfigured | RotationStarted | RotationFailed | RotationSucceeded | RotationAbandoned | RotationCancelled;
+
+export const isRotationEvent = (e: SecretEvent): e is RotationEvent => e.type.startsWith("Rotation");
 
 /** What one JetStream message holds: the ordered events of one command, which land together or not at all. */
 export const CommandRecord = t.readonly(
@@ -201,9 +299,9 @@ export const secretCreated = (data: SecretCreated["data"], at: number): SecretCr
   data,
   meta: eventMeta(at),
 });
-export const versionCreated = (versionId: VersionId, value: SealedValue, at: number): VersionCreated => ({
+export const versionCreated = (versionId: VersionId, value: SealedValue | undefined, at: number): VersionCreated => ({
   type: "VersionCreated",
-  data: { versionId, value },
+  data: value === undefined ? { versionId } : { versionId, value },
   meta: eventMeta(at),
 });
 export const labelMoved = (

@@ -1,16 +1,22 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { SecretError } from "./errors.js";
 import type { ActiveSecret, SecretState, Version } from "./state.js";
-import { AWSCURRENT, type StagingLabel, type VersionId } from "./types.js";
+import { AWSCURRENT, type SealedValue, type StagingLabel, type VersionId } from "./types.js";
+
+/** A version that holds a value (every version but the empty one a rotation makes, until it is filled). */
+export type FilledVersion = Version & { readonly value: SealedValue };
+
+export const isFilled = (version: Version): version is FilledVersion => version.value !== undefined;
 
 /**
  * Which version GetSecretValue reads: by VersionId, by VersionStage, or both (then they must agree); neither
- * means AWSCURRENT. A deprecated version can still be read by its VersionId.
+ * means AWSCURRENT. A deprecated version can still be read by its VersionId; an empty one (a rotation's, not yet
+ * filled) is not found, as on AWS.
  */
 export const selectVersion = (
   state: SecretState,
   selector: { readonly versionId?: VersionId; readonly versionStage?: StagingLabel },
-): E.Either<SecretError, { readonly secret: ActiveSecret; readonly version: Version }> => {
+): E.Either<SecretError, { readonly secret: ActiveSecret; readonly version: FilledVersion }> => {
   if (state.status !== "active") return E.left({ _tag: "SecretNotFound" });
   if (state.deletion !== undefined) return E.left({ _tag: "SecretScheduledForDeletion" });
   const { versionId, versionStage } = selector;
@@ -19,12 +25,18 @@ export const selectVersion = (
     if (version === undefined) return E.left({ _tag: "VersionNotFound", versionId });
     if (versionStage !== undefined && state.labels.get(versionStage) !== versionId)
       return E.left({ _tag: "StageNotOnVersion" });
+    if (!isFilled(version))
+      return E.left(
+        versionStage === undefined
+          ? { _tag: "VersionNotFound", versionId }
+          : { _tag: "StagingLabelNotFound", label: versionStage },
+      );
     return E.right({ secret: state, version });
   }
   const label = versionStage ?? AWSCURRENT;
   const holder = state.labels.get(label);
   const version = holder === undefined ? undefined : state.versions.get(holder);
-  if (version === undefined) return E.left({ _tag: "StagingLabelNotFound", label });
+  if (version === undefined || !isFilled(version)) return E.left({ _tag: "StagingLabelNotFound", label });
   return E.right({ secret: state, version });
 };
 
@@ -45,8 +57,8 @@ const ARN = /^arn:([^:]+):secretsmanager:([^:]*):([^:]*):secret:(.+)$/s;
 const SUFFIXED = /^(.+)-([A-Za-z0-9]{6})$/s;
 
 /**
- * Reads a SecretId. An ARN of another partition, region or account names nothing here. A name that ends in
- * `-` and six characters is ambiguous with a full ARN: both readings are kept and the catalog decides.
+ * Reads a SecretId. An ARN of another partition, region or account names nothing here. An ARN whose name part
+ * ends in `-` and six characters is a full ARN (`suffixed`): AWS never reads it as a partial one.
  */
 export const parseSecretId = (secretId: string, home: Home): SecretReference => {
   const arn = ARN.exec(secretId);

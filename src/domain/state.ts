@@ -1,10 +1,11 @@
-import type { ReplicaRegion, SecretEvent } from "./events.js";
-import type { Millis, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
+import { isRotationEvent, type ReplicaRegion, type RotationEvent, type SecretEvent } from "./events.js";
+import type { Millis, RotationRules, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
 
 export type Version = {
   readonly versionId: VersionId;
   readonly createdAt: Millis;
-  readonly value: SealedValue;
+  /** Absent while the version is empty: made by RotateSecret, not yet filled by its rotation function. */
+  readonly value?: SealedValue;
   /** Midnight (UTC) of the last day this version was read. */
   readonly lastAccessedDay?: Millis;
 };
@@ -29,10 +30,37 @@ export type ActiveSecret = {
   readonly replicas?: ReadonlyArray<Replica>;
   /** The primary secret (ARN) this one was a replica of, before StopReplicationToReplica made it standalone. */
   readonly promotedFrom?: string;
+  /** Absent until RotateSecret first configures rotation. */
+  readonly rotation?: Rotation;
   /** Every version that exists, labelled or deprecated, in creation order. */
   readonly versions: ReadonlyMap<VersionId, Version>;
   /** Which version each staging label is on; a label is on at most one version. */
   readonly labels: ReadonlyMap<StagingLabel, VersionId>;
+};
+
+/** A secret's rotation: its configuration, when it last completed, and the rotation under way, if any. */
+export type Rotation = {
+  /** RotationEnabled: true from RotateSecret, false after CancelRotateSecret (the rest stays visible). */
+  readonly enabled: boolean;
+  readonly lambdaArn?: string;
+  readonly rules?: RotationRules;
+  /** When RotateSecret last stored the configuration. */
+  readonly configuredAt: Millis;
+  /** LastRotatedDate: when a rotation last completed. */
+  readonly lastRotatedAt?: Millis;
+  readonly inFlight?: RotationInFlight;
+};
+
+/** The rotation under way: its version (the token), its attempt, and after a failed attempt when to retry. */
+export type RotationInFlight = {
+  readonly versionId: VersionId;
+  readonly attempt: number;
+  /** When this attempt began. */
+  readonly attemptAt: Millis;
+  /** RotateImmediately=false: only testSecret runs, against a copy of the current value. */
+  readonly testOnly: boolean;
+  /** Set once this attempt failed: the next may begin from then. */
+  readonly retryAt?: Millis;
 };
 
 /** One region a secret is replicated to, as the primary knows it; `addedAt` tells one addition from another. */
@@ -44,6 +72,7 @@ export const initialState: SecretState = { status: "absent" };
 
 // eslint-disable-next-line complexity -- evolve: one case per event type (an exhaustive switch), each copying optional fields.
 export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
+  if (isRotationEvent(event)) return state.status !== "active" ? state : { ...state, ...evolveRotation(state, event) };
   switch (event.type) {
     case "SecretCreated": {
       const { name, arn, description, kmsKeyId, tags, promotedFrom } = event.data;
@@ -64,10 +93,11 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
     case "VersionCreated": {
       if (state.status !== "active") return state;
       const versions = new Map(state.versions);
-      versions.set(event.data.versionId, {
-        versionId: event.data.versionId,
-        createdAt: event.data.createdAt ?? event.meta.at,
-        value: event.data.value,
+      const { versionId, value, createdAt } = event.data;
+      versions.set(versionId, {
+        versionId,
+        createdAt: createdAt ?? event.meta.at,
+        ...(value === undefined ? {} : { value }),
       });
       return { ...state, versions, lastChangedAt: event.meta.at };
     }
@@ -144,6 +174,14 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
         lastChangedAt: event.meta.at,
       };
     }
+    case "VersionFilled": {
+      if (state.status !== "active") return state;
+      const version = state.versions.get(event.data.versionId);
+      if (version === undefined) return state;
+      const versions = new Map(state.versions);
+      versions.set(version.versionId, { ...version, value: event.data.value });
+      return { ...state, versions, lastChangedAt: event.meta.at };
+    }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
       const version = state.versions.get(event.data.versionId);
@@ -152,6 +190,53 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       versions.set(version.versionId, { ...version, lastAccessedDay: event.data.day });
       return { ...state, versions, lastAccessedDay: Math.max(state.lastAccessedDay ?? 0, event.data.day) };
     }
+    default: {
+      const unknownEvent: never = event;
+      return unknownEvent;
+    }
+  }
+};
+
+/** What a rotation event changes: the rotation, and LastChangedDate when the configuration changed. */
+const evolveRotation = (
+  state: ActiveSecret,
+  event: RotationEvent,
+): { readonly rotation: Rotation; readonly lastChangedAt?: Millis } => {
+  const at = event.meta.at;
+  const { inFlight, ...rotation }: Rotation = state.rotation ?? { enabled: false, configuredAt: at };
+  const current = (versionId: VersionId): boolean => inFlight?.versionId === versionId;
+  switch (event.type) {
+    case "RotationConfigured": {
+      const { lambdaArn, rules } = event.data;
+      return {
+        rotation: {
+          ...rotation,
+          ...(inFlight === undefined ? {} : { inFlight }),
+          enabled: true,
+          ...(lambdaArn === undefined ? {} : { lambdaArn }),
+          ...(rules === undefined ? {} : { rules }),
+          configuredAt: at,
+        },
+        lastChangedAt: at,
+      };
+    }
+    case "RotationStarted": {
+      const { versionId, attempt, testOnly } = event.data;
+      return {
+        rotation: { ...rotation, inFlight: { versionId, attempt, attemptAt: at, testOnly: testOnly === true } },
+      };
+    }
+    case "RotationFailed": {
+      const { versionId, retryAt } = event.data;
+      if (inFlight === undefined || !current(versionId)) return { rotation: { ...rotation } };
+      return { rotation: { ...rotation, ...(retryAt === undefined ? {} : { inFlight: { ...inFlight, retryAt } }) } };
+    }
+    case "RotationSucceeded":
+      return { rotation: { ...rotation, ...(event.data.testOnly === true ? {} : { lastRotatedAt: at }) } };
+    case "RotationAbandoned":
+      return { rotation };
+    case "RotationCancelled":
+      return { rotation: { ...rotation, enabled: false }, lastChangedAt: at };
     default: {
       const unknownEvent: never = event;
       return unknownEvent;

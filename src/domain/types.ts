@@ -54,3 +54,14 @@ export type SealedValue = t.TypeOf<typeof SealedValue>;
 
 export const Tag = t.readonly(t.type({ Key: t.string, Value: t.string }));
 export type Tag = t.TypeOf<typeof Tag>;
+
+/** RotateSecret's RotationRules: a number of days, or a rate()/cron() schedule, with an optional window. */
+export const RotationRules = t.readonly(
+  t.partial({ automaticallyAfterDays: t.number, scheduleExpression: t.string, duration: t.string }),
+);
+export type RotationRules = t.TypeOf<typeof RotationRules>;
+
+/** The four steps of AWS's rotation contract, in the order they run. */
+export const ROTATION_STEPS = ["createSecret", "setSecret", "testSecret", "finishSecret"] as const;
+export const RotationStep = t.keyof({ createSecret: null, setSecret: null, testSecret: null, finishSecret: null });
+export type RotationStep = t.TypeOf<typeof RotationStep>;

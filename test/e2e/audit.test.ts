@@ -9,40 +9,17 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import * as E from "fp-ts/lib/Either.js";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AuditBatch, type ChainedRecord } from "../../src/audit/chain.js";
 import { AuditStream, type AuditMessage } from "../../src/store/audit-stream.js";
 import { auditStreamName, streamName } from "../../src/store/subjects.js";
 import { clientAs, startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
 import { cliEnv, cliPath, secretLedger } from "../support/cli.js";
+import { auditMessages, recordsOf } from "../support/audit.js";
 import { sdkError } from "../support/sdk.js";
 import { freshRegion, startOwnNatsServer, tempDir, within } from "../support/nats.js";
-
-/** Every message of the region's audit stream, as stored. */
-const auditMessages = async (natsUrl: string, region: string): Promise<AuditMessage[]> => {
-  const nc = await connect({ servers: natsUrl });
-  try {
-    const messages: AuditMessage[] = [];
-    await within(
-      10_000,
-      "reading the audit stream",
-      (await AuditStream.open(nc, region)).read((m) => messages.push(m)),
-    );
-    return messages;
-  } finally {
-    await nc.drain();
-  }
-};
-
-const recordsOf = (messages: ReadonlyArray<AuditMessage>): ChainedRecord[] =>
-  messages.flatMap((m) => {
-    const decoded = AuditBatch.decode(JSON.parse(Buffer.from(m.payload).toString("utf8")));
-    return E.isRight(decoded) ? decoded.right.records : [];
-  });
 
 /** `secret-ledger audit …` against a nats-server (a copy of the app's, say), with the app's keyring. */
 const auditCli = async (app: TestApp, natsUrl: string, ...args: string[]): Promise<{ code: number; out: string }> => {

@@ -14,6 +14,8 @@ import {
   RemoveRegionsFromReplicationCommand,
   ReplicateSecretToRegionsCommand,
   RestoreSecretCommand,
+  RotateSecretCommand,
+  CancelRotateSecretCommand,
   StopReplicationToReplicaCommand,
   TagResourceCommand,
   UpdateSecretCommand,
@@ -263,6 +265,12 @@ Replication("a replica refuses writes as AWS does, and nothing changes in either
     new PutResourcePolicyCommand({ SecretId: replicaArn, ResourcePolicy: "{}" }),
     new ReplicateSecretToRegionsCommand({ SecretId: replicaArn, AddReplicaRegions: [{ Region: "ap-south-1" }] }),
     new RemoveRegionsFromReplicationCommand({ SecretId: replicaArn, RemoveReplicaRegions: [REPLICA] }),
+    new RotateSecretCommand({
+      SecretId: replicaArn,
+      RotationLambdaARN: `arn:aws:lambda:${REPLICA}:123456789012:function:builtin`,
+      ClientRequestToken: randomUUID(),
+    }),
+    new CancelRotateSecretCommand({ SecretId: replicaArn }),
   ]) {
     const e = await sdkError(b.client.send(call as never));
     assert.equal(

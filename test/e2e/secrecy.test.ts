@@ -6,15 +6,17 @@ import {
   DeleteSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  RotateSecretCommand,
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { connect } from "@nats-io/transport-node";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readKeyringFile } from "../../src/crypto/keyring.js";
 import { AuditStream } from "../../src/store/audit-stream.js";
+import { projectRoot } from "../../src/store/nats-server.js";
 import { clientAs, dataKeyOf, startTestApp, user, writePrincipals } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
 import { tempDir } from "../support/nats.js";
@@ -152,5 +154,53 @@ Secrecy("never reaches the log, the key store, the audit, the logs or an error b
     await app.stop();
   }
 });
+
+Secrecy(
+  "a rotated value, made by a function that prints it, reaches neither the store, the audit nor the logs",
+  async () => {
+    const dataDir = tempDir("canary-rotation");
+    const functions = join(dataDir, "functions.json");
+    writeFileSync(
+      functions,
+      JSON.stringify({
+        functions: {
+          printer: {
+            type: "exec",
+            runtime: "python3",
+            handler: "lambda_function.lambda_handler",
+            codeDir: join(projectRoot(), "test", "fixtures", "rotation", "python"),
+          },
+        },
+      }),
+      { mode: 0o600 },
+    );
+    const app = await startTestApp({ embedded: true, dataDir, functionsFile: functions });
+    try {
+      await app.client.send(
+        new CreateSecretCommand({
+          Name: "rotated",
+          SecretString: JSON.stringify({ username: "app", password: "initial" }),
+          ClientRequestToken: randomUUID(),
+        }),
+      );
+      await app.client.send(
+        new RotateSecretCommand({
+          SecretId: "rotated",
+          RotationLambdaARN: `arn:aws:lambda:${app.config.region}:123456789012:function:printer`,
+        }),
+      );
+      await app.whenRotationsIdle();
+      const value = (await app.client.send(new GetSecretValueCommand({ SecretId: "rotated" }))).SecretString ?? "";
+      const password = (JSON.parse(value) as Record<string, string>)["password"] ?? "";
+      assert.ok(password.length >= 20 && password !== "initial", "rotated");
+      await app.whenAudited();
+      for (const needle of [password, Buffer.from(password).toString("base64"), value])
+        assert.equal(holding(dataDir, Buffer.from(needle)), [], "the rotated value is in the data directory");
+      assert.not.ok(JSON.stringify(app.logged).includes(password), "the rotated value is in the logs");
+    } finally {
+      await app.stop();
+    }
+  },
+);
 
 Secrecy.run();

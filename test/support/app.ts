@@ -5,7 +5,7 @@ import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/ports.js";
-import { DEFAULT_HTTP_LIMITS, DEFAULT_VERSIONS, type Config } from "../../src/config.js";
+import { DEFAULT_HTTP_LIMITS, DEFAULT_ROTATION, DEFAULT_VERSIONS, type Config } from "../../src/config.js";
 import { unwrapDataKey } from "../../src/crypto/envelope.js";
 import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";
 import { KeyStore, type WrappedDataKey } from "../../src/store/key-store.js";
@@ -37,6 +37,8 @@ export const startTestApp = async (
     /** A keyring file to share with another process; the data dir's own otherwise. */
     readonly keyringFile?: string;
     readonly principalsFile?: string;
+    readonly functionsFile?: string;
+    readonly rotation?: Config["rotation"];
     readonly auditFailClosed?: boolean;
     readonly rateLimits?: boolean;
     readonly maxSecrets?: number;
@@ -48,6 +50,7 @@ export const startTestApp = async (
     readonly logFence?: boolean;
     readonly http?: Config["http"];
   } = {},
+  // eslint-disable-next-line complexity -- one default per option, each a `??`.
 ): Promise<TestApp> => {
   const natsUrl = options.embedded === true ? undefined : (options.natsUrl ?? sharedNatsUrl());
   const dataDir = options.dataDir ?? tempDir("data");
@@ -72,6 +75,8 @@ export const startTestApp = async (
     natsSyncInterval: "always",
     keyringFile: options.keyringFile ?? join(dataDir, "keyring.json"),
     principalsFile: options.principalsFile ?? join(dataDir, "principals.json"),
+    functionsFile: options.functionsFile ?? join(dataDir, "functions.json"),
+    rotation: options.rotation ?? DEFAULT_ROTATION,
     auditFailClosed: options.auditFailClosed ?? true,
   };
   const logged: Array<Record<string, unknown>> = [];

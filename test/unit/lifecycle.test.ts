@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import { event, type SecretEvent } from "../../src/domain/events.js";
 import type { SecretCommand } from "../../src/domain/commands.js";
-import { MAX_TAGS } from "../../src/domain/decider.js";
+import { MAX_TAGS } from "../../src/domain/metadata-rules.js";
 import type { Tag } from "../../src/domain/types.js";
 import {
   ARN,

@@ -28,14 +28,20 @@ export const stopReplicationToReplica = async (
     { kind: "name", name: secret.name },
     "PromoteReplica",
     async (_state, now) => {
-      const versions: Array<{ versionId: VersionId; createdAt: number; value: SealedValue }> = [];
+      const versions: Array<{ versionId: VersionId; createdAt: number; value?: SealedValue }> = [];
       for (const version of secret.versions.values()) {
+        const sealed = version.value;
+        // An empty version (a rotation's, not yet filled) stays empty.
+        if (sealed === undefined) {
+          versions.push({ versionId: version.versionId, createdAt: version.createdAt });
+          continue;
+        }
         const ctx: VersionContext = { arn: secret.arn, versionId: version.versionId };
         const resealed = await usingVersionKey(service, ctx, (dataKey) =>
           sealValue(
             dataKey,
-            version.value.kind,
-            openValue(dataKey, version.value, { arn: primaryArn, versionId: version.versionId }),
+            sealed.kind,
+            openValue(dataKey, sealed, { arn: primaryArn, versionId: version.versionId }),
             ctx,
           ),
         );

@@ -66,7 +66,8 @@ const reencryptLabelledVersions = async (service: Service, { state, events }: Ex
   if (E.isLeft(wrapping)) return;
   for (const label of [AWSCURRENT, AWSPENDING, AWSPREVIOUS]) {
     const versionId = state.labels.get(label);
-    if (versionId === undefined) continue;
+    // An empty version (a rotation's, not yet filled) has no key yet: it gets one, under the new key, when filled.
+    if (versionId === undefined || state.versions.get(versionId)?.value === undefined) continue;
     const ctx = { arn: state.arn, versionId };
     const rewrapped = await usingVersionKey(service, ctx, (dataKey) =>
       service.keys.rewrap(state.arn, versionId, wrapWith(wrapping.right, dataKey, ctx)),

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
-import { selectVersion } from "../../domain/queries.js";
-import { initialState, type ActiveSecret, type Version } from "../../domain/state.js";
+import { selectVersion, type FilledVersion } from "../../domain/queries.js";
+import { initialState, type ActiveSecret } from "../../domain/state.js";
 import type { StagingLabel, VersionId } from "../../domain/types.js";
 import { recordAccess } from "../commands/record-access.js";
 import type { ServiceError } from "../errors.js";
@@ -15,7 +15,11 @@ export type GetSecretValueInput = {
 };
 
 /** A secret's version and its value, opened. */
-export type SecretValue = { readonly secret: ActiveSecret; readonly version: Version; readonly plaintext: Buffer };
+export type SecretValue = {
+  readonly secret: ActiveSecret;
+  readonly version: FilledVersion;
+  readonly plaintext: Buffer;
+};
 
 /** GetSecretValue: the version asked for (AWSCURRENT unless a VersionId or VersionStage is given), opened. */
 export const getSecretValue = async (

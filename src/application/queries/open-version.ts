@@ -13,8 +13,9 @@ export const openVersion = async (
   version: Version,
 ): Promise<
   | { readonly SecretString?: string; readonly SecretBinary?: string }
-  | { readonly unavailable: "shredded" | "key unavailable" }
+  | { readonly unavailable: "shredded" | "key unavailable" | "empty" }
 > => {
+  if (version.value === undefined) return { unavailable: "empty" };
   if ((await service.keys.get(arn, version.versionId)) === undefined) return { unavailable: "shredded" };
   const plaintext = await openSealed(service, { arn, versionId: version.versionId }, version.value);
   if (E.isLeft(plaintext)) return { unavailable: "key unavailable" };

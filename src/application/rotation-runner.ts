@@ -1,0 +1,169 @@
+import * as E from "fp-ts/lib/Either.js";
+import { randomUUID } from "node:crypto";
+import type { SecretCatalog } from "../../projections/secret-catalog.js";
+import type { SecretCommand, VersionPolicy } from "../domain/commands.js";
+import type { ActiveSecret } from "../domain/state.js";
+import { ROTATION_STEPS, type RotationStep, type VersionId } from "../domain/types.js";
+import type { CommandHandler, Executed } from "./handle-command.js";
+import { prepared } from "./handle-command.js";
+import type { Clock, InvocationOutcome, RotationEvent, RotationFunctions } from "./ports.js";
+
+// Runs rotations: each attempt invokes the function for createSecret, setSecret, testSecret and finishSecret (a
+// test: testSecret alone), then asks the decider whether the labels show completion. A failed attempt is recorded
+// with when to retry (exponential backoff, a bounded number of attempts); the scheduler's tick claims retries and
+// due rotations through the log's expected-sequence guard, so with several instances on one log each attempt runs
+// in exactly one of them. The runner's own commands carry no caller: they are the service's.
+
+/** One invocation of a rotation function, for the audit trail. */
+export type Invocation = {
+  readonly arn: string;
+  readonly versionId: VersionId;
+  readonly step: RotationStep;
+  readonly functionName: string;
+  readonly outcome: InvocationOutcome;
+};
+
+export type RotationSettings = {
+  /** How many attempts a rotation gets before the service gives up (AWSPENDING then stays where it is). */
+  readonly attempts: number;
+  /** The wait before the second attempt; it doubles for each attempt after. */
+  readonly retryAfterMs: number;
+  /** How long an attempt may run before another instance may take the rotation over (its runner is gone). */
+  readonly leaseMs: number;
+};
+
+export type RotationRunner = {
+  /** The functions RotateSecret may name. */
+  readonly functions: RotationFunctions;
+  /** Runs attempt `attempt` of rotation `versionId` of secret `name`, which this instance just claimed. */
+  run(name: string, versionId: VersionId, attempt: number): void;
+  /** Starts the retries and scheduled rotations that are due; answers how many attempts it started. */
+  tick(): Promise<number>;
+  /** Resolves once no attempt runs here. */
+  whenIdle(): Promise<void>;
+};
+
+export const rotationRunner = (deps: {
+  readonly commands: CommandHandler;
+  readonly catalog: SecretCatalog;
+  readonly clock: Clock;
+  readonly functions: RotationFunctions;
+  readonly versionPolicy: VersionPolicy;
+  readonly settings: RotationSettings;
+  readonly recordInvocation: (invocation: Invocation) => Promise<void>;
+  readonly onError: (what: string, error: unknown) => void;
+}): RotationRunner => {
+  const { commands, catalog, settings } = deps;
+
+  const issue = (name: string, command: SecretCommand): Promise<E.Either<unknown, Executed>> =>
+    commands.asService(() =>
+      commands.handleCommand(name, { kind: "name", name }, command.type, () => prepared(command)),
+    );
+
+  /** The secret, while attempt `attempt` of rotation `versionId` is still the one under way. */
+  const underWay = (name: string, versionId: VersionId, attempt: number): ActiveSecret | undefined => {
+    const state = catalog.entry(name).state;
+    const inFlight = state.status === "active" ? state.rotation?.inFlight : undefined;
+    return state.status === "active" && inFlight?.versionId === versionId && inFlight.attempt === attempt
+      ? state
+      : undefined;
+  };
+
+  const fail = async (name: string, versionId: VersionId, attempt: number, step: RotationStep, reason: string) => {
+    const now = deps.clock();
+    const retryAt = attempt < settings.attempts ? now + settings.retryAfterMs * 2 ** (attempt - 1) : undefined;
+    await issue(name, {
+      type: "RecordRotationFailure",
+      data: { versionId, attempt, step, reason, ...(retryAt === undefined ? {} : { retryAt }), now },
+    });
+  };
+
+  const attemptRotation = async (name: string, versionId: VersionId, attempt: number): Promise<void> => {
+    const secret = underWay(name, versionId, attempt);
+    if (secret === undefined) return;
+    const steps: ReadonlyArray<RotationStep> =
+      secret.rotation?.inFlight?.testOnly === true ? ["testSecret"] : ROTATION_STEPS;
+    const fn = secret.rotation?.lambdaArn === undefined ? undefined : deps.functions.find(secret.rotation.lambdaArn);
+    if (fn === undefined)
+      return fail(name, versionId, attempt, steps[0] as RotationStep, "the rotation function can't be invoked");
+    for (const step of steps) {
+      // Cancelled, abandoned or taken over meanwhile: this attempt stops here.
+      const now = underWay(name, versionId, attempt);
+      if (now === undefined) return;
+      const event: RotationEvent = { Step: step, SecretId: now.arn, ClientRequestToken: versionId };
+      const outcome = await fn.invoke(event).catch((e: unknown): InvocationOutcome => ({
+        ok: false,
+        reason: e instanceof Error ? e.name : "invocation failed",
+      }));
+      await deps.recordInvocation({ arn: now.arn, versionId, step, functionName: fn.name, outcome });
+      if (!outcome.ok) return fail(name, versionId, attempt, step, outcome.reason);
+    }
+    const completed = await issue(name, { type: "CompleteRotation", data: { versionId, attempt, now: deps.clock() } });
+    if (E.isLeft(completed) && (completed.left as { _tag?: string })._tag === "RotationNotFinished")
+      return fail(name, versionId, attempt, "finishSecret", "AWSPENDING is still on a version that isn't AWSCURRENT");
+    if (E.isLeft(completed)) throw new Error(`the rotation could not be completed: ${JSON.stringify(completed.left)}`);
+  };
+
+  /** The attempts running in this instance, by secret. */
+  const running = new Map<string, Promise<void>>();
+
+  const run = (name: string, versionId: VersionId, attempt: number): void => {
+    const attemptRun: Promise<void> = commands
+      .asService(() => attemptRotation(name, versionId, attempt))
+      .catch((e: unknown) => deps.onError(`rotation of ${name}`, e))
+      .finally(() => {
+        if (running.get(name) === attemptRun) running.delete(name);
+      });
+    running.set(name, attemptRun);
+  };
+
+  /** Runs what a command of the runner's own just started, if it started an attempt. */
+  const runStarted = (name: string, result: E.Either<unknown, Executed>): number => {
+    if (E.isLeft(result)) return 0;
+    const started = result.right.events.find((e) => e.type === "RotationStarted");
+    if (started?.type !== "RotationStarted") return 0;
+    run(name, started.data.versionId, started.data.attempt);
+    return 1;
+  };
+
+  const tick = async (): Promise<number> => {
+    let startedCount = 0;
+    for (const [name, entry] of catalog.entries()) {
+      const state = entry.state;
+      if (state.status !== "active" || state.rotation === undefined || state.deletion !== undefined) continue;
+      const now = deps.clock();
+      const inFlight = state.rotation.inFlight;
+      if (inFlight !== undefined) {
+        const due = inFlight.retryAt ?? inFlight.attemptAt + settings.leaseMs;
+        // An attempt under way here is this instance's to finish, however long it takes.
+        if (due > now || running.has(name)) continue;
+        const { versionId, attempt } = inFlight;
+        startedCount += runStarted(
+          name,
+          await issue(name, {
+            type: "RetryRotation",
+            data: { versionId, attempt: attempt + 1, leaseMs: settings.leaseMs, now },
+          }),
+        );
+      } else if (state.rotation.enabled) {
+        startedCount += runStarted(
+          name,
+          await issue(name, {
+            type: "StartScheduledRotation",
+            data: { token: randomUUID() as VersionId, versionPolicy: deps.versionPolicy, now },
+          }),
+        );
+      }
+    }
+    return startedCount;
+  };
+
+  return {
+    functions: deps.functions,
+    run,
+    tick,
+    whenIdle: async () => {
+      while (running.size > 0) await Promise.allSettled([...running.values()]);
+    },
+  };
+};
