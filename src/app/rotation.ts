@@ -20,7 +20,8 @@ const LEASE_MS = 15 * 60 * 1000;
 
 /**
  * Rotation: the functions file (read again when it changes) and the runner. The functions call the service's own
- * endpoint, known once it listens (`listening`). Stopping waits for the attempts under way.
+ * endpoint, known once it listens (`listening`). Stopping cuts the attempts under way short: each is recorded as
+ * retryable at once, for the next start (or another instance) to take up.
  */
 export const startRotation = (deps: {
   readonly config: Config;
@@ -62,7 +63,7 @@ export const startRotation = (deps: {
     listening: (url) => {
       endpoint = url;
     },
-    stop: () => runner.whenIdle(),
+    stop: () => runner.stop(),
   };
 };
 

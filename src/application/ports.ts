@@ -36,13 +36,18 @@ export type RotationEvent = {
   readonly ClientRequestToken: string;
 };
 
-/** How an invocation ended: success, or why not in words that never hold a value (an error type, an exit code). */
-export type InvocationOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * How an invocation ended: success, or why not in words that never hold a value (an error type, an exit code);
+ * `stopped`: cut short because the service stops (not the function's failure).
+ */
+export type InvocationOutcome =
+  { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly stopped?: boolean };
 
 /** A rotation function this service can invoke. */
 export type RotationFunction = {
   readonly name: string;
-  invoke(event: RotationEvent): Promise<InvocationOutcome>;
+  /** Runs one step; `stop` aborts it when the service stops. */
+  invoke(event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome>;
 };
 
 /** The rotation functions a RotationLambdaARN may name (the functions file). */

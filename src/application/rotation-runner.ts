@@ -41,6 +41,8 @@ export type RotationRunner = {
   tick(): Promise<number>;
   /** Resolves once no attempt runs here. */
   whenIdle(): Promise<void>;
+  /** Cuts the attempts under way short (each recorded as retryable at once) and resolves once none runs. */
+  stop(): Promise<void>;
 };
 
 export const rotationRunner = (deps: {
@@ -69,9 +71,28 @@ export const rotationRunner = (deps: {
       : undefined;
   };
 
-  const fail = async (name: string, versionId: VersionId, attempt: number, step: RotationStep, reason: string) => {
+  /** Stops the attempts under way when the service stops. */
+  const stopping = new AbortController();
+
+  /**
+   * Records a failed attempt, with when to retry; an attempt cut short by the service stopping is not the
+   * function's failure: it may be retried at once (by this service's next start, or another instance).
+   */
+  const fail = async (
+    name: string,
+    versionId: VersionId,
+    attempt: number,
+    step: RotationStep,
+    outcome: { readonly reason: string; readonly stopped?: boolean },
+  ) => {
     const now = deps.clock();
-    const retryAt = attempt < settings.attempts ? now + settings.retryAfterMs * 2 ** (attempt - 1) : undefined;
+    const retryAt =
+      outcome.stopped === true
+        ? now
+        : attempt < settings.attempts
+          ? now + settings.retryAfterMs * 2 ** (attempt - 1)
+          : undefined;
+    const reason = outcome.reason;
     await issue(name, {
       type: "RecordRotationFailure",
       data: { versionId, attempt, step, reason, ...(retryAt === undefined ? {} : { retryAt }), now },
@@ -85,22 +106,28 @@ export const rotationRunner = (deps: {
       secret.rotation?.inFlight?.testOnly === true ? ["testSecret"] : ROTATION_STEPS;
     const fn = secret.rotation?.lambdaArn === undefined ? undefined : deps.functions.find(secret.rotation.lambdaArn);
     if (fn === undefined)
-      return fail(name, versionId, attempt, steps[0] as RotationStep, "the rotation function can't be invoked");
+      return fail(name, versionId, attempt, steps[0] as RotationStep, {
+        reason: "the rotation function can't be invoked",
+      });
     for (const step of steps) {
       // Cancelled, abandoned or taken over meanwhile: this attempt stops here.
       const now = underWay(name, versionId, attempt);
       if (now === undefined) return;
       const event: RotationEvent = { Step: step, SecretId: now.arn, ClientRequestToken: versionId };
-      const outcome = await fn.invoke(event).catch((e: unknown): InvocationOutcome => ({
-        ok: false,
-        reason: e instanceof Error ? e.name : "invocation failed",
-      }));
+      const outcome: InvocationOutcome = stopping.signal.aborted
+        ? { ok: false, reason: "the service stopped", stopped: true }
+        : await fn.invoke(event, stopping.signal).catch((e: unknown): InvocationOutcome => ({
+            ok: false,
+            reason: e instanceof Error ? e.name : "invocation failed",
+          }));
       await deps.recordInvocation({ arn: now.arn, versionId, step, functionName: fn.name, outcome });
-      if (!outcome.ok) return fail(name, versionId, attempt, step, outcome.reason);
+      if (!outcome.ok) return fail(name, versionId, attempt, step, outcome);
     }
     const completed = await issue(name, { type: "CompleteRotation", data: { versionId, attempt, now: deps.clock() } });
     if (E.isLeft(completed) && (completed.left as { _tag?: string })._tag === "RotationNotFinished")
-      return fail(name, versionId, attempt, "finishSecret", "AWSPENDING is still on a version that isn't AWSCURRENT");
+      return fail(name, versionId, attempt, "finishSecret", {
+        reason: "AWSPENDING is still on a version that isn't AWSCURRENT",
+      });
     if (E.isLeft(completed)) throw new Error(`the rotation could not be completed: ${JSON.stringify(completed.left)}`);
   };
 
@@ -128,6 +155,7 @@ export const rotationRunner = (deps: {
 
   const tick = async (): Promise<number> => {
     let startedCount = 0;
+    if (stopping.signal.aborted) return 0;
     for (const [name, entry] of catalog.entries()) {
       const state = entry.state;
       if (state.status !== "active" || state.rotation === undefined || state.deletion !== undefined) continue;
@@ -158,12 +186,18 @@ export const rotationRunner = (deps: {
     return startedCount;
   };
 
+  const whenIdle = async (): Promise<void> => {
+    while (running.size > 0) await Promise.allSettled([...running.values()]);
+  };
+
   return {
     functions: deps.functions,
     run,
     tick,
-    whenIdle: async () => {
-      while (running.size > 0) await Promise.allSettled([...running.values()]);
+    whenIdle,
+    stop: () => {
+      stopping.abort();
+      return whenIdle();
     },
   };
 };

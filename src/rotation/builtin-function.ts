@@ -4,6 +4,7 @@ import { AwsJsonClient } from "../client/aws-json-client.js";
 import { randomPassword } from "../crypto/random-password.js";
 import type { RotationStep } from "../domain/types.js";
 import type { BuiltinSpec, FunctionEnvironment } from "./function-specs.js";
+import { stepSignal } from "./step-signal.js";
 
 // The built-in rotation function, for a secret that needs no code: a new value with GetRandomPassword's rules
 // (for a JSON secret, only the key `jsonKey` changes), in AWS's four steps, through the service's own signed API
@@ -22,7 +23,7 @@ export const builtinFunction = (
   env: FunctionEnvironment,
 ): RotationFunction => ({
   name,
-  invoke: async (event: RotationEvent): Promise<InvocationOutcome> => {
+  invoke: async (event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome> => {
     const credentials = env.credentialsOf(spec.role);
     if (credentials === undefined)
       return { ok: false, reason: `the function's role ${spec.role ?? ""} is not in the principals file` };
@@ -31,16 +32,16 @@ export const builtinFunction = (
       const answer = await client.send(`secretsmanager.${op}`, input);
       return { ok: answer.status === 200, json: answer.json };
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<InvocationOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ ok: false, reason: `timed out after ${timeoutMs / 1000} s` }), timeoutMs);
-    });
+    const step = stepSignal(timeoutMs, stop);
+    const aborted = new Promise<InvocationOutcome>((resolve) =>
+      step.signal.addEventListener("abort", () => resolve(step.outcome() as InvocationOutcome), { once: true }),
+    );
     try {
-      return await Promise.race([STEPS[event.Step](call, event, spec), timeout]);
+      return await Promise.race([STEPS[event.Step](call, event, spec), aborted]);
     } catch {
-      return { ok: false, reason: "the service can't be reached" };
+      return step.outcome() ?? { ok: false, reason: "the service can't be reached" };
     } finally {
-      clearTimeout(timer);
+      step.done();
       client.close();
     }
   },

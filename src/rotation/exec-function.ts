@@ -4,6 +4,7 @@ import type { InvocationOutcome, RotationEvent, RotationFunction } from "../appl
 import type { ExecSpec, FunctionEnvironment } from "./function-specs.js";
 import { errorTypeOf } from "./http-function.js";
 import { NODE_RUNNER, PYTHON_RUNNER, RESULT_MARK } from "./runners.js";
+import { stepSignal, type StepSignal } from "./step-signal.js";
 
 // A function run as a local process, the event on stdin: a Python or Node handler in AWS's form run by the small
 // runner shipped here (it imports the handler and calls it with the event and a Lambda-like context), or any
@@ -24,7 +25,7 @@ export const execFunction = (
   env: FunctionEnvironment,
 ): RotationFunction => ({
   name,
-  invoke: (event: RotationEvent): Promise<InvocationOutcome> => {
+  invoke: (event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome> => {
     const credentials = env.credentialsOf(spec.role);
     if (credentials === undefined)
       return Promise.resolve({
@@ -58,52 +59,43 @@ export const execFunction = (
       SECRET_LEDGER_TIMEOUT_SECONDS: String(timeoutMs / 1000),
       SECRET_LEDGER_INVOCATION_ID: randomUUID(),
     };
-    return run(
-      command as string,
-      args,
-      JSON.stringify(event),
-      processEnv,
-      timeoutMs,
-      "command" in spec ? undefined : spec.codeDir,
-    );
+    return run(command as string, args, {
+      input: JSON.stringify(event),
+      env: processEnv,
+      step: stepSignal(timeoutMs, stop),
+      ...("command" in spec || spec.codeDir === undefined ? {} : { cwd: spec.codeDir }),
+    });
   },
 });
 
 const run = (
   command: string,
   args: ReadonlyArray<string>,
-  input: string,
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-  cwd: string | undefined,
+  how: { readonly input: string; readonly env: NodeJS.ProcessEnv; readonly step: StepSignal; readonly cwd?: string },
 ): Promise<InvocationOutcome> =>
   new Promise((resolve) => {
+    const { step } = how;
     const child = spawn(command, args, {
-      env,
-      ...(cwd === undefined ? {} : { cwd }),
+      env: how.env,
+      ...(how.cwd === undefined ? {} : { cwd: how.cwd }),
       stdio: ["pipe", "pipe", "ignore"],
     });
+    const finish = (outcome: InvocationOutcome): void => {
+      step.done();
+      resolve(step.outcome() ?? outcome);
+    };
     let tail = "";
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
+    step.signal.addEventListener("abort", () => child.kill("SIGKILL"), { once: true });
     child.stdout.on("data", (chunk: Buffer) => {
       tail = (tail + chunk.toString("utf8")).slice(-TAIL_BYTES);
     });
     child.stdin.on("error", () => undefined);
-    child.stdin.end(input);
-    child.on("error", () => {
-      clearTimeout(timer);
-      resolve({ ok: false, reason: `${command} could not be started` });
-    });
+    child.stdin.end(how.input);
+    child.on("error", () => finish({ ok: false, reason: `${command} could not be started` }));
     child.on("close", (code) => {
-      clearTimeout(timer);
-      if (timedOut) return resolve({ ok: false, reason: `timed out after ${timeoutMs / 1000} s` });
-      if (code === 0) return resolve({ ok: true });
+      if (code === 0) return finish({ ok: true });
       const mark = tail.lastIndexOf(RESULT_MARK);
       const errorType = mark < 0 ? undefined : errorTypeOf(tail.slice(mark + RESULT_MARK.length).trim());
-      resolve({ ok: false, reason: errorType ?? `exit code ${code ?? "none (killed)"}` });
+      finish({ ok: false, reason: errorType ?? `exit code ${code ?? "none (killed)"}` });
     });
   });

@@ -1,4 +1,5 @@
 import type { InvocationOutcome, RotationEvent, RotationFunction } from "../application/ports.js";
+import { stepSignal } from "./step-signal.js";
 
 // A function served over HTTP in Lambda's invoke shape: the event POSTed as JSON, as AWS's Lambda runtime
 // interface emulator takes it (/2015-03-31/functions/function/invocations), so a team runs its real function from
@@ -6,28 +7,26 @@ import type { InvocationOutcome, RotationEvent, RotationFunction } from "../appl
 
 export const httpFunction = (name: string, url: string, timeoutMs: number): RotationFunction => ({
   name,
-  invoke: async (event: RotationEvent): Promise<InvocationOutcome> => {
-    let response: Response;
+  invoke: async (event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome> => {
+    const step = stepSignal(timeoutMs, stop);
     try {
-      response = await fetch(url, {
+      const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(event),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: step.signal,
       });
-    } catch (e) {
-      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      return {
-        ok: false,
-        reason: timedOut ? `timed out after ${timeoutMs / 1000} s` : "the function's URL can't be reached",
-      };
+      const body = await response.text();
+      const errorType = errorTypeOf(body);
+      if (response.status >= 200 && response.status < 300 && response.headers.get("x-amz-function-error") === null)
+        return errorType === undefined ? { ok: true } : { ok: false, reason: errorType };
+      // The error's type only: its message may hold the value.
+      return { ok: false, reason: errorType ?? `HTTP ${response.status}` };
+    } catch {
+      return step.outcome() ?? { ok: false, reason: "the function's URL can't be reached" };
+    } finally {
+      step.done();
     }
-    const body = await response.text().catch(() => "");
-    const errorType = errorTypeOf(body);
-    if (response.status >= 200 && response.status < 300 && response.headers.get("x-amz-function-error") === null)
-      return errorType === undefined ? { ok: true } : { ok: false, reason: errorType };
-    // The error's type only: its message may hold the value.
-    return { ok: false, reason: errorType ?? `HTTP ${response.status}` };
   },
 });
 

@@ -273,11 +273,22 @@ Api(
   },
 );
 
-Api("a name that ends like an ARN suffix is still found by name and by full ARN", async ({ app }) => {
-  const created = await create(app.client, "tricky-abcdef", "v");
-  assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: "tricky-abcdef" }))).SecretString, "v");
-  assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: created.ARN ?? "" }))).SecretString, "v");
-});
+Api(
+  "a name that ends like an ARN suffix is found by name and full ARN, not by partial ARN (as on AWS)",
+  async ({ app }) => {
+    const created = await create(app.client, "tricky-abcdef", "v");
+    assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: "tricky-abcdef" }))).SecretString, "v");
+    assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: created.ARN ?? "" }))).SecretString, "v");
+    // Its partial ARN ends in "-abcdef": AWS reads it as the full ARN of a secret "tricky", which does not exist.
+    const partial = await sdkError(
+      app.client.send(new GetSecretValueCommand({ SecretId: (created.ARN ?? "").slice(0, -7) })),
+    );
+    assert.equal(
+      [partial.name, partial.message],
+      ["ResourceNotFoundException", "Secrets Manager can't find the specified secret."],
+    );
+  },
+);
 
 Api("unknown secrets, bad names and broken constraints get AWS's errors and change nothing", async ({ app }) => {
   const missing = await sdkError(app.client.send(new DescribeSecretCommand({ SecretId: "does/not/exist" })));

@@ -25,6 +25,7 @@ import {
   writeFunctions,
   rotateAndWait,
 } from "../support/rotation.js";
+import { freshRegion, tempDir } from "../support/nats.js";
 import { sdkError } from "../support/sdk.js";
 
 const Rotation = suite("rotation: failures and refusals");
@@ -242,6 +243,52 @@ Rotation(
       );
     } finally {
       await app.stop();
+    }
+  },
+);
+
+Rotation(
+  "an attempt cut short by a stop is recorded as retryable at once, and the next start takes it up",
+  async () => {
+    const work = workDir();
+    // A step that would take a minute: the stop must not wait for it.
+    writeFunctions(work.functions, {
+      slow: { type: "exec", command: [process.execPath, "-e", "setTimeout(() => {}, 60000)"], timeoutSeconds: 120 },
+    });
+    const now = Date.UTC(2026, 11, 7, 9, 30);
+    const options = {
+      region: freshRegion(),
+      dataDir: tempDir("rotation-restart"),
+      functionsFile: work.functions,
+      rotation: ROTATION,
+      clock: () => now,
+    };
+    const first = await startTestApp(options);
+    const token = randomUUID();
+    try {
+      await createJsonSecret(first, "restart/db");
+      await first.client.send(
+        new RotateSecretCommand({
+          SecretId: "restart/db",
+          ClientRequestToken: token,
+          RotationLambdaARN: lambdaArn(first, "slow"),
+        }),
+      );
+    } finally {
+      await first.stop();
+    }
+    writeFunctions(work.functions, { slow: { type: "builtin" } });
+    const second = await startTestApp(options);
+    try {
+      assert.match(
+        await historyOf(second, "restart/db"),
+        "rotation attempt 1 failed at createSecret: the service stopped",
+      );
+      assert.is(await second.rotateDue(), 1);
+      await second.whenRotationsIdle();
+      assert.equal((await labels(second, "restart/db"))[token], ["AWSCURRENT"]);
+    } finally {
+      await second.stop();
     }
   },
 );

@@ -2,10 +2,12 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
   GetSecretValueCommand,
+  ListSecretsCommand,
   ListSecretVersionIdsCommand,
   RotateSecretCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +66,10 @@ Rotation("the built-in function rotates at once: labels, dates, the JSON key, hi
     ) as Record<string, string>;
     assert.is(value["username"], "app");
     assert.is(value["password"]?.length, 40);
+    const listed = await app.client.send(new ListSecretsCommand({ Filters: [{ Key: "name", Values: ["prod/db"] }] }));
+    assert.is(listed.SecretList?.[0]?.RotationEnabled, true);
+    assert.equal(listed.SecretList?.[0]?.LastRotatedDate, described.LastRotatedDate);
+    assert.equal(listed.SecretList?.[0]?.NextRotationDate, described.NextRotationDate);
     const history = await historyOf(app, "prod/db");
     for (const words of ["rotation enabled", "rotation started", "filled", "rotation succeeded"])
       assert.match(history, words);
@@ -215,5 +221,41 @@ Rotation("RotateImmediately=false: only testSecret, against a copy of the curren
     await app.stop();
   }
 });
+
+Rotation(
+  "the Python handler from its own HTTP server in Lambda's invoke shape (a container image's emulator)",
+  async () => {
+    const work = workDir();
+    const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION });
+    const server = spawn("python3", ["invoke_server.py"], {
+      cwd: join(FIXTURES, "python"),
+      env: {
+        PATH: process.env["PATH"] ?? "",
+        SECRETS_MANAGER_ENDPOINT: app.endpoint,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+        AWS_DEFAULT_REGION: app.config.region,
+        STEPS_FILE: work.steps,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        server.stdout.once("data", (line: Buffer) => resolve(line.toString("utf8").trim()));
+        server.once("exit", (code) => reject(new Error(`the Python server exited with ${String(code)}`)));
+      });
+      writeFunctions(work.functions, {
+        "py-http": { type: "http", url: `http://127.0.0.1:${port}/2015-03-31/functions/function/invocations` },
+      });
+      const { first } = await createJsonSecret(app, "py-http/db");
+      const token = await rotateAndWait(app, "py-http/db", "py-http");
+      assert.equal(steps(work.steps), ["createSecret", "setSecret", "testSecret", "finishSecret"]);
+      assert.equal(await labels(app, "py-http/db"), { [first]: ["AWSPREVIOUS"], [token]: ["AWSCURRENT"] });
+    } finally {
+      server.kill();
+      await app.stop();
+    }
+  },
+);
 
 Rotation.run();

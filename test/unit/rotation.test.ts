@@ -7,9 +7,7 @@ import { secretDecider } from "../../src/domain/decider.js";
 import { event, type SecretEvent } from "../../src/domain/events.js";
 import { selectVersion } from "../../src/domain/queries.js";
 import { nextRotation } from "../../src/domain/rotation.js";
-import { daysBetweenRotations, nextWindow, scheduleOf } from "../../src/domain/rotation-schedule.js";
 import { fold, type ActiveSecret } from "../../src/domain/state.js";
-import type { RotationRules } from "../../src/domain/types.js";
 import {
   HOUR,
   NOW,
@@ -192,70 +190,6 @@ test("RotateImmediately=false: testSecret against a copy of the current value, A
   assert.is(tested.rotation?.lastRotatedAt, undefined, "a test is not a rotation");
 });
 
-const window = (rules: RotationRules, after: number) => {
-  const schedule = scheduleOf(rules);
-  if (E.isLeft(schedule) || schedule.right === undefined) return assert.unreachable("no schedule");
-  const w = nextWindow(schedule.right, after);
-  return w === undefined ? undefined : { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() };
-};
-const AT = Date.parse("2026-12-07T09:30:00Z"); // a Monday
-
-test("schedules: days, rate() in hours and days, cron() with and without Duration", () => {
-  assert.equal(window({ automaticallyAfterDays: 30 }, AT), {
-    start: "2027-01-06T00:00:00.000Z",
-    end: "2027-01-06T23:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "rate(10 days)" }, AT), {
-    start: "2026-12-17T00:00:00.000Z",
-    end: "2026-12-17T23:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "rate(4 hours)" }, AT), {
-    start: "2026-12-07T12:00:00.000Z",
-    end: "2026-12-07T12:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "rate(6 hours)", duration: "2h" }, Date.parse("2026-12-07T19:00:00Z")), {
-    start: "2026-12-08T00:00:00.000Z",
-    end: "2026-12-08T01:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "cron(0 16 ? * MON *)" }, AT), {
-    start: "2026-12-07T16:00:00.000Z",
-    end: "2026-12-07T23:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "cron(0 8 1 * ? *)", duration: "3h" }, AT), {
-    start: "2027-01-01T08:00:00.000Z",
-    end: "2027-01-01T10:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "cron(0 10 ? * TUE#2 *)" }, AT), {
-    start: "2026-12-08T10:00:00.000Z",
-    end: "2026-12-08T23:59:59.000Z",
-  });
-  assert.equal(window({ scheduleExpression: "cron(0 0/6 * * ? *)" }, AT), {
-    start: "2026-12-07T12:00:00.000Z",
-    end: "2026-12-07T12:59:59.000Z",
-  });
-  const days = (rules: RotationRules) => {
-    const s = scheduleOf(rules);
-    return E.isRight(s) && s.right !== undefined ? daysBetweenRotations(s.right, AT) : undefined;
-  };
-  assert.is(days({ scheduleExpression: "rate(10 days)" }), 10);
-  assert.is(days({ scheduleExpression: "cron(0 16 ? * MON *)" }), 7);
-  assert.is(days({ scheduleExpression: "rate(4 hours)" }), undefined);
-});
-
-test("rules AWS refuses: rates under 4 hours, minutes other than 0, windows into the next window or day", () => {
-  const refused = (rules: RotationRules) => E.isLeft(scheduleOf(rules));
-  assert.ok(refused({ scheduleExpression: "rate(2 hours)" }));
-  assert.ok(refused({ scheduleExpression: "rate(1000 days)" }));
-  assert.ok(refused({ scheduleExpression: "cron(30 16 ? * MON *)" }));
-  assert.ok(refused({ scheduleExpression: "cron(0 16 * * MON *)" }));
-  assert.ok(refused({ scheduleExpression: "cron(0 16 ? * MON 2027)" }));
-  assert.ok(refused({ scheduleExpression: "rate(4 hours)", duration: "5h" }));
-  assert.ok(refused({ scheduleExpression: "cron(0 22 * * ? *)", duration: "3h" }));
-  assert.ok(refused({ scheduleExpression: "every day" }));
-  assert.ok(refused({ automaticallyAfterDays: 7, duration: "2h" }));
-  assert.not.ok(refused({ scheduleExpression: "cron(0 22 * * ? *)", duration: "2h" }));
-});
-
 test("NextRotationDate follows the last rotation; for days a manual write counts as one", () => {
   const configured = run(
     withFirstVersion("1"),
@@ -311,6 +245,28 @@ test("a SecretId that is an ARN whose name part ends in a hyphen and 6 character
     catalog.resolve({ kind: "arn", name: "app-abcdef", suffixed: { name: "app", suffix: "abcdef" } }),
     undefined,
   );
+});
+
+test("CancelRotateSecret stops the rotation under way: its retry is not claimed; rules and function stay", () => {
+  const failed = run(rotating(), {
+    type: "RecordRotationFailure",
+    data: { versionId: v("2"), attempt: 1, step: "setSecret", reason: "x", retryAt: NOW + 1, now: NOW },
+  });
+  const cancelled = run(failed, { type: "CancelRotateSecret", data: { now: NOW + 1 } });
+  const state = stateOf(cancelled);
+  assert.is(state.rotation?.inFlight, undefined);
+  assert.is(state.rotation?.enabled, false);
+  assert.is(state.rotation?.lambdaArn, LAMBDA);
+  given(cancelled)
+    .when({ type: "RetryRotation", data: { versionId: v("2"), attempt: 2, leaseMs: 1, now: NOW + 2 } })
+    .then([]);
+  given(cancelled)
+    .when({ type: "StartScheduledRotation", data: { token: v("9"), versionPolicy: POLICY, now: NOW + 100 * DAY } })
+    .then([]);
+  // A second cancel changes nothing, and still names the version AWSPENDING was left on.
+  given(cancelled)
+    .when({ type: "CancelRotateSecret", data: { now: NOW + 2 } })
+    .then([]);
 });
 
 test.run();
