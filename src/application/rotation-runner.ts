@@ -2,6 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { SecretCommand, VersionPolicy } from "../domain/commands.js";
+import { nextRotation } from "../domain/rotation.js";
 import type { ActiveSecret } from "../domain/state.js";
 import { ROTATION_STEPS, type RotationStep, type VersionId } from "../domain/types.js";
 import type { CommandHandler, Executed } from "./handle-command.js";
@@ -173,7 +174,7 @@ export const rotationRunner = (deps: {
             data: { versionId, attempt: attempt + 1, leaseMs: settings.leaseMs, now },
           }),
         );
-      } else if (state.rotation.enabled) {
+      } else if (state.rotation.enabled && (nextRotation(state)?.start ?? Infinity) <= now) {
         startedCount += runStarted(
           name,
           await issue(name, {
