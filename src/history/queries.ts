@@ -3,7 +3,7 @@ import { frozenEntries, snapshotOf, type CatalogSnapshot } from "../../projectio
 import { SecretCatalog, versionIndex } from "../../projections/secret-catalog.js";
 import { historyOf, type HistoryEntry } from "../../projections/secret-history.js";
 import { parseSecretId, type Home } from "../domain/queries.js";
-import type { ActiveSecret } from "../domain/state.js";
+import type { ActiveSecret, Rotation } from "../domain/state.js";
 import type { EventLog } from "../store/event-log.js";
 
 // The forensic questions, asked of the log: a secret's timeline, and the secrets as they stood at a point. The
@@ -105,12 +105,31 @@ export const stateView = (
   ...(secret.tags === undefined ? {} : { tags: secret.tags }),
   ...(secret.resourcePolicy === undefined ? {} : { resourcePolicy: secret.resourcePolicy }),
   ...(secret.deletion === undefined ? {} : { deletionDate: isoDate(secret.deletion.deletionDate) }),
+  ...(secret.rotation === undefined ? {} : { rotation: rotationView(secret.rotation) }),
   versions: versionIndex(secret).map((v) => ({
     versionId: v.versionId,
     createdDate: isoDate(v.createdAt),
     stages: v.stages,
     ...(values === undefined ? {} : values(v.versionId)),
   })),
+});
+
+/** A secret's rotation as it stood: configuration, last rotation, and the rotation under way. */
+const rotationView = (r: Rotation): Record<string, unknown> => ({
+  enabled: r.enabled,
+  ...(r.lambdaArn === undefined ? {} : { lambdaArn: r.lambdaArn }),
+  ...(r.rules === undefined ? {} : { rules: r.rules }),
+  ...(r.lastRotatedAt === undefined ? {} : { lastRotatedDate: isoDate(r.lastRotatedAt) }),
+  ...(r.inFlight === undefined
+    ? {}
+    : {
+        underWay: {
+          versionId: r.inFlight.versionId,
+          attempt: r.inFlight.attempt,
+          ...(r.inFlight.testOnly ? { testOnly: true } : {}),
+          ...(r.inFlight.retryAt === undefined ? {} : { retryFrom: isoDate(r.inFlight.retryAt) }),
+        },
+      }),
 });
 
 /** The secrets that differ between two snapshots, and in what. */

@@ -26,6 +26,7 @@ import {
   rotateAndWait,
 } from "../support/rotation.js";
 import { freshRegion, tempDir } from "../support/nats.js";
+import { secretLedger } from "../support/cli.js";
 import { sdkError } from "../support/sdk.js";
 
 const Rotation = suite("rotation: failures and refusals");
@@ -43,6 +44,16 @@ Rotation(
       const { first } = await createJsonSecret(app, "flaky/db");
       const token = await rotateAndWait(app, "flaky/db", "flaky");
       assert.equal(await labels(app, "flaky/db"), { [first]: ["AWSCURRENT"], [token]: ["AWSPENDING"] });
+      // The state as the log holds it: the rotation under way, and when its retry is due.
+      const at = String(await app.log.lastSeq());
+      const stateAt = JSON.parse(
+        (await secretLedger(app, ["state", "--at", at, "--secret", "flaky/db", "--json"])).out,
+      ) as { secrets: Array<{ rotation?: Record<string, unknown> }> };
+      assert.equal(stateAt.secrets[0]?.rotation?.["underWay"], {
+        versionId: token,
+        attempt: 1,
+        retryFrom: new Date(now + 60_000).toISOString(),
+      });
       // Meanwhile a caller's new rotation is refused, as on AWS.
       assert.equal(
         await sdkError(

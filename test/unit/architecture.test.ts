@@ -9,6 +9,7 @@ import { projectRoot } from "../../src/store/nats-server.js";
 //   api/           the AWS JSON edge                                only entry points import it
 //   application/, replication/, audit/, history/  use cases and capabilities
 //   config, crypto/, access/, store/               never import application/ or api/
+//   rotation/      the ways a rotation function runs               of application/, only its ports
 //   projections/   fold events                                      import only domain/
 //   domain/        pure                                             import only domain/, fp-ts, io-ts
 // and no import cycle anywhere in src/ and projections/.
@@ -87,6 +88,11 @@ const layerViolations = (graph: ImportGraph): string[] => {
       name: "config, crypto, access and store never import application/ or api/",
       applies: (f) => under(f, "src/config.ts", "src/crypto", "src/access", "src/store"),
       allowed: (i) => !under(i, "src/application", "src/api"),
+    },
+    {
+      name: "rotation functions import of application/ only its ports",
+      applies: (f) => under(f, "src/rotation"),
+      allowed: (i) => !under(i, "src/application") || i === "src/application/ports.ts",
     },
     { name: "nothing imports an entry point", applies: (f) => !isEntry(f), allowed: (i) => !isEntry(i) },
   ];
