@@ -51,16 +51,9 @@ export const rotateSecret = async (
     const current = immediately || token === undefined ? undefined : await currentValue(service, state);
     if (current === undefined) return prepared(command());
     if (E.isLeft(current)) return current;
-    return sealedCommand(
-      service,
-      {
-        state,
-        arn: (state as ActiveSecret).arn,
-        token,
-        values: current.right,
-        kmsKeyId: (state as ActiveSecret).kmsKeyId,
-      },
-      (values) => command(values.secretString ?? values.secretBinary),
+    const { secret, values } = current.right;
+    return sealedCommand(service, { state, arn: secret.arn, token, values, kmsKeyId: secret.kmsKeyId }, (sealed) =>
+      command(sealed.secretString ?? sealed.secretBinary),
     );
   });
   if (E.isRight(result)) startRotation(service, result.right);
@@ -82,15 +75,16 @@ const rulesOf = (rules: RotateSecretInput["RotationRules"]): RotationRules | und
 const currentValue = async (
   service: Service,
   state: SecretState,
-): Promise<E.Either<ServiceError, PlainValues> | undefined> => {
+): Promise<E.Either<ServiceError, { readonly secret: ActiveSecret; readonly values: PlainValues }> | undefined> => {
   if (state.status !== "active" || state.deletion !== undefined) return undefined;
   const versionId = state.labels.get(AWSCURRENT);
   const sealed = versionId === undefined ? undefined : state.versions.get(versionId)?.value;
   if (versionId === undefined || sealed === undefined) return undefined;
   const plaintext = await openSealed(service, { arn: state.arn, versionId }, sealed);
-  return E.map((bytes: Buffer): PlainValues =>
-    sealed.kind === "string" ? { SecretString: bytes.toString("utf8") } : { SecretBinary: bytes },
-  )(plaintext);
+  return E.map((bytes: Buffer) => ({
+    secret: state,
+    values: sealed.kind === "string" ? { SecretString: bytes.toString("utf8") } : { SecretBinary: bytes },
+  }))(plaintext);
 };
 
 /** The rotation this command started runs here, after the answer. */
