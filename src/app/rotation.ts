@@ -15,7 +15,10 @@ import { WatchedFile } from "../watched-file.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
 
-/** Lambda's longest run is 15 minutes: an attempt older than that has lost its runner (another may take it over). */
+/**
+ * Lambda's longest run is 15 minutes: an attempt of a function no longer in the functions file that is older than
+ * that has lost its runner (another may take it over). A known function's attempt: its four steps' timeouts.
+ */
 const LEASE_MS = 15 * 60 * 1000;
 
 /**

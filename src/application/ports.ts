@@ -46,6 +46,8 @@ export type InvocationOutcome =
 /** A rotation function this service can invoke. */
 export type RotationFunction = {
   readonly name: string;
+  /** How long one step may take. */
+  readonly timeoutMs: number;
   /** Runs one step; `stop` aborts it when the service stops. */
   invoke(event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome>;
 };

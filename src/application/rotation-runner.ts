@@ -24,12 +24,18 @@ export type Invocation = {
   readonly outcome: InvocationOutcome;
 };
 
+/** Beyond its steps' timeouts, what an attempt may take: recording invocations and outcomes. */
+const LEASE_MARGIN_MS = 60_000;
+
 export type RotationSettings = {
   /** How many attempts a rotation gets before the service gives up (AWSPENDING then stays where it is). */
   readonly attempts: number;
   /** The wait before the second attempt; it doubles for each attempt after. */
   readonly retryAfterMs: number;
-  /** How long an attempt may run before another instance may take the rotation over (its runner is gone). */
+  /**
+   * How long an attempt may run before another instance may take the rotation over (its runner is gone), when
+   * its function is unknown; otherwise the four steps' timeouts and a minute.
+   */
   readonly leaseMs: number;
 };
 
@@ -154,6 +160,12 @@ export const rotationRunner = (deps: {
     return 1;
   };
 
+  /** How long an attempt of this secret's rotation may run: its steps' timeouts, and a minute for the rest. */
+  const leaseOf = (state: ActiveSecret): number => {
+    const fn = state.rotation?.lambdaArn === undefined ? undefined : deps.functions.find(state.rotation.lambdaArn);
+    return fn === undefined ? settings.leaseMs : ROTATION_STEPS.length * fn.timeoutMs + LEASE_MARGIN_MS;
+  };
+
   const tick = async (): Promise<number> => {
     let startedCount = 0;
     if (stopping.signal.aborted) return 0;
@@ -163,7 +175,8 @@ export const rotationRunner = (deps: {
       const now = deps.clock();
       const inFlight = state.rotation.inFlight;
       if (inFlight !== undefined) {
-        const due = inFlight.retryAt ?? inFlight.attemptAt + settings.leaseMs;
+        const leaseMs = leaseOf(state);
+        const due = inFlight.retryAt ?? inFlight.attemptAt + leaseMs;
         // An attempt under way here is this instance's to finish, however long it takes.
         if (due > now || running.has(name)) continue;
         const { versionId, attempt } = inFlight;
@@ -171,7 +184,7 @@ export const rotationRunner = (deps: {
           name,
           await issue(name, {
             type: "RetryRotation",
-            data: { versionId, attempt: attempt + 1, leaseMs: settings.leaseMs, now },
+            data: { versionId, attempt: attempt + 1, leaseMs, now },
           }),
         );
       } else if (state.rotation.enabled && (nextRotation(state)?.start ?? Infinity) <= now) {

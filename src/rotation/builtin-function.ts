@@ -23,6 +23,7 @@ export const builtinFunction = (
   env: FunctionEnvironment,
 ): RotationFunction => ({
   name,
+  timeoutMs,
   invoke: async (event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome> => {
     const credentials = env.credentialsOf(spec.role);
     if (credentials === undefined)

@@ -25,6 +25,7 @@ export const execFunction = (
   env: FunctionEnvironment,
 ): RotationFunction => ({
   name,
+  timeoutMs,
   invoke: (event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome> => {
     const credentials = env.credentialsOf(spec.role);
     if (credentials === undefined)

@@ -7,6 +7,7 @@ import { stepSignal } from "./step-signal.js";
 
 export const httpFunction = (name: string, url: string, timeoutMs: number): RotationFunction => ({
   name,
+  timeoutMs,
   invoke: async (event: RotationEvent, stop: AbortSignal): Promise<InvocationOutcome> => {
     const step = stepSignal(timeoutMs, stop);
     try {

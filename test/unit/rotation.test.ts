@@ -269,4 +269,21 @@ test("CancelRotateSecret stops the rotation under way: its retry is not claimed;
     .then([]);
 });
 
+test("an attempt whose runner is gone is taken over once it has run past its lease, not before", () => {
+  const retry = (now: number): SecretCommand => ({
+    type: "RetryRotation",
+    data: { versionId: v("2"), attempt: 2, leaseMs: 180_000, now },
+  });
+  given(rotating())
+    .when(retry(NOW + 179_999))
+    .then([]);
+  given(rotating())
+    .when(retry(NOW + 180_000))
+    .then([event("RotationStarted", { versionId: v("2"), attempt: 2 }, NOW + 180_000)]);
+  // Only the attempt after the one under way may be claimed: a second claim of attempt 2 changes nothing.
+  given(run(rotating(), retry(NOW + 180_000)))
+    .when(retry(NOW + 400_000))
+    .then([]);
+});
+
 test.run();
