@@ -30,6 +30,7 @@ process.stdout.write(
     `  Data:       ${config.right.dataDir}`,
     `  Keyring:    ${config.right.keyringFile}`,
     `  Principals: ${config.right.principalsFile}${existsSync(config.right.principalsFile) ? "" : " (none yet: only the credentials below)"}`,
+    `  Functions:  ${config.right.functionsFile}${existsSync(config.right.functionsFile) ? "" : " (none yet: only the built-in secret-ledger-builtin)"}`,
     `  Audit:      every call, on stream ${auditStreamName(region)}${config.right.auditFailClosed ? " (fail closed)" : ""}`,
     `  Probes:     ${app.endpoint}/healthz, /readyz, /metrics (Prometheus)`,
     `  ${credentialsNote}`,
