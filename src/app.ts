@@ -8,6 +8,7 @@ import type { Clock } from "./application/ports.js";
 import { serviceOf } from "./application/service.js";
 import type { Config } from "./config.js";
 import { ReplicationMonitor, type ReplicationStatus } from "./replication/replication-monitor.js";
+import { writeServiceFile } from "./service-file.js";
 import { checkpointPath } from "./store/checkpoint-file.js";
 import type { EventLog } from "./store/event-log.js";
 import { openDataDir } from "./app/data-dir.js";
@@ -91,6 +92,11 @@ export const startApp = async (
      * `npm start` runs it always audits.
      */
     readonly audit?: boolean;
+    /**
+     * Whether the data directory names this process as its running service (for the command line beside it); not
+     * for the command line's own short-lived instance (compact).
+     */
+    readonly announce?: boolean;
   } = {},
 ): Promise<RunningApp> => {
   const clock = options.clock ?? Date.now;
@@ -200,6 +206,15 @@ export const startApp = async (
 
     rotation.listening(http.endpoint);
     stack.push(rotation);
+    // The command line beside it finds the service through this file (its endpoint and nats-server).
+    if (options.announce !== false)
+      stack.push({
+        stop: writeServiceFile(config.dataDir, {
+          endpoint: http.endpoint,
+          natsUrl: store.natsUrl,
+          region: config.region,
+        }),
+      });
 
     const runCompactor = async (o?: { readonly dryRun?: boolean }): Promise<CompactionReport> => {
       if (o?.dryRun !== true) await shredder.retryFailed();

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import type { Credentials } from "./access/sigv4.js";
 import { assertPrivate, writePrivate } from "./private-files.js";
+import { isRunning } from "./service-file.js";
 import { KEY_BYTES } from "./crypto/envelope.js";
 
 // Files the service keeps in its data directory, readable by its owner only (mode 0600): the bootstrap
@@ -18,15 +19,6 @@ const randomFrom = (alphabet: string, length: number): string =>
 
 export const ensureDataDir = (dataDir: string): void => {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-};
-
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 };
 
 /**
@@ -77,6 +69,15 @@ export const loadOrCreateCredentials = (
   };
   writePrivate(file, JSON.stringify(credentials, null, 2) + "\n");
   return { credentials, source: "generated", file };
+};
+
+/** The bootstrap credentials as the data directory keeps them, without making any (the command line's default). */
+export const storedCredentials = (dataDir: string): Credentials | undefined => {
+  const file = join(dataDir, "credentials.json");
+  if (!existsSync(file)) return undefined;
+  assertPrivate(file);
+  const decoded = StoredCredentials.decode(JSON.parse(readFileSync(file, "utf8")));
+  return E.isRight(decoded) ? decoded.right : undefined;
 };
 
 /** The master key an earlier version kept in `data/master.key`, which the keyring takes over. */

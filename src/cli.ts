@@ -1,23 +1,19 @@
 #!/usr/bin/env node
-// secret-ledger's command line, with the service's configuration (SECRET_LEDGER_*, NATS_URL):
-//   compact [--dry-run]            runs the compactor once against the log and reports
-//   keys list|create|rotate|disable|enable   manages the keyring (the master keys)
-//   history <secret-id> [--json]   the secret's whole timeline from the log
-//   state --at <time | seq> [--secret <id>] [--json]   the secrets as they stood at that point
-//   replay [--verify [--live]]     rebuilds the projection from the first record; compares it with the checkpoint
-//                                  (or, --live, has the running service compare its own)
-//   audit verify | audit tail [--follow] [--secret <id>]   checks and shows the audit trail
-//   functions list | add <name> … | remove <name>   the rotation functions RotateSecret may name
+// secret-ledger's command line, with the service's configuration (SECRET_LEDGER_*, NATS_URL). See USAGE for the
+// commands and which way each reaches the log: through the nats-server of the service running on the data
+// directory (found in its service.json), --nats or NATS_URL, or the data directory's own nats-server started
+// for the while when no service runs there; or through the running service's signed API.
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
-import { startApp } from "./app.js";
 import { auditCommand, parseAnchor } from "./audit/commands.js";
-import { legacyMasterKey } from "./bootstrap.js";
+import type { Credentials } from "./access/sigv4.js";
+import { legacyMasterKey, storedCredentials } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";
 import { historyCommand, liveVerifyCommand, revealCommand, stateCommand } from "./history/commands.js";
 import { parseLogPoint } from "./history/queries.js";
 import { replayCommand } from "./history/replay.js";
 import { functionsCommand } from "./rotation/functions-command.js";
+import { readRunningService } from "./service-file.js";
 import {
   DEFAULT_ALIAS,
   createKey,
@@ -28,17 +24,31 @@ import {
   writeKeyringFile,
 } from "./crypto/keyring.js";
 
-const USAGE = `usage: secret-ledger compact [--dry-run]
-       secret-ledger keys list
-       secret-ledger keys create [--alias alias/<name>] [--description <text>]
-       secret-ledger keys rotate <key id | alias/… | key ARN>
-       secret-ledger keys disable|enable <key id | alias/… | key ARN>
+const USAGE = `usage: secret-ledger <command> [--nats <url>]
+
+Reading the log (history, state, replay, audit, compact): through the nats-server of the service running on the
+data directory (SECRET_LEDGER_DATA, ./data by default: found in its service.json), else --nats <url> or NATS_URL
+(a stopped service's server, a replica region's, a forensic copy), else the data directory's own nats-server,
+started for the while (the service must be stopped). --nats wins over both.
+
        secret-ledger history <secret name or ARN> [--json] [--log <followed region>]
        secret-ledger state --at <ISO time | log sequence> [--secret <name or ARN>] [--json] [--log <followed region>]
-                           [--reveal [--endpoint-url <url>]]   (signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)
-       secret-ledger replay [--verify [--live [--endpoint-url <url>]]]
+       secret-ledger replay [--verify]
        secret-ledger audit verify [--anchor <n>:<hash>]
        secret-ledger audit tail [--follow] [--secret <name or ARN>]
+       secret-ledger compact [--dry-run]
+
+Asking the running service over its signed API (its endpoint found in service.json, or --endpoint-url), as the
+principal of AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else with the data directory's bootstrap credentials:
+
+       secret-ledger state --at <ISO time | log sequence> --reveal [--secret <name or ARN>] [--endpoint-url <url>]
+       secret-ledger replay --verify --live [--endpoint-url <url>]
+
+Files of the data directory (a running service reads them again by itself):
+
+       secret-ledger keys list
+       secret-ledger keys create [--alias alias/<name>] [--description <text>]
+       secret-ledger keys rotate|disable|enable <key id | alias/… | key ARN>
        secret-ledger functions list
        secret-ledger functions add <name> --runtime python3|node --handler <module.function> [--code-dir <dir>]
                                           [--role <user>] [--timeout <seconds>]
@@ -47,15 +57,26 @@ const USAGE = `usage: secret-ledger compact [--dry-run]
        secret-ledger functions remove <name>
 `;
 
+/** Who the command line asks the service as: the environment's AWS keys, else the service's bootstrap credentials. */
+const credentialsOf = (env: NodeJS.ProcessEnv, config: Config): { credentials?: Credentials } => {
+  const [accessKeyId, secretAccessKey] = [env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]];
+  if (accessKeyId !== undefined && secretAccessKey !== undefined)
+    return { credentials: { accessKeyId, secretAccessKey } };
+  const bootstrap = config.credentials ?? storedCredentials(config.dataDir);
+  return bootstrap === undefined ? {} : { credentials: bootstrap };
+};
+
 const out = (line: string): void => {
   process.stdout.write(line + "\n");
 };
 
 const compact = async (config: Config, dryRun: boolean): Promise<number> => {
-  // Only the compactor is wanted: the API listens on a free loopback port for the few moments this runs.
+  // Only the compactor is wanted: the API listens on a free loopback port for the few moments this runs, and the
+  // data directory goes on naming the running service, if any. (Loaded here: the other commands need none of it.)
+  const { startApp } = await import("./app.js");
   const app = await startApp(
     { ...config, listen: { host: "127.0.0.1", port: 0 } },
-    { logger: (line) => process.stderr.write(JSON.stringify(line) + "\n") },
+    { logger: (line) => process.stderr.write(JSON.stringify(line) + "\n"), announce: false },
   );
   try {
     const report = await app.compact({ dryRun });
@@ -124,104 +145,110 @@ const keys = (
   }
 };
 
-// eslint-disable-next-line complexity -- one branch per CLI command; issue 17 reworks the CLI.
-const main = async (): Promise<number> => {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      "dry-run": { type: "boolean" },
-      verify: { type: "boolean" },
-      live: { type: "boolean" },
-      follow: { type: "boolean" },
-      secret: { type: "string" },
-      anchor: { type: "string" },
-      alias: { type: "string" },
-      description: { type: "string" },
-      json: { type: "boolean" },
-      at: { type: "string" },
-      reveal: { type: "boolean" },
-      "endpoint-url": { type: "string" },
-      log: { type: "string" },
-      help: { type: "boolean" },
-      runtime: { type: "string" },
-      handler: { type: "string" },
-      "code-dir": { type: "string" },
-      url: { type: "string" },
-      builtin: { type: "boolean" },
-      "json-key": { type: "string" },
-      role: { type: "string" },
-      timeout: { type: "string" },
-    },
-  });
-  if (values.help === true) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const config = loadConfig(process.env);
-  if (E.isLeft(config)) {
-    process.stderr.write(`secret-ledger: configuration error: ${config.left}\n`);
-    return 2;
-  }
-  const [command, action, key, ...rest] = positionals;
-  if (command === "compact" && action === undefined) return compact(config.right, values["dry-run"] === true);
-  if (command === "replay" && action === undefined && values.live === true) {
+const OPTIONS = {
+  "dry-run": { type: "boolean" },
+  verify: { type: "boolean" },
+  live: { type: "boolean" },
+  follow: { type: "boolean" },
+  secret: { type: "string" },
+  anchor: { type: "string" },
+  alias: { type: "string" },
+  description: { type: "string" },
+  json: { type: "boolean" },
+  at: { type: "string" },
+  reveal: { type: "boolean" },
+  "endpoint-url": { type: "string" },
+  log: { type: "string" },
+  nats: { type: "string" },
+  help: { type: "boolean" },
+  runtime: { type: "string" },
+  handler: { type: "string" },
+  "code-dir": { type: "string" },
+  url: { type: "string" },
+  builtin: { type: "boolean" },
+  "json-key": { type: "string" },
+  role: { type: "string" },
+  timeout: { type: "string" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+type Words = { readonly command?: string; readonly action?: string; readonly key?: string; readonly rest: number };
+type Access = { readonly endpoint?: string; readonly credentials?: Credentials };
+
+const err = (line: string): void => {
+  process.stderr.write(line + "\n");
+};
+
+/** A command that asks the running service over its signed API; undefined if the words name none. */
+const askingTheService = (config: Config, w: Words, values: Values, access: Access): Promise<number> | undefined => {
+  if (w.command === "replay" && w.action === undefined && values.live === true) {
     if (values.verify !== true) {
-      process.stderr.write("secret-ledger: --live goes with --verify\n");
-      return 2;
+      err("secret-ledger: --live goes with --verify");
+      return Promise.resolve(2);
     }
-    return liveVerifyCommand(config.right, {
-      ...(values["endpoint-url"] === undefined ? {} : { endpoint: values["endpoint-url"] }),
-      credentials: process.env,
-      out,
-      err: (line) => process.stderr.write(line + "\n"),
-    });
+    return liveVerifyCommand(config, { ...access, out, err });
   }
-  if (command === "replay" && action === undefined)
-    return replayCommand(config.right, values.verify === true, {
+  if (w.command === "state" && w.action === undefined && values.reveal === true && values.at !== undefined)
+    return revealCommand(config, values.at, {
+      ...(values.secret === undefined ? {} : { secret: values.secret }),
+      ...access,
+      out,
+      err,
+    });
+  return undefined;
+};
+
+/** A command that reads the log; undefined if the words name none. */
+const readingTheLog = (config: Config, w: Words, values: Values): Promise<number> | undefined => {
+  if (w.command === "compact" && w.action === undefined) return compact(config, values["dry-run"] === true);
+  if (w.command === "replay" && w.action === undefined)
+    return replayCommand(config, values.verify === true, {
       out,
       progress: { write: (text) => process.stderr.write(text), terminal: process.stderr.isTTY === true },
     });
-  if (command === "state" && action === undefined) {
+  const log = values.log === undefined ? {} : { log: values.log };
+  if (w.command === "state" && w.action === undefined) {
     const at = values.at === undefined ? undefined : parseLogPoint(values.at);
     if (at === undefined) {
-      process.stderr.write(
-        "secret-ledger: state needs --at <ISO time, like 2026-11-24T03:12:00Z, or a log sequence>\n",
-      );
-      return 2;
+      err("secret-ledger: state needs --at <ISO time, like 2026-11-24T03:12:00Z, or a log sequence>");
+      return Promise.resolve(2);
     }
-    if (values.reveal === true)
-      return revealCommand(config.right, values.at as string, {
-        ...(values.secret === undefined ? {} : { secret: values.secret }),
-        ...(values["endpoint-url"] === undefined ? {} : { endpoint: values["endpoint-url"] }),
-        credentials: process.env,
-        out,
-        err: (line) => process.stderr.write(line + "\n"),
-      });
-    return stateCommand(config.right, at, {
-      ...(values.secret === undefined ? {} : { secret: values.secret }),
-      ...(values.log === undefined ? {} : { log: values.log }),
-      json: values.json === true,
-      out,
-      err: (line) => process.stderr.write(line + "\n"),
-    });
+    const secret = values.secret === undefined ? {} : { secret: values.secret };
+    return stateCommand(config, at, { ...secret, ...log, json: values.json === true, out, err });
   }
-  if (command === "history" && action !== undefined && key === undefined)
-    return historyCommand(config.right, action, {
-      json: values.json === true,
-      ...(values.log === undefined ? {} : { log: values.log }),
-      out,
-      err: (line) => process.stderr.write(line + "\n"),
-    });
-  if (command === "keys" && rest.length === 0)
-    return keys(config.right, action, key, {
+  if (w.command === "history" && w.action !== undefined && w.key === undefined)
+    return historyCommand(config, w.action, { json: values.json === true, ...log, out, err });
+  if (w.command === "audit" && w.key === undefined && (w.action === "verify" || w.action === "tail"))
+    return audit(config, w.action, values);
+  return undefined;
+};
+
+const audit = (config: Config, action: "verify" | "tail", values: Values): Promise<number> => {
+  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
+  if (values.anchor !== undefined && anchor === undefined) {
+    err("secret-ledger: --anchor takes <n>:<hash>, as audit verify prints its head");
+    return Promise.resolve(2);
+  }
+  return auditCommand(config, action, {
+    follow: values.follow === true,
+    ...(values.secret === undefined ? {} : { secret: values.secret }),
+    ...(anchor === undefined ? {} : { anchor }),
+    out,
+  });
+};
+
+/** A command on a file of the data directory (keyring, functions); undefined if the words name none. */
+const editingAFile = (config: Config, w: Words, values: Values): number | undefined => {
+  if (w.command === "keys" && w.rest === 0)
+    return keys(config, w.action, w.key, {
       ...(values.alias === undefined ? {} : { alias: values.alias }),
       ...(values.description === undefined ? {} : { description: values.description }),
     });
-  if (command === "functions" && rest.length === 0 && (action === "list" ? key === undefined : true))
+  if (w.command === "functions" && w.rest === 0 && (w.action !== "list" || w.key === undefined))
     return functionsCommand(
-      config.right,
-      action,
-      key,
+      config,
+      w.action,
+      w.key,
       {
         ...(values.runtime === undefined ? {} : { runtime: values.runtime }),
         ...(values.handler === undefined ? {} : { handler: values.handler }),
@@ -232,20 +259,40 @@ const main = async (): Promise<number> => {
         ...(values.role === undefined ? {} : { role: values.role }),
         ...(values.timeout === undefined ? {} : { timeout: values.timeout }),
       },
-      { out, err: (line) => process.stderr.write(line + "\n") },
+      { out, err },
     );
-  const anchor = values.anchor === undefined ? undefined : parseAnchor(values.anchor);
-  if (values.anchor !== undefined && anchor === undefined) {
-    process.stderr.write("secret-ledger: --anchor takes <n>:<hash>, as audit verify prints its head\n");
+  return undefined;
+};
+
+const main = async (): Promise<number> => {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: OPTIONS });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const loaded = loadConfig(process.env);
+  if (E.isLeft(loaded)) {
+    err(`secret-ledger: configuration error: ${loaded.left}`);
     return 2;
   }
-  if (command === "audit" && key === undefined && (action === "verify" || action === "tail"))
-    return auditCommand(config.right, action, {
-      follow: values.follow === true,
-      ...(values.secret === undefined ? {} : { secret: values.secret }),
-      ...(anchor === undefined ? {} : { anchor }),
-      out,
-    });
+  // The service running on the data directory, if any: its nats-server and endpoint, unless told otherwise.
+  const running = readRunningService(loaded.right.dataDir);
+  const natsUrl = values.nats ?? loaded.right.natsUrl ?? running?.natsUrl;
+  const config: Config = natsUrl === undefined ? loaded.right : { ...loaded.right, natsUrl };
+  const endpoint = values["endpoint-url"] ?? running?.endpoint;
+  const access: Access = { ...(endpoint === undefined ? {} : { endpoint }), ...credentialsOf(process.env, config) };
+  const [command, action, key, ...rest] = positionals;
+  const words: Words = {
+    ...(command === undefined ? {} : { command }),
+    ...(action === undefined ? {} : { action }),
+    ...(key === undefined ? {} : { key }),
+    rest: rest.length,
+  };
+  const done =
+    askingTheService(config, words, values, access) ??
+    readingTheLog(config, words, values) ??
+    editingAFile(config, words, values);
+  if (done !== undefined) return done;
   process.stderr.write(USAGE);
   return 2;
 };

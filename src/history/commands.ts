@@ -3,6 +3,7 @@ import { versionIndex } from "../../projections/secret-catalog.js";
 import type { HistoryEntry } from "../../projections/secret-history.js";
 import { withNats } from "../store/nats-connection.js";
 import type { Config } from "../config.js";
+import type { Credentials } from "../access/sigv4.js";
 import { AwsJsonClient } from "../client/aws-json-client.js";
 import { EventLog } from "../store/event-log.js";
 import { isoDate, secretHistory, stateAt, stateAtAnswer, stateView, type LogPoint } from "./queries.js";
@@ -115,17 +116,16 @@ export const stateCommand = (
     return 0;
   });
 
-/** How the command line reaches the running service: its endpoint, signed as the principal in the environment. */
+/**
+ * How the command line reaches the running service: its endpoint (the data directory's running service, or
+ * SECRET_LEDGER_LISTEN's address), signed as a principal (the environment's AWS keys, else the bootstrap ones).
+ */
 type ServiceAccess = {
   readonly endpoint?: string;
-  readonly credentials: Readonly<Record<string, string | undefined>>;
+  readonly credentials?: Credentials;
 };
 
-/**
- * Asks the running service a secret-ledger question (`secretledger.<Operation>`), signed with AWS_ACCESS_KEY_ID /
- * AWS_SECRET_ACCESS_KEY as the AWS CLI would be; prints its JSON answer. The default endpoint is the
- * SECRET_LEDGER_LISTEN address.
- */
+/** Asks the running service a secret-ledger question (`secretledger.<Operation>`), signed; prints its JSON answer. */
 const askService = async (
   config: Config,
   operation: string,
@@ -133,9 +133,7 @@ const askService = async (
   options: Output & ServiceAccess,
   succeeded: (answer: Record<string, unknown>) => boolean = () => true,
 ): Promise<number> => {
-  const accessKeyId = options.credentials["AWS_ACCESS_KEY_ID"];
-  const secretAccessKey = options.credentials["AWS_SECRET_ACCESS_KEY"];
-  if (accessKeyId === undefined || secretAccessKey === undefined) {
+  if (options.credentials === undefined) {
     options.err(
       "secret-ledger: asking the service signs as a principal: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
     );
@@ -143,7 +141,7 @@ const askService = async (
   }
   const { host, port } = config.listen;
   const endpoint = options.endpoint ?? `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const client = new AwsJsonClient(endpoint, { accessKeyId, secretAccessKey }, config.region);
+  const client = new AwsJsonClient(endpoint, options.credentials, config.region);
   try {
     const answer = await client.send(`secretledger.${operation}`, input);
     if (answer.status !== 200) {

@@ -34,7 +34,8 @@ CompactCli("prunes from the command line, after a dry run that changes nothing",
     const again = await secretLedger(app, ["compact"], env);
     assert.is(again.out, "pruned 0 version(s) of 0 secret(s)\n");
     const usage = await secretLedger(app, ["compress"], env);
-    assert.match(`${usage.code}: ${usage.err}`, /^2: usage: secret-ledger compact \[--dry-run\]\n/);
+    assert.match(`${usage.code}: ${usage.err}`, /^2: usage: secret-ledger <command>/);
+    assert.match(usage.err, "secret-ledger compact [--dry-run]");
   } finally {
     await app.stop();
   }
