@@ -22,4 +22,22 @@ export default tseslint.config(
     files: ["scripts/**/*.mjs", "test/fixtures/**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The web page's scripts: plain ES modules run by the browser as they are (no build step).
+    files: ["src/ui/page/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: "module",
+      globals: {
+        document: "readonly",
+        location: "readonly",
+        fetch: "readonly",
+        crypto: "readonly",
+        TextEncoder: "readonly",
+        FormData: "readonly",
+        URL: "readonly",
+      },
+    },
+  },
 );

@@ -5,7 +5,8 @@
 // for the while when no service runs there; or through the running service's signed API.
 import * as E from "fp-ts/lib/Either.js";
 import { parseArgs } from "node:util";
-import { auditCommand, parseAnchor } from "./audit/commands.js";
+import { auditCommand } from "./audit/commands.js";
+import { parseAnchor } from "./audit/verify.js";
 import type { Credentials } from "./access/sigv4.js";
 import { legacyMasterKey, storedCredentials } from "./bootstrap.js";
 import { loadConfig, type Config } from "./config.js";

@@ -31,6 +31,7 @@ process.stdout.write(
     `  Keyring:    ${config.right.keyringFile}`,
     `  Principals: ${config.right.principalsFile}${existsSync(config.right.principalsFile) ? "" : " (none yet: only the credentials below)"}`,
     `  Functions:  ${config.right.functionsFile}${existsSync(config.right.functionsFile) ? "" : " (none yet: only the built-in secret-ledger-builtin)"}`,
+    `  Web page:   ${app.endpoint}/ui/   (history, state at a moment, audit, integrity; sign in with an access key)`,
     `  Forensics:  ./secret-ledger history <secret> | state --at <time> | audit tail | audit verify   (from this folder)`,
     `  Audit:      every call, on stream ${auditStreamName(region)}${config.right.auditFailClosed ? " (fail closed)" : ""}`,
     `  Probes:     ${app.endpoint}/healthz, /readyz, /metrics (Prometheus)`,

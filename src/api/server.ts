@@ -61,7 +61,7 @@ export type ApiOptions = {
   readonly rateLimits?: RateLimits;
   /** What the server allows a connection and a request (see HttpLimits). */
   readonly limits: HttpLimits;
-  /** Unsigned GET endpoints beside the API (health, readiness, metrics), by path. */
+  /** Unsigned GET endpoints beside the API (health, readiness, metrics, the web page's files), by path. */
   readonly probes?: Readonly<Record<string, () => Promise<ProbeAnswer>>>;
   /** Every request becomes an audit record; answers that carry secret values wait for theirs. */
   readonly audit?: {
@@ -74,7 +74,13 @@ export type ApiOptions = {
   };
 };
 
-export type ProbeAnswer = { readonly status: number; readonly contentType: string; readonly body: string };
+export type ProbeAnswer = {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  /** More headers (the web page's security policy). */
+  readonly headers?: Readonly<Record<string, string>>;
+};
 
 /** Decodes strictly: a body that is not UTF-8 is refused as unreadable (JSON is UTF-8), not patched up. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -287,6 +293,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
         probe().then(
           (answer) => {
             res.writeHead(answer.status, {
+              ...answer.headers,
               "Content-Type": answer.contentType,
               "Content-Length": Buffer.byteLength(answer.body),
             });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { Authorizer } from "../access/authorizer.js";
 import type { Identity } from "../access/principals.js";
+import { auditOperationsOf } from "../api/audit-operations.js";
 import { ledgerOperationsOf } from "../api/ledger-operations.js";
 import { operationNames } from "../api/model.js";
 import { operationsOf, type Operation } from "../api/operations.js";
@@ -12,6 +13,7 @@ import type { Service } from "../application/service.js";
 import type { Auditor } from "../audit/auditor.js";
 import type { Config } from "../config.js";
 import { Metrics } from "../metrics.js";
+import { pageFiles } from "./pages.js";
 import type { EventLog } from "../store/event-log.js";
 import type { NatsLink } from "../store/nats-link.js";
 import { errorText, type Logger } from "./logger.js";
@@ -51,12 +53,15 @@ export const startHttp = async (deps: {
   const { config, service, log, link, auditor, logger } = deps;
   const { catalog } = service;
   const authorizer = new Authorizer(config.account, (secretId) => accessTarget(service, secretId));
-  const ledgerOperations = ledgerOperationsOf({
-    log,
-    service,
-    authorizer,
-    onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
-  });
+  const ledgerOperations = {
+    ...ledgerOperationsOf({
+      log,
+      service,
+      authorizer,
+      onUnreadable: (seq, why) => logger({ level: "error", msg: "log record passed over", seq, why }),
+    }),
+    ...auditOperationsOf({ auditor, authorizer }),
+  };
   const metrics = new Metrics(
     {
       logPosition: () => catalog.checkpoint,
@@ -104,6 +109,7 @@ export const startHttp = async (deps: {
       "/healthz": () => Promise.resolve({ status: 200, contentType: "text/plain", body: "ok\n" }),
       "/readyz": readiness,
       "/metrics": async () => ({ status: 200, ...(await metrics.exposition()) }),
+      ...pageFiles(service.home),
     },
     ...(deps.audit
       ? {

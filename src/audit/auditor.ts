@@ -1,5 +1,6 @@
 import type { AuditStream } from "../store/audit-stream.js";
-import { chain, type AuditEntry, type ChainHead } from "./chain.js";
+import { chain, type AuditEntry, type ChainHead, type ChainedRecord } from "./chain.js";
+import { auditRecords, verifyChain } from "./verify.js";
 import { isDisconnection } from "../store/nats-link.js";
 import type { AuditSpool } from "./spool.js";
 
@@ -41,6 +42,16 @@ export class Auditor {
       readonly onForwardError?: (error: unknown) => void;
     } = {},
   ) {}
+
+  /** The whole chain checked, as `audit verify` does: its head, or where it breaks. */
+  verify(anchor?: ChainHead): ReturnType<typeof verifyChain> {
+    return verifyChain(this.stream, this.key, anchor);
+  }
+
+  /** Every record on the chain, in order. */
+  records(): Promise<ChainedRecord[]> {
+    return auditRecords(this.stream);
+  }
 
   /** How many records wait in the spool. */
   get spooled(): number {

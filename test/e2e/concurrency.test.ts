@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
-import { verifyChain } from "../../src/audit/commands.js";
+import { verifyChain } from "../../src/audit/verify.js";
 import { Keyring, readKeyringFile } from "../../src/crypto/keyring.js";
 import { AuditStream } from "../../src/store/audit-stream.js";
 import { startTestApp, type TestApp, sharedKeyring } from "../support/app.js";

@@ -4,7 +4,7 @@ import { connect } from "@nats-io/transport-node";
 import { randomBytes, randomUUID } from "node:crypto";
 import { Auditor } from "../../src/audit/auditor.js";
 import type { AuditEntry } from "../../src/audit/chain.js";
-import { verifyChain } from "../../src/audit/commands.js";
+import { verifyChain } from "../../src/audit/verify.js";
 import { AuditStream } from "../../src/store/audit-stream.js";
 import { freshRegion, sharedNatsUrl } from "../support/nats.js";
 
