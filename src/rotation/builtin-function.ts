@@ -30,7 +30,9 @@ export const builtinFunction = (
       return { ok: false, reason: `the function's role ${spec.role ?? ""} is not in the principals file` };
     const client = new AwsJsonClient(env.endpoint(), credentials, env.home.region);
     const call: Call = async (op, input) => {
-      const answer = await client.send(`secretsmanager.${op}`, input);
+      const answer = await client.send(`secretsmanager.${op}`, input, {
+        headers: { "user-agent": `secret-ledger rotation function ${name}` },
+      });
       return { ok: answer.status === 200, json: answer.json };
     };
     const step = stepSignal(timeoutMs, stop);

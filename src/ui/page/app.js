@@ -22,9 +22,14 @@ const signIn = async (event) => {
   try {
     await loadSecrets();
   } catch (error) {
-    session.credentials = undefined;
-    $("sign-in-error").textContent = `${error.name}: ${error.message}`;
-    return;
+    // A principal that may not list secrets still signs in: it opens a secret by its name.
+    if (error.name !== "AccessDeniedException") {
+      session.credentials = undefined;
+      $("sign-in-error").textContent = `${error.name}: ${error.message}`;
+      return;
+    }
+    state.listRefused = `${error.name}: ${error.message}`;
+    renderSecretList();
   }
   event.target.reset();
   $("sign-in").hidden = true;
@@ -95,7 +100,21 @@ const renderSecretList = () => {
         ),
       ),
   );
-  if (list.children.length === 0) list.append(h("li", { class: "hint" }, "No secret matches."));
+  const typed = $("search").value.trim();
+  if (typed !== "" && !state.secrets.some((s) => s.Name === typed))
+    list.append(
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          { type: "button", class: "secret-item", onclick: () => openSecret(typed) },
+          `Open the history of “${typed}”`,
+        ),
+      ),
+    );
+  if (list.children.length === 0)
+    list.append(h("li", { class: "hint" }, state.listRefused ?? "No secret matches: type a name to open its history."));
 };
 
 // ---- one secret: timeline, state at a moment, audit -------------------------------------------------------
