@@ -2,6 +2,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
@@ -56,6 +57,17 @@ const withHistory = async (): Promise<History> => {
       RemoveFromVersionId: versions[2],
     }),
   );
+  // A name deleted and created again: two generations, two ARNs.
+  await app.client.send(
+    new CreateSecretCommand({ Name: "old/name", SecretString: "g1", ClientRequestToken: randomUUID() }),
+  );
+  await app.client.send(new DeleteSecretCommand({ SecretId: "old/name", ForceDeleteWithoutRecovery: true }));
+  await app.client.send(
+    new CreateSecretCommand({ Name: "old/name", SecretString: "g2", ClientRequestToken: randomUUID() }),
+  );
+  await app.client.send(
+    new PutSecretValueCommand({ SecretId: "old/name", SecretString: "g2b", ClientRequestToken: randomUUID() }),
+  );
   // A rotation by the built-in function: its span on the timeline, AWSPENDING on its version while it ran.
   const rotated = randomUUID();
   await app.client.send(
@@ -80,7 +92,13 @@ const signIn = async (page: Page, key: { accessKeyId: string; secretAccessKey: s
 };
 
 /** The page's globals, as functions run in the page see them (this project compiles without the DOM's types). */
-type InPage = { document: { activeElement: { id: string } | null; documentElement: { scrollWidth: number } } };
+type InPage = {
+  document: {
+    activeElement: { id: string } | null;
+    documentElement: { scrollWidth: number };
+    querySelectorAll: (selector: string) => { length: number };
+  };
+};
 
 /** Signs in again as `key`, opens prod/db as it was at log sequence 3, and asks to reveal version `versionId`. */
 const revealAs = async (page: Page, key: { accessKeyId: string; secretAccessKey: string }, versionId: string) => {
@@ -150,6 +168,19 @@ Page_("timeline, state at two moments, reveal refused to a reader, audit and int
     mkdirSync(dirname(artifactPath("web-page-timeline.png")), { recursive: true });
     await page.screenshot({ path: artifactPath("web-page-timeline.png"), fullPage: true });
     await page.locator(".timeline-scroll").screenshot({ path: artifactPath("web-page-timeline-picture.png") });
+
+    // A name created twice: a timeline per generation.
+    await page.fill("#search", "old/");
+    await page.click('[data-secret="old/name"]');
+    await page.waitForSelector("svg.timeline");
+    assert.is((await attributes(page, "svg.timeline line.lane", "data-version")).length, 2, "the latest generation");
+    await page.selectOption("#secret-body select", "1");
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.querySelectorAll("svg.timeline line.lane").length === 1,
+    );
+    await page.fill("#search", "prod");
+    await page.click('[data-secret="prod/db"]');
+    await page.waitForSelector("svg.timeline");
 
     // State at a moment (after the second version), compared with the last one.
     await page.click('[data-tab="state"]');

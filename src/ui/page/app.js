@@ -151,21 +151,38 @@ const openSecret = (name, tab = "timeline") => {
   render(name, body).catch((error) => body.replaceChildren(failure(error)));
 };
 
-const renderTimeline = async (name, body) => {
+const renderTimeline = async (name, body, chosen) => {
   body.replaceChildren(h("p", { class: "hint" }, "Reading the log…"));
   const { Entries: entries } = await ledger("GetSecretHistory", { SecretId: name });
   const generations = [...new Set(entries.map((e) => e.generation))];
-  const generation = generations.at(-1);
+  const generation = chosen ?? generations.at(-1);
   const mine = entries.filter((e) => e.generation === generation);
   const model = timelineModel(mine);
+  // A name deleted and created again has generations, each with its own ARN: one timeline each.
+  const picker =
+    generations.length < 2
+      ? ""
+      : h(
+          "label",
+          {},
+          `This name was created ${generations.length} times; showing `,
+          h(
+            "select",
+            {
+              onchange: (event) =>
+                renderTimeline(name, body, Number(event.target.value)).catch((e) => body.replaceChildren(failure(e))),
+            },
+            generations.map((g) =>
+              h(
+                "option",
+                { value: g, selected: g === generation },
+                `generation ${g}: ${entries.find((e) => e.generation === g)?.arn ?? ""}`,
+              ),
+            ),
+          ),
+        );
   body.replaceChildren(
-    generations.length > 1
-      ? h(
-          "p",
-          { class: "hint" },
-          `This name was created ${generations.length} times; showing the latest (${mine[0]?.arn}).`,
-        )
-      : "",
+    picker,
     h(
       "div",
       { class: "legend", "aria-hidden": "true" },
