@@ -1,11 +1,13 @@
 // npm run bench: PutSecretValue and GetSecretValue through the whole service, next to two references measured
 // in the same run on the same machine: raw JetStream publishes (the log's ceiling) and a bare node:http server
-// answering `{}` (the HTTP ceiling). Each runs at 1 and at 64 requests in flight. Ratios, not absolute times,
-// are what compare across machines. Options: --seconds N (per scenario, default 4), --reps N (default 1),
+// that checks SigV4 and answers `{}` (the signed HTTP ceiling). Each runs at 1 and at 64 requests in flight. The
+// HTTP load comes from a process of its own (bench/load.ts) with requests signed before the timed loop, so the
+// client is not the bound. Ratios, not absolute times, are what compare across machines. Options: --seconds N (per scenario, default 4), --reps N (default 1),
 // --profile DIR (the audited service writes a `node --cpu-prof` profile there when it stops).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AwsJsonClient } from "../src/client/aws-json-client.js";
 import { projectRoot, startNatsServer } from "../src/store/nats-server.js";
+import type { LoadResult, LoadScenario } from "./load.js";
 import { machine, percentile } from "./measures.js";
 import { cpuMs, stopChild, waitForLine } from "./processes.js";
 
@@ -32,6 +35,7 @@ const RAW = "raw JetStream publish (expected subject seq)";
 const PUT = "PutSecretValue (one secret per worker)";
 const RAW_LAZY = `raw JetStream publish, sync_interval ${LAZY_SYNC}`;
 const PUT_LAZY = `PutSecretValue, sync_interval ${LAZY_SYNC}`;
+const BARE = "bare HTTP server, SigV4 checked";
 
 type Result = {
   name: string;
@@ -99,6 +103,37 @@ const measure = async (
   };
 };
 
+const runChild = promisify(execFile);
+
+/** Runs one HTTP scenario from the load generator's own process; the watched processes' CPU over its window. */
+const load = async (
+  name: string,
+  inFlight: number,
+  watched: Watched,
+  scenario: Omit<LoadScenario, "inFlight" | "seconds" | "warmupMs">,
+): Promise<Result> => {
+  const serverBefore = cpuMs(watched.server) ?? NaN;
+  const natsBefore = cpuMs(watched.nats) ?? NaN;
+  const full: LoadScenario = { ...scenario, inFlight, seconds: SECONDS, warmupMs: WARMUP_MS };
+  const { stdout } = await runChild(process.execPath, [join(import.meta.dirname, "load.js"), JSON.stringify(full)], {
+    maxBuffer: 1 << 20,
+  });
+  const r = JSON.parse(stdout) as LoadResult;
+  if (r.failures > 0) throw new Error(`${name}: ${r.failures} request(s) failed`);
+  const share = (ms: number): number => (ms / r.elapsedMs) * 100;
+  return {
+    name,
+    inFlight,
+    count: r.count,
+    perSecond: r.perSecond,
+    p50: r.p50,
+    p99: r.p99,
+    clientCpu: r.clientCpu,
+    serverCpu: share((cpuMs(watched.server) ?? NaN) - serverBefore),
+    natsCpu: share((cpuMs(watched.nats) ?? NaN) - natsBefore),
+  };
+};
+
 const ok = (r: { status: number; body: string }): void => {
   if (r.status !== 200) throw new Error(`request failed: ${r.status} ${r.body.slice(0, 200)}`);
 };
@@ -144,13 +179,10 @@ const main = async (): Promise<void> => {
     const unauditedService = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION);
     const lazyService = await serviceAt(join("src", "main.js"), LAZY_REGION, [], lazyNats.url);
 
-    // The bare HTTP reference: node:http answering {} to every request, in a process of its own.
+    // The bare signed reference: node:http checking SigV4 and answering {}, in a process of its own.
     const bare = spawn(
       process.execPath,
-      [
-        "-e",
-        `const s=require("node:http").createServer((q,r)=>{q.resume();q.on("end",()=>{r.writeHead(200,{"Content-Type":"application/x-amz-json-1.1","Content-Length":2});r.end("{}")})});s.listen(0,"127.0.0.1",()=>console.log("port "+s.address().port))`,
-      ],
+      [join(import.meta.dirname, "bare-server.js"), JSON.stringify({ credentials, region })],
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     children.push(bare);
@@ -162,7 +194,7 @@ const main = async (): Promise<void> => {
     const natsPid = nats.process.pid;
     const service: Watched = { server: audited.pid, nats: natsPid };
     const lazy: Watched = { server: lazyService.pid, nats: lazyNats.process.pid };
-    const bareClient = new AwsJsonClient(`http://127.0.0.1:${barePort}`, credentials, region);
+    const bareEndpoint = `http://127.0.0.1:${barePort}`;
     const secretValue = JSON.stringify({ username: "bench", password: randomBytes(24).toString("base64") });
     const rawPayload = randomBytes(450).toString("base64").slice(0, 600); // about the size of a PutSecretValue record
     /** Acknowledged publishes to a stream of `url`'s server, each worker on its subject, as the log is written. */
@@ -184,14 +216,13 @@ const main = async (): Promise<void> => {
     };
     const raw = await rawPublisher(nats.url);
     const lazyRaw = await rawPublisher(lazyNats.url);
-    const putOn = (c: AwsJsonClient) => async (worker: number) =>
-      ok(
-        await c.send("secretsmanager.PutSecretValue", {
-          SecretId: `bench/${worker}`,
-          SecretString: secretValue,
-          ClientRequestToken: randomUUID(),
-        }),
-      );
+    const at = (endpoint: string, serviceRegion: string, kind: LoadScenario["kind"]) => ({
+      endpoint,
+      region: serviceRegion,
+      credentials,
+      kind,
+      value: secretValue,
+    });
 
     for (const c of [client, unaudited, lazyClient])
       for (let i = 0; i < 64; i++)
@@ -207,46 +238,21 @@ const main = async (): Promise<void> => {
       for (const inFlight of [1, 64]) {
         results.push(
           await measure(RAW, inFlight, { server: undefined, nats: natsPid }, raw.publish),
-          await measure(PUT, inFlight, service, putOn(client)),
+          await load(PUT, inFlight, service, at(audited.endpoint, region, "put")),
           await measure(RAW_LAZY, inFlight, { server: undefined, nats: lazy.nats }, lazyRaw.publish),
-          await measure(PUT_LAZY, inFlight, lazy, putOn(lazyClient)),
-        );
-        results.push(
-          await measure(
-            "bare HTTP server, signed request",
-            inFlight,
-            { server: bare.pid, nats: undefined },
-            async (worker) =>
-              ok(await bareClient.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
-          ),
-        );
-        results.push(
-          await measure("GetSecretValue", inFlight, service, async (worker) =>
-            ok(await client.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
-          ),
-        );
-        results.push(
-          await measure(
+          await load(PUT_LAZY, inFlight, lazy, at(lazyService.endpoint, LAZY_REGION, "put")),
+          await load(BARE, inFlight, { server: bare.pid, nats: undefined }, at(bareEndpoint, region, "get")),
+          await load("GetSecretValue", inFlight, service, at(audited.endpoint, region, "get")),
+          await load(
             "GetSecretValue, audit off",
             inFlight,
             { server: unauditedService.pid, nats: natsPid },
-            async (worker) =>
-              ok(await unaudited.send("secretsmanager.GetSecretValue", { SecretId: `bench/${worker}` })),
+            at(unauditedService.endpoint, UNAUDITED_REGION, "get"),
           ),
         );
       }
-    results.push(
-      await measure("PutSecretValue, all on one secret", 64, service, async () =>
-        ok(
-          await client.send("secretsmanager.PutSecretValue", {
-            SecretId: "bench/0",
-            SecretString: secretValue,
-            ClientRequestToken: randomUUID(),
-          }),
-        ),
-      ),
-    );
-    for (const c of [client, unaudited, bareClient, lazyClient]) c.close();
+    results.push(await load("PutSecretValue, all on one secret", 64, service, at(audited.endpoint, region, "put-hot")));
+    for (const c of [client, unaudited, lazyClient]) c.close();
     await raw.close();
     await lazyRaw.close();
   } finally {
@@ -278,7 +284,7 @@ const main = async (): Promise<void> => {
   for (const inFlight of [1, 64]) {
     print(
       `  ${inFlight} in flight: PutSecretValue / raw JetStream publish = ${fmt(best(PUT, inFlight) / best(RAW, inFlight), 2)}; ` +
-        `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best("bare HTTP server, signed request", inFlight), 2)}; ` +
+        `GetSecretValue / bare HTTP = ${fmt(best("GetSecretValue", inFlight) / best(BARE, inFlight), 2)}; ` +
         `GetSecretValue audited / audit off = ${fmt(best("GetSecretValue", inFlight) / best("GetSecretValue, audit off", inFlight), 2)}\n`,
     );
     print(
