@@ -7,6 +7,7 @@ import {
   TimeoutError,
   type NatsConnection,
 } from "@nats-io/transport-node";
+import { JetStreamApiError } from "@nats-io/jetstream";
 
 /**
  * Whether the service's connection to NATS is up, as the client's status events tell it. While it is down,
@@ -60,8 +61,12 @@ export const isDisconnection = (e: unknown): boolean =>
   (e instanceof RequestError && e.cause instanceof TimeoutError);
 
 /**
- * Whether an error is NATS being out of reach, not a refusal or a bug: a disconnection, or nobody answering
- * (a stream without a leader, or gone).
+ * Whether an error is NATS being out of reach, not a refusal or a bug: a disconnection, nobody answering (a
+ * stream without a leader, or gone), or JetStream saying it is unavailable for now (status 503, as while a
+ * cluster elects a stream's new leader). All of them answer 503 ServiceUnavailable: safe to retry.
  */
 export const isUnreachable = (e: unknown): boolean =>
-  isDisconnection(e) || e instanceof NoRespondersError || (e instanceof RequestError && e.isNoResponders());
+  isDisconnection(e) ||
+  e instanceof NoRespondersError ||
+  (e instanceof RequestError && e.isNoResponders()) ||
+  (e instanceof JetStreamApiError && e.status === 503);

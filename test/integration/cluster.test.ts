@@ -117,9 +117,35 @@ Scale(
     await nc.close();
     const index = ctx.nodes.findIndex((_, i) => leader?.endsWith(`-n${i + 1}`) === true);
     assert.ok(index >= 0, `the leader ${String(leader)} is one of the nodes`);
+    // 16 writers keep writing while the leader goes: a write the stream cannot take while it has no leader
+    // answers 503 (retried with the same token by putUntilTaken), never 500, and nothing acknowledged is lost.
+    const writers = Array.from({ length: 16 }, (_, w) => `scale/failover-${w}`);
+    for (const name of writers)
+      await one.client.send(
+        new CreateSecretCommand({ Name: name, SecretString: "v0", ClientRequestToken: randomUUID() }),
+      );
+    const lastOf = new Map<string, string>();
+    const writing = writers.map(async (name, w) => {
+      for (let i = 0; i < 8; i++) lastOf.set(name, await putUntilTaken(w % 2 === 0 ? one : two, name, `w${w} ${i}`));
+    });
+    // Killed, not stopped: no leadership handed over, the cluster elects a new leader while the writes go on.
+    ctx.nodes[index]?.process.kill("SIGKILL");
     await ctx.nodes[index]?.stop();
+    await Promise.all(writing);
+    // Every failed write was a 503; none was an internal error.
+    for (const app of [one, two])
+      assert.equal(
+        app.logged.filter((line) => line["msg"] === "internal error" || line["status"] === 500),
+        [],
+      );
     for (let i = 0; i < 6; i++)
       acknowledged.push(await putUntilTaken(i % 2 === 0 ? two : one, "scale/failover", `after ${i}`));
+    for (const name of writers)
+      assert.is(
+        (await two.client.send(new GetSecretValueCommand({ SecretId: name }))).VersionId,
+        lastOf.get(name),
+        `${name}: its last acknowledged write is AWSCURRENT`,
+      );
     for (const app of [one, two]) {
       assertInvariants(await versionsOf(app.client, "scale/failover"), acknowledged);
       const read = await app.client.send(new GetSecretValueCommand({ SecretId: "scale/failover" }));
