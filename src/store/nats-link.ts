@@ -62,11 +62,15 @@ export const isDisconnection = (e: unknown): boolean =>
 
 /**
  * Whether an error is NATS being out of reach, not a refusal or a bug: a disconnection, nobody answering (a
- * stream without a leader, or gone), or JetStream saying it is unavailable for now (status 503, as while a
- * cluster elects a stream's new leader). All of them answer 503 ServiceUnavailable: safe to retry.
+ * stream without a leader, or gone; the JetStream client calls that "jetstream is not enabled"), or JetStream
+ * saying it is unavailable for now (status 503, as while a cluster elects a stream's new leader). All of them
+ * answer 503 ServiceUnavailable: safe to retry.
  */
 export const isUnreachable = (e: unknown): boolean =>
   isDisconnection(e) ||
   e instanceof NoRespondersError ||
   (e instanceof RequestError && e.isNoResponders()) ||
-  (e instanceof JetStreamApiError && e.status === 503);
+  (e instanceof JetStreamApiError && e.status === 503) ||
+  // The JetStream client's "jetstream is not enabled": nobody answered its API (as while its meta leader is
+  // elected), which it reports so after its own retries; its cause says so.
+  (e instanceof Error && e.cause instanceof RequestError && e.cause.isNoResponders());

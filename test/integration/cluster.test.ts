@@ -131,13 +131,16 @@ Scale(
     // Killed, not stopped: no leadership handed over, the cluster elects a new leader while the writes go on.
     ctx.nodes[index]?.process.kill("SIGKILL");
     await ctx.nodes[index]?.stop();
-    await Promise.all(writing);
-    // Every failed write was a 503; none was an internal error.
-    for (const app of [one, two])
-      assert.equal(
+    const internalErrors = () =>
+      [one, two].flatMap((app) =>
         app.logged.filter((line) => line["msg"] === "internal error" || line["status"] === 500),
-        [],
       );
+    await Promise.all(writing).catch((e: unknown) => {
+      // What the service logged of it says why: the cause goes with the failure.
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; logged: ${JSON.stringify(internalErrors())}`);
+    });
+    // Every failed write was a 503; none was an internal error.
+    assert.equal(internalErrors(), []);
     for (let i = 0; i < 6; i++)
       acknowledged.push(await putUntilTaken(i % 2 === 0 ? two : one, "scale/failover", `after ${i}`));
     for (const name of writers)

@@ -43,8 +43,11 @@ export const putUntilTaken = async (
       return token;
     } catch (e) {
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      // 503 is what an outage answers (safe to retry with the same token); a 500 is a bug, and fails the test.
-      if (Date.now() > deadline || status !== 503) throw e;
+      // 503 is what an outage answers (safe to retry with the same token); a 500 is a bug, and fails the test. A
+      // kept-alive connection the server closed as it was reused ("socket hang up") had no answer at all: the
+      // SDKs retry that themselves (this client makes one attempt), and so does this.
+      const connectionLost = status === undefined && /socket hang up|ECONNRESET/.test(String(e));
+      if (Date.now() > deadline || (status !== 503 && !connectionLost)) throw e;
       await app.whenStoreAvailable();
       // Not ready by the deadline: the next attempt fails as it is, and its error is the one reported.
       await readyzUntil(app.endpoint, 200, deadline).catch(() => undefined);
