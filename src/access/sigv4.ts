@@ -84,16 +84,26 @@ const canonicalRequest = (req: SignableRequest, signedHeaders: ReadonlyArray<str
   ].join("\n");
 };
 
-const signingKeys = new Map<string, Buffer>();
+/** kSigning by scope (day/region/service), then by secret key: it changes once a day. */
+const signingKeys = new Map<string, Map<string, Buffer>>();
 
-/** kSigning for one secret, day, region and service; cached, since it changes once a day. */
+/**
+ * kSigning for one secret, day, region and service; cached, since it changes once a day. (The secret keys are
+ * in this process's memory anyway, in the principals; keying by them saves hashing one on every request.)
+ */
 const signingKey = (secret: string, date: string, region: string, service: string): Buffer => {
-  const cacheKey = `${date}/${region}/${service}/${sha256Hex(secret)}`;
-  const known = signingKeys.get(cacheKey);
+  const scope = `${date}/${region}/${service}`;
+  let byScope = signingKeys.get(scope);
+  const known = byScope?.get(secret);
   if (known !== undefined) return known;
   const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), "aws4_request");
-  if (signingKeys.size > 64) signingKeys.clear();
-  signingKeys.set(cacheKey, key);
+  if (byScope === undefined) {
+    if (signingKeys.size >= 8) signingKeys.clear();
+    byScope = new Map();
+    signingKeys.set(scope, byScope);
+  }
+  if (byScope.size >= 1024) byScope.clear();
+  byScope.set(secret, key);
   return key;
 };
 
@@ -219,14 +229,14 @@ export const verifyRequest = (
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined)
     return incomplete(`X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'", got '${amzDate}'.`);
-  const nowStamp = amzDateOf(opts.now);
+  // The stamps in the refusals are made only for a refusal: formatting a date on every request showed in profiles.
   if (signedAt < opts.now - MAX_SKEW_MS)
     return invalid(
-      `Signature expired: ${amzDate} is now earlier than ${amzDateOf(opts.now - MAX_SKEW_MS)} (${nowStamp} - 15 min.)`,
+      `Signature expired: ${amzDate} is now earlier than ${amzDateOf(opts.now - MAX_SKEW_MS)} (${amzDateOf(opts.now)} - 15 min.)`,
     );
   if (signedAt > opts.now + MAX_SKEW_MS)
     return invalid(
-      `Signature not yet current: ${amzDate} is still later than ${amzDateOf(opts.now + MAX_SKEW_MS)} (${nowStamp} + 15 min.)`,
+      `Signature not yet current: ${amzDate} is still later than ${amzDateOf(opts.now + MAX_SKEW_MS)} (${amzDateOf(opts.now)} + 15 min.)`,
     );
   if (date !== amzDate.slice(0, 8))
     return invalid(
