@@ -18,6 +18,8 @@ export type HistoryEntry = {
   readonly event: SecretEvent["type"];
   readonly versionIds: ReadonlyArray<string>;
   readonly label?: { readonly name: string; readonly from?: string; readonly to?: string };
+  /** On the event that ends a rotation (or a RotateImmediately=false test): how it ended. */
+  readonly rotationEnd?: "succeeded" | "tested" | "failed" | "abandoned" | "cancelled";
   /** What happened, in words. */
   readonly what: string;
 };
@@ -26,7 +28,7 @@ const day = (millis: number): string => new Date(millis).toISOString().slice(0, 
 const short = (versionId: string | undefined): string => versionId ?? "(none)";
 
 /** The words for one event, and the versions and label it concerns. */
-const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "label"> => {
+const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "label" | "rotationEnd"> => {
   if (isRotationEvent(e)) return rotationWords(e);
   switch (e.type) {
     case "SecretCreated":
@@ -108,7 +110,7 @@ const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "l
 };
 
 /** The words for a rotation event. */
-const rotationWords = (e: RotationEvent): Pick<HistoryEntry, "what" | "versionIds"> => {
+const rotationWords = (e: RotationEvent): Pick<HistoryEntry, "what" | "versionIds" | "rotationEnd"> => {
   switch (e.type) {
     case "RotationConfigured": {
       const { lambdaArn, rules } = e.data;
@@ -138,6 +140,7 @@ const rotationWords = (e: RotationEvent): Pick<HistoryEntry, "what" | "versionId
       return {
         what: `rotation attempt ${attempt} failed at ${step}: ${reason}; ${retryAt === undefined ? "gave up, AWSPENDING left in place" : `retry from ${new Date(retryAt).toISOString()}`}`,
         versionIds: [versionId],
+        ...(retryAt === undefined ? { rotationEnd: "failed" as const } : {}),
       };
     }
     case "RotationSucceeded":
@@ -145,13 +148,19 @@ const rotationWords = (e: RotationEvent): Pick<HistoryEntry, "what" | "versionId
         what:
           e.data.testOnly === true ? "rotation test passed" : `rotation succeeded: ${e.data.versionId} is AWSCURRENT`,
         versionIds: [e.data.versionId],
+        rotationEnd: e.data.testOnly === true ? "tested" : "succeeded",
       };
     case "RotationAbandoned":
-      return { what: "rotation abandoned: AWSCURRENT was moved by another write", versionIds: [e.data.versionId] };
+      return {
+        what: "rotation abandoned: AWSCURRENT was moved by another write",
+        versionIds: [e.data.versionId],
+        rotationEnd: "abandoned",
+      };
     case "RotationCancelled":
       return {
         what: "rotation cancelled: rotation disabled",
         versionIds: e.data.versionId === undefined ? [] : [e.data.versionId],
+        rotationEnd: "cancelled",
       };
     default: {
       const unknownEvent: never = e;

@@ -56,12 +56,8 @@ export const loadOrCreateCredentials = (
 } => {
   const file = join(dataDir, "credentials.json");
   if (configured !== undefined) return { credentials: configured, source: "environment", file };
-  if (existsSync(file)) {
-    assertPrivate(file);
-    const decoded = StoredCredentials.decode(JSON.parse(readFileSync(file, "utf8")));
-    if (E.isLeft(decoded)) throw new Error(`${file} is not a credentials file of secret-ledger`);
-    return { credentials: decoded.right, source: "stored", file };
-  }
+  const stored = storedCredentials(dataDir);
+  if (stored !== undefined) return { credentials: stored, source: "stored", file };
   // Shaped like AWS's: a 20-character key id, a 40-character secret.
   const credentials = {
     accessKeyId: `SLAK${randomFrom(ALPHANUMERIC, 16)}`,
@@ -77,7 +73,8 @@ export const storedCredentials = (dataDir: string): Credentials | undefined => {
   if (!existsSync(file)) return undefined;
   assertPrivate(file);
   const decoded = StoredCredentials.decode(JSON.parse(readFileSync(file, "utf8")));
-  return E.isRight(decoded) ? decoded.right : undefined;
+  if (E.isLeft(decoded)) throw new Error(`${file} is not a credentials file of secret-ledger`);
+  return decoded.right;
 };
 
 /** The master key an earlier version kept in `data/master.key`, which the keyring takes over. */

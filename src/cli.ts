@@ -238,28 +238,31 @@ const audit = (config: Config, action: "verify" | "tail", values: Values): Promi
   });
 };
 
+/** The options given, without those left out (absent, not undefined: as the commands' option types want them). */
+const present = <T extends Record<string, unknown>>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } =>
+  Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+
 /** A command on a file of the data directory (keyring, functions); undefined if the words name none. */
 const editingAFile = (config: Config, w: Words, values: Values): number | undefined => {
   if (w.command === "keys" && w.rest === 0)
-    return keys(config, w.action, w.key, {
-      ...(values.alias === undefined ? {} : { alias: values.alias }),
-      ...(values.description === undefined ? {} : { description: values.description }),
-    });
+    return keys(config, w.action, w.key, present({ alias: values.alias, description: values.description }));
   if (w.command === "functions" && w.rest === 0 && (w.action !== "list" || w.key === undefined))
     return functionsCommand(
       config,
       w.action,
       w.key,
-      {
-        ...(values.runtime === undefined ? {} : { runtime: values.runtime }),
-        ...(values.handler === undefined ? {} : { handler: values.handler }),
-        ...(values["code-dir"] === undefined ? {} : { codeDir: values["code-dir"] }),
-        ...(values.url === undefined ? {} : { url: values.url }),
-        ...(values.builtin === undefined ? {} : { builtin: values.builtin }),
-        ...(values["json-key"] === undefined ? {} : { jsonKey: values["json-key"] }),
-        ...(values.role === undefined ? {} : { role: values.role }),
-        ...(values.timeout === undefined ? {} : { timeout: values.timeout }),
-      },
+      present({
+        runtime: values.runtime,
+        handler: values.handler,
+        codeDir: values["code-dir"],
+        url: values.url,
+        builtin: values.builtin,
+        jsonKey: values["json-key"],
+        role: values.role,
+        timeout: values.timeout,
+      }),
       { out, err },
     );
   return undefined;

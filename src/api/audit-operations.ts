@@ -5,8 +5,8 @@ import type { Auditor } from "../audit/auditor.js";
 import type { ChainedRecord } from "../audit/chain.js";
 import { parseAnchor } from "../audit/verify.js";
 import { concerns } from "../audit/verify.js";
-import { accessDenied, invalidParameter, type AwsError } from "./errors.js";
-import type { LedgerOperation } from "./ledger-operations.js";
+import { accessDenied, invalidParameter } from "./errors.js";
+import { decodeWith, type LedgerOperation } from "./ledger-operations.js";
 
 // The audit trail as HTTP operations beside the ledger's others (for the web page and tools): its records,
 // filtered, newest first; and the chain's verification with the head to keep. Actions secretledger:GetAuditRecords
@@ -27,11 +27,6 @@ const RecordsInput = t.partial({
   MaxResults: t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_RESULTS, "1 to 1000"),
 });
 type RecordsInput = t.TypeOf<typeof RecordsInput>;
-
-const decode =
-  <A extends Record<string, unknown>>(codec: t.Decoder<unknown, A>, expected: string) =>
-  (json: unknown): E.Either<AwsError, Record<string, unknown>> =>
-    E.mapLeft(() => invalidParameter(`The input must be ${expected}.`))(codec.decode(json));
 
 const timeOf = (iso: string | undefined): number | undefined => {
   if (iso === undefined) return undefined;
@@ -60,7 +55,7 @@ export const auditOperationsOf = (deps: {
   readonly authorizer: Authorizer;
 }): Readonly<Record<string, LedgerOperation>> => ({
   GetAuditRecords: {
-    decode: decode(
+    decode: decodeWith(
       RecordsInput,
       '{"SecretId"?, "Principal"?, "Operation"?, "Outcome"?, "Since"?, "Until"?, "Before"?, "MaxResults"?}',
     ),
@@ -82,7 +77,7 @@ export const auditOperationsOf = (deps: {
     },
   },
   VerifyAudit: {
-    decode: decode(t.partial({ Anchor: t.string }), '{"Anchor"?: "<n>:<hash>"}'),
+    decode: decodeWith(t.partial({ Anchor: t.string }), '{"Anchor"?: "<n>:<hash>"}'),
     carriesValues: () => false,
     run: async (input, caller) => {
       const refusal = deps.authorizer.authorize(caller, "secretledger:VerifyAudit", undefined);

@@ -26,7 +26,8 @@ const SecretId = t.refinement(t.string, (s) => s.length >= 1 && s.length <= 2048
 const HistoryInput = t.type({ SecretId });
 const StateInput = t.intersection([t.type({ At: t.string }), t.partial({ SecretId, Reveal: t.boolean })]);
 
-const decodeWith =
+/** An input decoded by `codec`, or InvalidParameterException saying what was `expected`. */
+export const decodeWith =
   <A extends Record<string, unknown>>(codec: t.Decoder<unknown, A>, expected: string) =>
   (json: unknown): E.Either<AwsError, Record<string, unknown>> =>
     E.mapLeft(() => invalidParameter(`The input must be ${expected}.`))(codec.decode(json));

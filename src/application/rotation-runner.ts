@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { SecretCommand, VersionPolicy } from "../domain/commands.js";
 import { nextRotation } from "../domain/rotation.js";
+import type { SecretEvent } from "../domain/events.js";
 import type { ActiveSecret } from "../domain/state.js";
 import { ROTATION_STEPS, type RotationStep, type VersionId } from "../domain/types.js";
 import type { CommandHandler, Executed } from "./handle-command.js";
@@ -42,8 +43,8 @@ export type RotationSettings = {
 export type RotationRunner = {
   /** The functions RotateSecret may name. */
   readonly functions: RotationFunctions;
-  /** Runs attempt `attempt` of rotation `versionId` of secret `name`, which this instance just claimed. */
-  run(name: string, versionId: VersionId, attempt: number): void;
+  /** Runs the attempt a command on secret `name` just started, if its events start one (here it was claimed). */
+  runStarted(name: string, events: ReadonlyArray<SecretEvent>): boolean;
   /** Starts the retries and scheduled rotations that are due; answers how many attempts it started. */
   tick(): Promise<number>;
   /** Resolves once no attempt runs here. */
@@ -142,8 +143,8 @@ export const rotationRunner = (deps: {
   const running = new Map<string, Promise<void>>();
 
   const run = (name: string, versionId: VersionId, attempt: number): void => {
-    const attemptRun: Promise<void> = commands
-      .asService(() => attemptRotation(name, versionId, attempt))
+    // Its commands are the service's own (issue() leaves any request's context), even when a request started it.
+    const attemptRun: Promise<void> = attemptRotation(name, versionId, attempt)
       .catch((e: unknown) => deps.onError(`rotation of ${name}`, e))
       .finally(() => {
         if (running.get(name) === attemptRun) running.delete(name);
@@ -151,13 +152,17 @@ export const rotationRunner = (deps: {
     running.set(name, attemptRun);
   };
 
-  /** Runs what a command of the runner's own just started, if it started an attempt. */
-  const runStarted = (name: string, result: E.Either<unknown, Executed>): number => {
-    if (E.isLeft(result)) return 0;
-    const started = result.right.events.find((e) => e.type === "RotationStarted");
-    if (started?.type !== "RotationStarted") return 0;
+  const runStarted = (name: string, events: ReadonlyArray<SecretEvent>): boolean => {
+    const started = events.find((e) => e.type === "RotationStarted");
+    if (started?.type !== "RotationStarted") return false;
     run(name, started.data.versionId, started.data.attempt);
-    return 1;
+    return true;
+  };
+
+  /** Issues one of the runner's own commands; runs the attempt it started, if it did (1), else 0. */
+  const claim = async (name: string, command: SecretCommand): Promise<number> => {
+    const result = await issue(name, command);
+    return E.isRight(result) && runStarted(name, result.right.events) ? 1 : 0;
   };
 
   /** How long an attempt of this secret's rotation may run: its steps' timeouts, and a minute for the rest. */
@@ -180,21 +185,15 @@ export const rotationRunner = (deps: {
         // An attempt under way here is this instance's to finish, however long it takes.
         if (due > now || running.has(name)) continue;
         const { versionId, attempt } = inFlight;
-        startedCount += runStarted(
-          name,
-          await issue(name, {
-            type: "RetryRotation",
-            data: { versionId, attempt: attempt + 1, leaseMs, now },
-          }),
-        );
+        startedCount += await claim(name, {
+          type: "RetryRotation",
+          data: { versionId, attempt: attempt + 1, leaseMs, now },
+        });
       } else if (state.rotation.enabled && (nextRotation(state)?.start ?? Infinity) <= now) {
-        startedCount += runStarted(
-          name,
-          await issue(name, {
-            type: "StartScheduledRotation",
-            data: { token: randomUUID() as VersionId, versionPolicy: deps.versionPolicy, now },
-          }),
-        );
+        startedCount += await claim(name, {
+          type: "StartScheduledRotation",
+          data: { token: randomUUID() as VersionId, versionPolicy: deps.versionPolicy, now },
+        });
       }
     }
     return startedCount;
@@ -206,7 +205,7 @@ export const rotationRunner = (deps: {
 
   return {
     functions: deps.functions,
-    run,
+    runStarted,
     tick,
     whenIdle,
     stop: () => {

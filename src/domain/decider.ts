@@ -11,7 +11,7 @@ import type {
 import type { SecretError } from "./errors.js";
 import { live, type Decision } from "./decision.js";
 import { attach, moveLabel, type Labels } from "./labels.js";
-import { prunableVersions, pruneVersions, versionsPruned } from "./pruning.js";
+import { pruneVersions, roomForVersion } from "./pruning.js";
 import { deleteResourcePolicy, putResourcePolicy, tagResource, untagResource } from "./metadata-rules.js";
 import {
   abandonedBy,
@@ -175,12 +175,10 @@ const addVersion = (
   policy: VersionPolicy,
   now: Millis,
 ): Decision => {
+  // Filling the empty version a rotation made adds none: the quota is for new versions.
   const filling = state.versions.has(token);
-  // The version quota: a full secret first prunes what it may; if that frees no room, the write is refused.
-  const pruned = !filling && state.versions.size >= policy.quota ? prunableVersions(state, now, policy) : [];
-  if (!filling && state.versions.size - pruned.length >= policy.quota)
-    return E.left({ _tag: "VersionQuotaExceeded", quota: policy.quota });
-  const pruning = pruned.length === 0 ? [] : [versionsPruned(state, pruned, now)];
+  const room = filling ? E.right([] as const) : roomForVersion(state, policy, now);
+  if (E.isLeft(room)) return room;
   const requested = new Set(versionStages ?? [AWSCURRENT]);
   // The first version of a secret always gets AWSCURRENT, whatever else was asked for.
   if (state.versions.size === 0) requested.add(AWSCURRENT);
@@ -195,7 +193,7 @@ const addVersion = (
   const version = filling
     ? event<VersionFilled>("VersionFilled", { versionId: token, value }, now)
     : versionCreated(token, value, now);
-  return E.right([...pruning, version, ...moves, ...abandonedBy(state, labels, now)]);
+  return E.right([...room.right, version, ...moves, ...abandonedBy(state, labels, now)]);
 };
 
 const updateSecretVersionStage = (cmd: UpdateSecretVersionStage["data"], found: SecretState): Decision => {

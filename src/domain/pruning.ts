@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { PruneVersions, VersionPolicy } from "./commands.js";
 import type { Decision } from "./decision.js";
+import type { SecretError } from "./errors.js";
 import { event, type VersionsPruned } from "./events.js";
 import type { ActiveSecret, SecretState } from "./state.js";
 import type { Millis, VersionId } from "./types.js";
@@ -27,6 +28,21 @@ export const prunableVersions = (state: ActiveSecret, now: Millis, policy: Versi
     .sort((a, b) => a.createdAt - b.createdAt)
     .slice(0, excess)
     .map((v) => v.versionId);
+};
+
+/**
+ * The version quota, for a command that adds a version: a full secret first prunes what the policy lets go (the
+ * events that do it, to come first); if that frees no room, the command is refused.
+ */
+export const roomForVersion = (
+  state: ActiveSecret,
+  policy: VersionPolicy,
+  now: Millis,
+): E.Either<SecretError, ReadonlyArray<VersionsPruned>> => {
+  const pruned = state.versions.size >= policy.quota ? prunableVersions(state, now, policy) : [];
+  if (state.versions.size - pruned.length >= policy.quota)
+    return E.left({ _tag: "VersionQuotaExceeded", quota: policy.quota });
+  return E.right(pruned.length === 0 ? [] : [versionsPruned(state, pruned, now)]);
 };
 
 export const versionsPruned = (

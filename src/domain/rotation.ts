@@ -22,7 +22,7 @@ import {
   type SecretEvent,
 } from "./events.js";
 import { attach, type Labels } from "./labels.js";
-import { prunableVersions, versionsPruned } from "./pruning.js";
+import { roomForVersion } from "./pruning.js";
 import { nextWindow, scheduleOf, type RotationWindow } from "./rotation-schedule.js";
 import type { ActiveSecret, SecretState } from "./state.js";
 import { AWSCURRENT, AWSPENDING, type Millis, type SealedValue, type VersionId } from "./types.js";
@@ -84,14 +84,12 @@ const withRotation = (
   now: Millis,
   scheduled = false,
 ): Decision => {
-  // The version quota, as for any new version: a full secret first prunes what it may.
-  const pruned = state.versions.size >= policy.quota ? prunableVersions(state, now, policy) : [];
-  if (state.versions.size - pruned.length >= policy.quota)
-    return E.left({ _tag: "VersionQuotaExceeded", quota: policy.quota });
+  const room = roomForVersion(state, policy, now);
+  if (E.isLeft(room)) return room;
   const labels: Labels = new Map(state.labels);
   return E.right([
     ...before,
-    ...(pruned.length === 0 ? [] : [versionsPruned(state, pruned, now)]),
+    ...room.right,
     versionCreated(token, copy, now),
     ...attach(labels, AWSPENDING, token, now),
     started(token, 1, copy !== undefined, scheduled, now),

@@ -24,6 +24,7 @@ import {
   workDir,
   writeFunctions,
   rotateAndWait,
+  rotationApp,
 } from "../support/rotation.js";
 import { freshRegion, tempDir } from "../support/nats.js";
 import { secretLedger } from "../support/cli.js";
@@ -34,12 +35,13 @@ const Rotation = suite("rotation: failures and refusals");
 Rotation(
   "a step that fails twice then succeeds: retried with the same token, with backoff on the service's clock",
   async () => {
-    const work = workDir();
-    writeFunctions(work.functions, {
-      flaky: node({ FAIL_STEP: "setSecret", FAIL_TIMES: "2", COUNTER_FILE: work.counter, STEPS_FILE: work.steps }),
-    });
     let now = Date.UTC(2026, 11, 7, 9, 30);
-    const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION, clock: () => now });
+    const { app, work } = await rotationApp(
+      (work) => ({
+        flaky: node({ FAIL_STEP: "setSecret", FAIL_TIMES: "2", COUNTER_FILE: work.counter, STEPS_FILE: work.steps }),
+      }),
+      { clock: () => now },
+    );
     try {
       const { first } = await createJsonSecret(app, "flaky/db");
       const token = await rotateAndWait(app, "flaky/db", "flaky");
@@ -166,10 +168,11 @@ Rotation(
 );
 
 Rotation("a manual write that moves AWSCURRENT abandons the rotation under way: AWSPENDING removed", async () => {
-  const work = workDir();
-  writeFunctions(work.functions, { stuck: node({ FAIL_STEP: "setSecret", COUNTER_FILE: work.counter }) });
   let now = Date.UTC(2026, 11, 7, 9, 30);
-  const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION, clock: () => now });
+  const { app } = await rotationApp(
+    (work) => ({ stuck: node({ FAIL_STEP: "setSecret", COUNTER_FILE: work.counter }) }),
+    { clock: () => now },
+  );
   try {
     await createJsonSecret(app, "manual/db");
     const token = await rotateAndWait(app, "manual/db", "stuck");
@@ -196,9 +199,7 @@ Rotation("a manual write that moves AWSCURRENT abandons the rotation under way: 
 Rotation(
   "refusals: a function that can't be invoked saves nothing; no function; no token on a raw request",
   async () => {
-    const work = workDir();
-    writeFunctions(work.functions, { builtin: { type: "builtin" } });
-    const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION });
+    const { app } = await rotationApp(() => ({ builtin: { type: "builtin" } }));
     try {
       await createJsonSecret(app, "guarded/db");
       assert.equal(

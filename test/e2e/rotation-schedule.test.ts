@@ -13,15 +13,14 @@ import {
   lambdaArn,
   workDir,
   writeFunctions,
+  rotationApp,
 } from "../support/rotation.js";
 
 const Rotation = suite("rotation: schedules");
 
 Rotation("due schedules on an injected clock: days, rate() and cron(), each started once in its window", async () => {
-  const work = workDir();
-  writeFunctions(work.functions, { builtin: { type: "builtin" } });
   let now = Date.UTC(2026, 11, 7, 9, 30); // a Monday
-  const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION, clock: () => now });
+  const { app } = await rotationApp(() => ({ builtin: { type: "builtin" } }), { clock: () => now });
   try {
     const schedules: Array<[string, { AutomaticallyAfterDays?: number; ScheduleExpression?: string }, number]> = [
       ["rate", { ScheduleExpression: "rate(12 hours)" }, Date.UTC(2026, 11, 7, 12)],
@@ -120,9 +119,7 @@ Rotation("the AWS CLI: rotate-secret, describe-secret, cancel-rotate-secret", as
     process.stdout.write(`  (skipped: the AWS CLI is not available: ${unavailable})\n`);
     return;
   }
-  const work = workDir();
-  writeFunctions(work.functions, { builtin: { type: "builtin" } });
-  const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION });
+  const { app } = await rotationApp(() => ({ builtin: { type: "builtin" } }));
   try {
     await createJsonSecret(app, "cli/db");
     const cli = awsCli(app);

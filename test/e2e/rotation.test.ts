@@ -29,15 +29,14 @@ import {
   workDir,
   writeFunctions,
   rotateAndWait,
+  rotationApp,
 } from "../support/rotation.js";
 import { sdkError } from "../support/sdk.js";
 
 const Rotation = suite("rotation: the functions");
 
 Rotation("the built-in function rotates at once: labels, dates, the JSON key, history and audit", async () => {
-  const work = workDir();
-  writeFunctions(work.functions, { builtin: { type: "builtin", jsonKey: "password", passwordLength: 40 } });
-  const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION });
+  const { app } = await rotationApp(() => ({ builtin: { type: "builtin", jsonKey: "password", passwordLength: 40 } }));
   try {
     const { first } = await createJsonSecret(app, "prod/db", { username: "app", password: "CANARY-old-password" });
     const token = randomUUID();
@@ -168,9 +167,7 @@ Rotation(
 );
 
 Rotation("a Python handler (boto3) run by exec, as AWS's template; what it prints never reaches the logs", async () => {
-  const work = workDir();
-  writeFunctions(work.functions, { "py-rotator": python({ STEPS_FILE: work.steps }) });
-  const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION });
+  const { app, work } = await rotationApp((work) => ({ "py-rotator": python({ STEPS_FILE: work.steps }) }));
   try {
     const { first } = await createJsonSecret(app, "py/db");
     const token = await rotateAndWait(app, "py/db", "py-rotator");
@@ -191,9 +188,7 @@ Rotation("a Python handler (boto3) run by exec, as AWS's template; what it print
 });
 
 Rotation("RotateImmediately=false: only testSecret, against a copy of the current value, removed after", async () => {
-  const work = workDir();
-  writeFunctions(work.functions, { "py-rotator": python({ STEPS_FILE: work.steps }) });
-  const app = await startTestApp({ functionsFile: work.functions, rotation: ROTATION });
+  const { app, work } = await rotationApp((work) => ({ "py-rotator": python({ STEPS_FILE: work.steps }) }));
   try {
     const { first } = await createJsonSecret(app, "later/db");
     const token = await rotateAndWait(app, "later/db", "py-rotator", {

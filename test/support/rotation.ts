@@ -10,7 +10,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../../src/config.js";
 import { projectRoot } from "../../src/store/nats-server.js";
-import type { TestApp } from "./app.js";
+import { startTestApp, type TestApp } from "./app.js";
 import { secretLedger } from "./cli.js";
 import { HOUR } from "./decider.js";
 import { tempDir } from "./nats.js";
@@ -98,4 +98,17 @@ export const rotateAndWait = async (
   );
   await app.whenRotationsIdle();
   return token;
+};
+
+/** A rotation test's folder: its functions file, and the fixtures' counter and step log. */
+export type Work = ReturnType<typeof workDir>;
+
+/** The app with the functions `functions` makes (from the test's folder), with the tests' retry settings. */
+export const rotationApp = async (
+  functions: (work: Work) => Record<string, object>,
+  options: Parameters<typeof startTestApp>[0] = {},
+): Promise<{ readonly app: TestApp; readonly work: Work }> => {
+  const work = workDir();
+  writeFunctions(work.functions, functions(work));
+  return { work, app: await startTestApp({ functionsFile: work.functions, rotation: ROTATION, ...options }) };
 };

@@ -54,7 +54,7 @@ test("versions end where they were pruned or deleted; labels are bars while held
     entry(4, "VersionCreated", ["c"]),
     moved(4, "AWSPENDING", undefined, "c"),
     entry(5, "RotationFailed", ["c"], { what: "rotation attempt 1 failed at setSecret: x; retry from …" }),
-    entry(6, "RotationAbandoned", ["c"], { what: "rotation abandoned" }),
+    entry(6, "RotationAbandoned", ["c"], { rotationEnd: "abandoned" }),
     moved(6, "AWSPENDING", "c", undefined),
     entry(7, "VersionsPruned", ["c"]),
     entry(8, "SecretDeleted", ["a", "b"]),

@@ -56,7 +56,9 @@ export const rotateSecret = async (
       command(sealed.secretString ?? sealed.secretBinary),
     );
   });
-  if (E.isRight(result)) startRotation(service, result.right);
+  // The rotation this command started runs here, after the answer.
+  if (E.isRight(result) && result.right.state.status === "active")
+    service.rotations.runStarted(result.right.state.name, result.right.events);
   return E.map(({ state }: Executed) => ({ secret: active(state), versionId: token as VersionId }))(result);
 };
 
@@ -85,11 +87,4 @@ const currentValue = async (
     secret: state,
     values: sealed.kind === "string" ? { SecretString: bytes.toString("utf8") } : { SecretBinary: bytes },
   }))(plaintext);
-};
-
-/** The rotation this command started runs here, after the answer. */
-const startRotation = (service: Service, { state, events }: Executed): void => {
-  const started = events.find((e) => e.type === "RotationStarted");
-  if (started?.type === "RotationStarted" && state.status === "active")
-    service.rotations.run(state.name, started.data.versionId, started.data.attempt);
 };

@@ -43,6 +43,8 @@ export const timelineModel = (entries) => {
   };
   for (const e of entries) {
     const at = column.get(e.seq);
+    // How a rotation ended, as the history says it (on a failure only once the service gave up).
+    if (e.rotationEnd !== undefined) endRotation(at, e.rotationEnd);
     const id = e.versionIds[0];
     switch (e.event) {
       case "VersionCreated":
@@ -73,18 +75,6 @@ export const timelineModel = (entries) => {
           rotation = { version: id, from: at, outcome: "running" };
           rotations.push(rotation);
         }
-        break;
-      case "RotationSucceeded":
-        endRotation(at, e.what.includes("test") ? "tested" : "succeeded");
-        break;
-      case "RotationAbandoned":
-        endRotation(at, "abandoned");
-        break;
-      case "RotationCancelled":
-        endRotation(at, "cancelled");
-        break;
-      case "RotationFailed":
-        if (e.what.includes("gave up")) endRotation(at, "failed");
         break;
       case "SecretAccessed":
         reads.push({ version: id, at, what: e.what });
