@@ -56,7 +56,11 @@ const main = async (): Promise<void> => {
         const dataKey = newDataKey();
         const at = monthAgo + v * 60_000;
         events.push(
-          versionCreated(versionId, sealValue(dataKey, "string", Buffer.from(`value ${v}`), { arn, versionId }), at),
+          versionCreated(
+            versionId,
+            sealValue(dataKey, "string", Buffer.from(`value ${v}`), { arn, versionId }, { in: "key-store" }),
+            at,
+          ),
         );
         // Only the versions the compactor will prune need a key for it to destroy.
         if (v < VERSIONS - DEFAULT_VERSIONS.keep) {

@@ -21,6 +21,7 @@ const sealed = () => ({
   kind: "string" as const,
   ciphertext: randomBytes(12 + 64 + 16).toString("base64"),
   fingerprint: randomBytes(32).toString("base64"),
+  key: { in: "log" as const, epoch: 1, wrapped: randomBytes(61).toString("base64") },
 });
 
 /** One secret's events: created, then `versions` versions, each taking AWSCURRENT (the one before, AWSPREVIOUS). */

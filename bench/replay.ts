@@ -39,6 +39,7 @@ const seedRecord = (name: SecretName, at: number): CommandRecord => {
     kind: "string" as const,
     ciphertext: randomBytes(72).toString("base64"),
     fingerprint: randomBytes(32).toString("base64"),
+    key: { in: "log" as const, epoch: 1, wrapped: randomBytes(61).toString("base64") },
   });
   return {
     schemaVersion: 1,

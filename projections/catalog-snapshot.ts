@@ -1,17 +1,25 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { ReplicaRegion } from "../src/domain/events.js";
-import type { ActiveSecret, SecretState } from "../src/domain/state.js";
+import type { ActiveSecret, SecretState, Version } from "../src/domain/state.js";
 import { RotationRules, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
 // The catalog as data, to be kept beside the log with the position it was folded to: a restart then folds
 // only what came after. The codec checks every field on the way back in.
 
+/** A value as a checkpoint written before event schema 2 holds it: its data key is in the key store. */
+const ValueBeforeSchema2 = t.type({ kind: SealedValue.type.props.kind, ciphertext: t.string, fingerprint: t.string });
+
 const VersionData = t.intersection([
   t.type({ versionId: VersionId, createdAt: t.number }),
-  t.partial({ value: SealedValue, lastAccessedDay: t.number }),
+  t.partial({ value: t.union([SealedValue, ValueBeforeSchema2]), lastAccessedDay: t.number }),
 ]);
+
+const versionOf = (v: t.TypeOf<typeof VersionData>): Version =>
+  v.value === undefined || "key" in v.value
+    ? (v as Version)
+    : { ...v, value: { ...v.value, key: { in: "key-store" } } };
 
 const RotationData = t.intersection([
   t.type({ enabled: t.boolean, configuredAt: t.number }),
@@ -45,6 +53,7 @@ const ActiveData = t.intersection([
     replicas: t.array(t.intersection([ReplicaRegion, t.type({ addedAt: t.number })])),
     promotedFrom: t.string,
     rotation: RotationData,
+    keyEpoch: t.number,
   }),
 ]);
 
@@ -105,7 +114,7 @@ const stateOf = (data: SnapshotEntry["state"]): SecretState => {
   return {
     status: "active",
     ...rest,
-    versions: new Map(versions.map((v) => [v.versionId, v])),
+    versions: new Map(versions.map((v) => [v.versionId, versionOf(v)])),
     labels: new Map(labels),
   };
 };

@@ -90,6 +90,14 @@ const describe = (e: SecretEvent): Pick<HistoryEntry, "what" | "versionIds" | "l
       return { what: "resource policy deleted", versionIds: [] };
     case "VersionsPruned":
       return { what: `pruned ${e.data.versionIds.length} version(s), keys destroyed`, versionIds: e.data.versionIds };
+    case "SecretKeyReplaced":
+      return {
+        what:
+          e.data.keepOlder === true
+            ? `the secret's key replaced (epoch ${e.data.keyEpoch}) under its new KMS key`
+            : `the secret's key replaced (epoch ${e.data.keyEpoch}); older keys destroyed`,
+        versionIds: [],
+      };
     case "ReplicaRegionsAdded":
       return {
         what: `replicated to ${e.data.regions

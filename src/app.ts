@@ -2,7 +2,10 @@ import { randomInt } from "node:crypto";
 import type { SecretCatalog } from "../projections/secret-catalog.js";
 import type { Operation } from "./api/operations.js";
 import { commandHandler } from "./application/handle-command.js";
-import { KeyShredder } from "./application/key-shredder.js";
+import { destructionOf, KeyShredder } from "./application/key-shredder.js";
+import { newSecretKey, type Sealing } from "./application/sealing.js";
+import type { KeyStep } from "./application/handle-command.js";
+import { SecretKeys } from "./application/secret-keys.js";
 import { compact, purgeDueDeletions, type CompactionReport } from "./application/maintenance.js";
 import type { Clock } from "./application/ports.js";
 import { serviceOf } from "./application/service.js";
@@ -87,6 +90,8 @@ export const startApp = async (
     readonly operations?: Readonly<Record<string, Operation>>;
     /** The secrets-per-region quota; AWS's 500,000 unless a test needs a small one. */
     readonly maxSecrets?: number;
+    /** Told of each step of replacing a secret's key (a test stops the process between two of them). */
+    readonly onKeyStep?: (step: KeyStep) => void;
     /**
      * The audit trail; on unless the benchmark measures what it costs. Not a setting: the service as
      * `npm start` runs it always audits.
@@ -107,8 +112,18 @@ export const startApp = async (
     const store = await openStore(config, stack, keyring, logger);
     const { nc, log, keys, link, auditor } = store;
     const keyringClaims = await claimKeyring(keys, keyring, config.region, logger);
-    const shredder = new KeyShredder(keys, (arn, error) =>
-      logger({ level: "error", msg: "data keys not destroyed", arn, error: errorText(error) }),
+    const secretKeys = new SecretKeys(keys, () => keyring.current());
+    const sealing: Sealing = { keys, secretKeys, keyring: () => keyring.current() };
+    const shredder = new KeyShredder(
+      {
+        destroy: (arn, versionId) => keys.destroy(arn, versionId),
+        retireSecretKeys: async (arn, below) => {
+          await keys.retireSecretKeys(arn, below);
+          secretKeys.forget(arn, below);
+          options.onKeyStep?.("old secret keys erased");
+        },
+      },
+      (arn, error) => logger({ level: "error", msg: "data keys not destroyed", arn, error: errorText(error) }),
     );
     stack.push({ stop: () => shredder.whenIdle() });
 
@@ -118,7 +133,14 @@ export const startApp = async (
       what: "projection",
     });
     const { catalog } = own;
-    const commands = commandHandler({ log, keys, catalog, clock, storeAvailable: () => link.available });
+    const commands = commandHandler({
+      log,
+      newSecretKey: (after, carrying) => newSecretKey(sealing, after, carrying),
+      catalog,
+      clock,
+      storeAvailable: () => link.available,
+      ...(options.onKeyStep === undefined ? {} : { onKeyStep: options.onKeyStep }),
+    });
     const followed: Followed[] = [];
     for (const primary of config.follows)
       followed.push(
@@ -140,7 +162,10 @@ export const startApp = async (
         logger,
         onApplied: (secretName, _before, events) => {
           for (const f of followed) f.region.ownChanged(secretName);
-          for (const e of events) if (e.type === "SecretDeleted" || e.type === "VersionsPruned") shredder.shred(e.data);
+          for (const e of events) {
+            const destruction = destructionOf(e);
+            if (destruction !== undefined) shredder.shred(destruction);
+          }
         },
         shredder,
       }),
@@ -167,9 +192,8 @@ export const startApp = async (
     const service = serviceOf({
       commands,
       log,
-      keys,
+      ...sealing,
       catalog,
-      keyring: () => keyring.current(),
       home,
       clock,
       arnSuffix: randomArnSuffix,

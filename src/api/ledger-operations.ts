@@ -107,7 +107,7 @@ const revealed = async (
       version.versionId,
       refusal !== undefined
         ? { valueWithheld: "AccessDeniedException" }
-        : await openVersion(deps.service, secret.arn, version),
+        : await openVersion(deps.service, secret, version),
     );
   return stateView(secret, (versionId) => values.get(versionId) ?? {});
 };

@@ -6,6 +6,8 @@ import { acknowledgePromotion } from "../application/commands/acknowledge-promot
 import { deleteAtOnce } from "../application/commands/delete-secret.js";
 import type { CommandHandler } from "../application/handle-command.js";
 import type { KeyShredder } from "../application/key-shredder.js";
+import type { KeySource } from "../application/sealing.js";
+import { SecretKeys } from "../application/secret-keys.js";
 import type { Replicas, Service } from "../application/service.js";
 import type { Config } from "../config.js";
 import type { Keyring } from "../crypto/keyring.js";
@@ -13,7 +15,7 @@ import { FollowedRegion } from "../replication/followed-region.js";
 import type { ReplicationMonitor } from "../replication/replication-monitor.js";
 import { checkpointPath } from "../store/checkpoint-file.js";
 import { EventLog } from "../store/event-log.js";
-import { KeyStore } from "../store/key-store.js";
+import { KeyStore, type KeyReader } from "../store/key-store.js";
 import { ReplicationReports, sendReplicationReport } from "../store/replication-reports.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
@@ -51,7 +53,7 @@ export const startFollowedRegion = async (
     catalog: restored.catalog,
     ownCatalog: deps.ownCatalog,
     keys: deps.keys,
-    primaryKeys: KeyStore.ofRegion(nc, primary),
+    primaryKeys: keySourceOf(KeyStore.ofRegion(nc, primary), deps.keyring),
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),
@@ -69,6 +71,13 @@ export const startFollowedRegion = async (
   });
   return { primary, projection, region, stop: projection.stop };
 };
+
+/** A followed region's keys, read through its JetStream domain: data keys by version, and its secrets' keys. */
+const keySourceOf = (reader: KeyReader, keyring: () => Keyring): KeySource => ({
+  keys: reader,
+  secretKeys: new SecretKeys(reader, keyring),
+  keyring,
+});
 
 /** What the primary does when a replica region reports a promotion: it stops replicating the secret there. */
 export const actOnPromotion =

@@ -6,18 +6,25 @@ import type { SecretCommand } from "../domain/commands.js";
 import { secretDecider } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
-import { fold, type SecretState } from "../domain/state.js";
+import { newSecretKeyNeeded } from "../domain/secret-key.js";
+import { fold, type ActiveSecret, type SecretState } from "../domain/state.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
-import type { Clock, CommandLog, DataKeyStore, WrappedKey } from "./ports.js";
+import type { Clock, CommandLog } from "./ports.js";
+import type { Carrying } from "./sealing.js";
 
 // The one write pipeline every command goes through (Emmett's handleCommand): lock the secret, load its state
-// from the projection, let the use case prepare the command (seal values, wrap keys), decide, write the keys,
-// append at the expected subject sequence, wait for the projection; on a conflict, wait for the projection to
-// see the other write and decide again.
+// from the projection, let the use case prepare the command (seal values), decide, append at the expected
+// subject sequence, wait for the projection; on a conflict, wait for the projection to see the other write and
+// decide again. A decision that prunes versions whose data keys are in the log (or moves the secret to another
+// KmsKeyId) first gets the secret a new key, written to the key store, and records its replacement in the same
+// append; after a pruning the old keys are erased once that is in the log (the key shredder).
 
-/** A command ready for the decider, with the wrapped data keys its new versions are sealed under. */
-export type Prepared = { readonly command: SecretCommand; readonly wrappedKeys: ReadonlyArray<WrappedKey> };
+/** A command ready for the decider (its values sealed). */
+export type Prepared = { readonly command: SecretCommand };
+
+/** The steps of replacing a secret's key, which a test may watch (to stop the process between two of them). */
+export type KeyStep = "new secret key written" | "replacement appended" | "old secret keys erased";
 
 /** Makes a secret's command from its state now. */
 export type Prepare = (state: SecretState, now: number) => Promise<E.Either<ServiceError, Prepared>>;
@@ -50,17 +57,19 @@ export type CommandHandler = {
 
 /** A command that needs no sealed values. */
 export const prepared = (command: SecretCommand): Promise<E.Either<ServiceError, Prepared>> =>
-  Promise.resolve(E.right({ command, wrappedKeys: [] }));
+  Promise.resolve(E.right({ command }));
 
 const MAX_APPEND_ATTEMPTS = 64;
 
 export const commandHandler = (deps: {
   readonly log: CommandLog;
-  readonly keys: DataKeyStore;
+  /** Makes secret `after` a new key holding the data keys of `carrying` (see newSecretKey); returns its epoch. */
+  readonly newSecretKey: (after: ActiveSecret, carrying: Carrying) => Promise<E.Either<ServiceError, number>>;
   readonly catalog: SecretCatalog;
   readonly clock: Clock;
   /** Whether NATS is reachable now: while it is not, writes are refused at once, as retryable. */
   readonly storeAvailable: () => boolean;
+  readonly onKeyStep?: (step: KeyStep) => void;
 }): CommandHandler => {
   const locks = new KeyedLock();
   const acting = new AsyncLocalStorage<Actor>();
@@ -84,6 +93,30 @@ export const commandHandler = (deps: {
     };
   };
 
+  /**
+   * The decided events, and the replacement of the secret's key when they call for one: the new key is in the key
+   * store before the record that makes it the secret's key is appended (a version in the log always finds its key).
+   */
+  const withNewKeyIfNeeded = async (
+    before: SecretState,
+    events: ReadonlyArray<SecretEvent>,
+    now: number,
+  ): Promise<E.Either<ServiceError, ReadonlyArray<SecretEvent>>> => {
+    const needed = newSecretKeyNeeded(before, events);
+    if (needed === undefined) return E.right(events);
+    const after = fold(events, before);
+    if (after.status !== "active") return E.right(events);
+    const pruning = needed === "pruning";
+    const epoch = await deps.newSecretKey(after, pruning ? "every version" : "labelled versions");
+    if (E.isLeft(epoch)) return epoch;
+    deps.onKeyStep?.("new secret key written");
+    const replaced = secretDecider.decide(
+      { type: "ReplaceSecretKey", data: { keyEpoch: epoch.right, ...(pruning ? {} : { keepOlder: true }), now } },
+      after,
+    );
+    return E.map((more: ReadonlyArray<SecretEvent>) => [...events, ...more])(replaced);
+  };
+
   const appendDecided = async (
     name: string,
     reference: SecretReference,
@@ -92,22 +125,18 @@ export const commandHandler = (deps: {
   ): Promise<E.Either<ServiceError, Executed>> => {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const entry = entryFor(name, reference);
-      const command = await prepare(entry.state, deps.clock());
+      const now = deps.clock();
+      const command = await prepare(entry.state, now);
       if (E.isLeft(command)) return command;
       const decision = secretDecider.decide(command.right.command, entry.state);
       if (E.isLeft(decision)) return decision;
-      const events = decision.right;
+      const withKey = await withNewKeyIfNeeded(entry.state, decision.right, now);
+      if (E.isLeft(withKey)) return withKey;
+      const events = withKey.right;
       if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
-      // The keys go first: a version in the log must always find its key.
-      for (const k of command.right.wrappedKeys)
-        if (
-          events.some(
-            (e) => (e.type === "VersionCreated" || e.type === "VersionFilled") && e.data.versionId === k.versionId,
-          )
-        )
-          await deps.keys.put(k.arn, k.versionId, k.key);
       const appended = await deps.log.append(name, entry.subjectSeq, recordOf(commandName, events));
       if (appended._tag === "Appended") {
+        if (events.some((e) => e.type === "SecretKeyReplaced")) deps.onKeyStep?.("replacement appended");
         await deps.catalog.whenCaughtUp(appended.seq);
         return E.right({ state: fold(events, entry.state), before: entry.state, events });
       }

@@ -1,17 +1,36 @@
-import type { SecretDeleted, VersionsPruned } from "../domain/events.js";
+import type { SecretEvent } from "../domain/events.js";
 
 const CONCURRENT_DESTROYS = 16;
 
-type Destruction = SecretDeleted["data"] | VersionsPruned["data"];
+/** Keys to destroy: data keys kept by version, and the secret's keys of epochs below `secretKeysBelow`. */
+export type Destruction = {
+  readonly arn: string;
+  readonly versionIds?: ReadonlyArray<string>;
+  readonly secretKeysBelow?: number;
+};
 
 /** What the shredder needs of the key store. */
-export type KeyDestroyer = { destroy(arn: string, versionId: string): Promise<void> };
+export type KeyDestroyer = {
+  destroy(arn: string, versionId: string): Promise<void>;
+  retireSecretKeys(arn: string, below: number): Promise<void>;
+};
+
+/** What an event of the log destroys: a deletion every key of the secret, a pruning or a new secret key the rest. */
+export const destructionOf = (e: SecretEvent): Destruction | undefined =>
+  e.type === "SecretDeleted"
+    ? { arn: e.data.arn, versionIds: e.data.versionIds, secretKeysBelow: Number.POSITIVE_INFINITY }
+    : e.type === "VersionsPruned"
+      ? { arn: e.data.arn, versionIds: e.data.versionIds }
+      : e.type === "SecretKeyReplaced" && e.data.keepOlder !== true
+        ? { arn: e.data.arn, secretKeysBelow: e.data.keyEpoch }
+        : undefined;
 
 /**
- * Destroys data keys: those of every version of a deleted secret, and those of pruned versions, in the order
- * the events appear in the log. Every server that follows the log does it (destroying is idempotent), so a
- * crash between the event and the destruction is made good when any server next reads that event; a
- * destruction that fails while running is kept and tried again by the next compaction.
+ * Destroys keys: those of every version of a deleted secret and its secret's keys, those of pruned versions kept
+ * by version, and a secret's keys older than the one that replaced them, in the order the events appear in the
+ * log. Every server that follows the log does it (destroying is idempotent), so a crash between the event and the
+ * destruction is made good when any server next reads that event; a destruction that fails while running is kept
+ * and tried again by the next compaction.
  */
 export class KeyShredder {
   private tail: Promise<void> = Promise.resolve();
@@ -28,12 +47,14 @@ export class KeyShredder {
     this.tail = this.tail.then(async () => {
       try {
         // The keys of one event are independent: destroy them a few at a time rather than one by one.
-        const pending = [...destruction.versionIds];
+        const pending = [...(destruction.versionIds ?? [])];
         const worker = async (): Promise<void> => {
           for (let versionId = pending.shift(); versionId !== undefined; versionId = pending.shift())
             await this.keys.destroy(destruction.arn, versionId);
         };
         await Promise.all(Array.from({ length: Math.min(CONCURRENT_DESTROYS, pending.length) }, worker));
+        if (destruction.secretKeysBelow !== undefined)
+          await this.keys.retireSecretKeys(destruction.arn, destruction.secretKeysBelow);
       } catch (e) {
         this.failed.push(destruction);
         this.onFailure(destruction.arn, e);

@@ -1,7 +1,7 @@
 import type { CommandRecord } from "../domain/events.js";
-import type { RotationStep, VersionId } from "../domain/types.js";
+import type { RotationStep } from "../domain/types.js";
 import type { AppendResult } from "../store/event-log.js";
-import type { WrappedDataKey } from "../store/key-store.js";
+import type { StoredSecretKey, WrappedDataKey } from "../store/key-store.js";
 
 // What the use cases need of storage, as interfaces: the NATS adapters in store/ (EventLog, KeyStore) are one
 // implementation, and a use case can be tested with another where that is useful (test/unit/handle-command.test.ts).
@@ -15,16 +15,22 @@ export type CommandLog = {
   lastSeq(): Promise<number>;
 };
 
-/** The wrapped data keys, kept outside the log so that destroying one shreds its version. */
+/**
+ * The keys kept outside the log so that destroying one shreds what it opens: each secret's key, by epoch (it
+ * wraps the data keys that sit beside their values in the log), and data keys kept by version (written before
+ * event schema 2, and a replica's).
+ */
 export type DataKeyStore = {
   put(arn: string, versionId: string, key: WrappedDataKey): Promise<void>;
   get(arn: string, versionId: string): Promise<WrappedDataKey | undefined>;
   rewrap(arn: string, versionId: string, key: WrappedDataKey): Promise<void>;
   destroy(arn: string, versionId: string): Promise<void>;
+  /** Writes the secret's key of `epoch` unless there is one: true if this call wrote it. */
+  createSecretKey(arn: string, epoch: number, key: StoredSecretKey): Promise<boolean>;
+  getSecretKey(arn: string, epoch: number): Promise<StoredSecretKey | undefined>;
+  /** Erases the secret's keys of every epoch below `below`. */
+  retireSecretKeys(arn: string, below: number): Promise<void>;
 };
-
-/** A data key a command's new version is sealed under, wrapped, to be written before the command's record. */
-export type WrappedKey = { readonly arn: string; readonly versionId: VersionId; readonly key: WrappedDataKey };
 
 /** The service's time, in milliseconds since the epoch. */
 export type Clock = () => number;

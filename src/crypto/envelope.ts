@@ -1,9 +1,10 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
-import type { SealedValue } from "../domain/types.js";
+import type { DataKeyRef, SealedValue } from "../domain/types.js";
 
 // Envelope encryption: every version has its own random 256-bit data key; the value is sealed under it with
-// AES-256-GCM, and the data key is wrapped under the master key. Both bind the secret's ARN and the VersionId
-// as additional data, so a ciphertext or a wrapped key moved to another version does not open.
+// AES-256-GCM, and the data key is wrapped under the secret's key (or, before event schema 2, under a master
+// key), which is wrapped under a master key. Each binds the secret's ARN and the VersionId (a secret's key: its
+// epoch) as additional data, so a ciphertext or a wrapped key moved to another version or secret does not open.
 
 const FORMAT = 1;
 const NONCE_BYTES = 12;
@@ -70,6 +71,13 @@ export const wrapDataKey = (masterKey: Buffer, dataKey: Buffer, ctx: VersionCont
 export const unwrapDataKey = (masterKey: Buffer, wrapped: string, ctx: VersionContext): Buffer =>
   open(masterKey, wrapped, additionalData("data-key", ctx));
 
+/** A secret's key (epoch `epoch` of secret `arn`) wrapped under a master key. */
+export const wrapSecretKey = (masterKey: Buffer, secretKey: Buffer, arn: string, epoch: number): string =>
+  seal(masterKey, secretKey, additionalData("secret-key", { arn, versionId: `epoch ${epoch}` }));
+
+export const unwrapSecretKey = (masterKey: Buffer, wrapped: string, arn: string, epoch: number): Buffer =>
+  open(masterKey, wrapped, additionalData("secret-key", { arn, versionId: `epoch ${epoch}` }));
+
 /**
  * A keyed fingerprint of the value, under a key derived from the version's data key: it lets the decider tell
  * "same value" from "different value" for a reused ClientRequestToken, and dies with the data key.
@@ -79,15 +87,18 @@ const fingerprint = (dataKey: Buffer, kind: SealedValue["kind"], plaintext: Buff
   return createHmac("sha256", macKey).update(kind).update("\n").update(plaintext).digest("base64");
 };
 
+/** `plaintext` sealed under `dataKey` for version `ctx`; `key` says where that data key is found. */
 export const sealValue = (
   dataKey: Buffer,
   kind: SealedValue["kind"],
   plaintext: Buffer,
   ctx: VersionContext,
+  key: DataKeyRef,
 ): SealedValue => ({
   kind,
   ciphertext: seal(dataKey, plaintext, additionalData(`value-${kind}`, ctx)),
   fingerprint: fingerprint(dataKey, kind, plaintext),
+  key,
 });
 
 /**

@@ -167,6 +167,12 @@ export type PruneVersions = {
   readonly data: { readonly versionPolicy: VersionPolicy; readonly now: Millis };
 };
 
+/** Issued by the command pipeline after a command that calls for it: the secret's key of `keyEpoch` is its key now. */
+export type ReplaceSecretKey = {
+  readonly type: "ReplaceSecretKey";
+  readonly data: { readonly keyEpoch: number; readonly keepOlder?: true; readonly now: Millis };
+};
+
 /**
  * RotateSecret: stores the configuration and starts a rotation (its empty AWSPENDING version `token`); with
  * `rotateImmediately` false, a test of the function against `currentCopy`, the current value sealed anew.
@@ -239,6 +245,7 @@ export type SecretCommand =
   | PutResourcePolicy
   | DeleteResourcePolicy
   | PruneVersions
+  | ReplaceSecretKey
   | ReplicateSecretToRegions
   | RemoveRegionsFromReplication
   | PromoteReplica

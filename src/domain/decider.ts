@@ -12,6 +12,7 @@ import type { SecretError } from "./errors.js";
 import { live, type Decision } from "./decision.js";
 import { attach, moveLabel, type Labels } from "./labels.js";
 import { pruneVersions, roomForVersion } from "./pruning.js";
+import { replaceSecretKey } from "./secret-key.js";
 import { deleteResourcePolicy, putResourcePolicy, tagResource, untagResource } from "./metadata-rules.js";
 import {
   abandonedBy,
@@ -87,6 +88,8 @@ const decide = (command: SecretCommand, state: SecretState): Decision => {
       return deleteResourcePolicy(command.data.now, state);
     case "PruneVersions":
       return pruneVersions(command.data, state);
+    case "ReplaceSecretKey":
+      return replaceSecretKey(command.data, state);
     case "RecordAccess":
       return recordAccess(command.data.versionId, command.data.now, state);
     case "ReplicateSecretToRegions":

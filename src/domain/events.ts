@@ -1,8 +1,16 @@
 import * as t from "io-ts";
 import { RotationRules, RotationStep, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
 
-// Every event carries its schema version; an old event is upcast when read, never rewritten.
+// Every event carries its schema version; an old event is upcast when read (upcast.ts), never rewritten.
+
+/**
+ * The schema version each event type is at now (1 unless listed). 2 for VersionCreated and VersionFilled: a
+ * value says where its data key is (`SealedValue.key`); before, it was always in the key store, by version.
+ */
+export const CURRENT_EVENT_SCHEMA: Readonly<Record<string, number>> = { VersionCreated: 2, VersionFilled: 2 };
+
 const meta = t.readonly(t.type({ schemaVersion: t.literal(1), at: t.number }));
+const metaV2 = t.readonly(t.type({ schemaVersion: t.literal(2), at: t.number }));
 
 export const SecretCreated = t.readonly(
   t.type({
@@ -38,7 +46,7 @@ export const VersionCreated = t.readonly(
         }),
       ]),
     ),
-    meta,
+    meta: metaV2,
   }),
 );
 export type VersionCreated = t.TypeOf<typeof VersionCreated>;
@@ -48,7 +56,7 @@ export const VersionFilled = t.readonly(
   t.type({
     type: t.literal("VersionFilled"),
     data: t.readonly(t.type({ versionId: VersionId, value: SealedValue })),
-    meta,
+    meta: metaV2,
   }),
 );
 export type VersionFilled = t.TypeOf<typeof VersionFilled>;
@@ -140,6 +148,25 @@ export const VersionsPruned = t.readonly(
   }),
 );
 export type VersionsPruned = t.TypeOf<typeof VersionsPruned>;
+
+/**
+ * The secret's key (which wraps its versions' data keys, beside their values in the log) is replaced by the one
+ * of `keyEpoch`, which holds older versions' data keys wrapped anew. Appended with a pruning of versions whose data
+ * keys are in the log: the new key holds every surviving version's, and every older key of the secret is erased
+ * after this event, taking the pruned versions' with it. Appended when the KmsKeyId changes (`keepOlder`): the new
+ * key, under the new master key, holds the labelled versions' (as AWS re-encrypts those), and the older keys stay
+ * for the others.
+ */
+export const SecretKeyReplaced = t.readonly(
+  t.type({
+    type: t.literal("SecretKeyReplaced"),
+    data: t.readonly(
+      t.intersection([t.type({ arn: t.string, keyEpoch: t.number }), t.partial({ keepOlder: t.literal(true) })]),
+    ),
+    meta,
+  }),
+);
+export type SecretKeyReplaced = t.TypeOf<typeof SecretKeyReplaced>;
 
 /** A region a secret is replicated to: the master key its replica is encrypted under there (absent: that
  * region's default key), and whether the replica may replace a secret of the same name there. */
@@ -258,6 +285,7 @@ export const SecretEvent = t.union([
   ResourcePolicyPut,
   ResourcePolicyDeleted,
   VersionsPruned,
+  SecretKeyReplaced,
   ReplicaRegionsAdded,
   ReplicaRegionsRemoved,
   VersionFilled,
@@ -292,7 +320,11 @@ export const CommandRecord = t.readonly(
 );
 export type CommandRecord = t.TypeOf<typeof CommandRecord>;
 
-export const eventMeta = (at: number) => ({ schemaVersion: 1 as const, at });
+/** The meta of a new event of type `type`: its current schema, and when. */
+export const eventMeta = <S extends 1 | 2 = 1>(at: number, type?: SecretEvent["type"]) => ({
+  schemaVersion: (type === undefined ? 1 : (CURRENT_EVENT_SCHEMA[type] ?? 1)) as S,
+  at,
+});
 
 export const secretCreated = (data: SecretCreated["data"], at: number): SecretCreated => ({
   type: "SecretCreated",
@@ -302,7 +334,7 @@ export const secretCreated = (data: SecretCreated["data"], at: number): SecretCr
 export const versionCreated = (versionId: VersionId, value: SealedValue | undefined, at: number): VersionCreated => ({
   type: "VersionCreated",
   data: value === undefined ? { versionId } : { versionId, value },
-  meta: eventMeta(at),
+  meta: eventMeta<2>(at, "VersionCreated"),
 });
 export const labelMoved = (
   label: StagingLabel,
@@ -316,4 +348,4 @@ export const labelMoved = (
 });
 
 export const event = <E extends SecretEvent>(type: E["type"], data: E["data"], at: number): E =>
-  ({ type, data, meta: eventMeta(at) }) as E;
+  ({ type, data, meta: eventMeta(at, type) }) as E;

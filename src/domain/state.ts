@@ -32,6 +32,11 @@ export type ActiveSecret = {
   readonly promotedFrom?: string;
   /** Absent until RotateSecret first configures rotation. */
   readonly rotation?: Rotation;
+  /**
+   * The epoch of the secret's key, which wraps the data keys of its versions written since event schema 2;
+   * absent until the first such version.
+   */
+  readonly keyEpoch?: number;
   /** Every version that exists, labelled or deprecated, in creation order. */
   readonly versions: ReadonlyMap<VersionId, Version>;
   /** Which version each staging label is on; a label is on at most one version. */
@@ -99,7 +104,7 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
         createdAt: createdAt ?? event.meta.at,
         ...(value === undefined ? {} : { value }),
       });
-      return { ...state, versions, lastChangedAt: event.meta.at };
+      return { ...state, ...keyEpochOf(state, value), versions, lastChangedAt: event.meta.at };
     }
     case "LabelMoved": {
       if (state.status !== "active") return state;
@@ -159,6 +164,8 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       for (const versionId of event.data.versionIds) versions.delete(versionId);
       return { ...state, versions };
     }
+    case "SecretKeyReplaced":
+      return state.status === "active" ? { ...state, keyEpoch: event.data.keyEpoch } : state;
     case "ReplicaRegionsAdded": {
       if (state.status !== "active") return state;
       const added = new Map(event.data.regions.map((r) => [r.region, { ...r, addedAt: event.meta.at }]));
@@ -180,7 +187,7 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       if (version === undefined) return state;
       const versions = new Map(state.versions);
       versions.set(version.versionId, { ...version, value: event.data.value });
-      return { ...state, versions, lastChangedAt: event.meta.at };
+      return { ...state, ...keyEpochOf(state, event.data.value), versions, lastChangedAt: event.meta.at };
     }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
@@ -196,6 +203,10 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
     }
   }
 };
+
+/** A new value's data key in the log is wrapped under the secret's key of its epoch: the secret's key now. */
+const keyEpochOf = (state: ActiveSecret, value: SealedValue | undefined): { keyEpoch?: number } =>
+  value?.key.in === "log" ? { keyEpoch: Math.max(state.keyEpoch ?? 0, value.key.epoch) } : {};
 
 /** What a rotation event changes: the rotation, and LastChangedDate when the configuration changed. */
 const evolveRotation = (

@@ -39,15 +39,29 @@ export const AWSPENDING = "AWSPENDING" as StagingLabel;
 export type Millis = number;
 
 /**
+ * Where the data key that opens a value is. `log`: beside the value, wrapped under the secret's key of `epoch`
+ * (kept in the key store, one per secret, replaced when versions are pruned); or, for values written before
+ * event schema 2 and for replicas and promoted replicas, `key-store`: wrapped under a master key in the key store,
+ * one per version.
+ */
+export const DataKeyRef = t.union([
+  t.readonly(t.type({ in: t.literal("log"), epoch: t.number, wrapped: t.string })),
+  t.readonly(t.type({ in: t.literal("key-store") })),
+]);
+export type DataKeyRef = t.TypeOf<typeof DataKeyRef>;
+
+/**
  * A secret value as the log holds it: ciphertext under the version's own data key, plus a keyed fingerprint
  * (HMAC under a key derived from that same data key) so that "same token, same value" can be decided without
- * plaintext. Destroying the data key makes both useless.
+ * plaintext. Destroying the data key makes both useless. `key`
+ * says where that data key is.
  */
 export const SealedValue = t.readonly(
   t.type({
     kind: t.keyof({ string: null, binary: null }),
     ciphertext: t.string,
     fingerprint: t.string,
+    key: DataKeyRef,
   }),
 );
 export type SealedValue = t.TypeOf<typeof SealedValue>;

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { CommandRecord } from "./events.js";
+import { CommandRecord, CURRENT_EVENT_SCHEMA } from "./events.js";
 
 // Reading the log across schema versions. Every record and every event carries its schema version; an event
 // written by an older version of the service is brought to the current shape here, as it is read, one version
@@ -11,16 +11,25 @@ export type Upcaster = (data: Readonly<Record<string, unknown>>) => Record<strin
 /** Per event type, per schema version n: the step from n to n + 1. */
 export type Upcasters = Readonly<Record<string, Readonly<Record<number, Upcaster>>>>;
 
-/** The schema version each event type is at now (1 unless listed), and the record's. */
-export const CURRENT_EVENT_SCHEMA: Readonly<Record<string, number>> = {};
+/** The record's schema version (each event type's is CURRENT_EVENT_SCHEMA, beside the codecs). */
 export const CURRENT_RECORD_SCHEMA = 1;
 
+/** A value written before schema 2 has its data key in the key store, by version: it says so now. */
+const valueKeyInKeyStore: Upcaster = (data) => {
+  const value = data["value"];
+  return typeof value === "object" && value !== null
+    ? { ...data, value: { ...value, key: { in: "key-store" } } }
+    : data;
+};
+
 /**
- * Version 1 is the first schema of every event: there is nothing to upcast yet. When an event's shape changes,
- * its codec moves to the new version, CURRENT_EVENT_SCHEMA says so, and the step from the old one goes here,
- * for good: the old events stay in the log.
+ * When an event's shape changes, its codec moves to the new version, CURRENT_EVENT_SCHEMA says so, and the step
+ * from the old one goes here, for good: the old events stay in the log.
  */
-export const UPCASTERS: Upcasters = {};
+export const UPCASTERS: Upcasters = {
+  VersionCreated: { 1: valueKeyInKeyStore },
+  VersionFilled: { 1: valueKeyInKeyStore },
+};
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
 

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { resolveReference, type SecretCatalog } from "../../projections/secret-catalog.js";
 import type { KeyShredder } from "../application/key-shredder.js";
-import { withDataKey, wrapWith } from "../application/sealing.js";
+import { usingDataKey, withDataKey, wrapWith, type DataKeyProblem, type KeySource } from "../application/sealing.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
@@ -68,7 +68,8 @@ export class FollowedRegion {
       /** This region's own secrets: a name taken here is not replicated over it (unless forced). */
       readonly ownCatalog: SecretCatalog;
       readonly keys: KeyStore;
-      readonly primaryKeys: { get(arn: string, versionId: string): Promise<WrappedDataKey | undefined> };
+      /** The primary region's key store (its data keys kept by version, and its secrets' keys). */
+      readonly primaryKeys: KeySource;
       readonly keyring: () => Keyring;
       readonly shredder: KeyShredder;
       readonly send: (secretName: string, report: ReplicationReport) => Promise<void>;
@@ -93,6 +94,12 @@ export class FollowedRegion {
     const after = this.deps.catalog.entry(secretName).state;
     const was = before.status === "active" ? this.replicaOf(before) : undefined;
     const is = after.status === "active" ? this.replicaOf(after) : undefined;
+    for (const e of events) {
+      // The primary's secret keys erased there: not kept open here either.
+      if (e.type === "SecretKeyReplaced" && e.data.keepOlder !== true)
+        this.deps.primaryKeys.secretKeys.forget(e.data.arn, e.data.keyEpoch);
+      if (e.type === "SecretDeleted") this.deps.primaryKeys.secretKeys.forget(e.data.arn, Number.POSITIVE_INFINITY);
+    }
     if (was !== undefined && before.status === "active")
       for (const e of events) {
         if (e.type === "SecretDeleted" || e.type === "VersionsPruned")
@@ -268,18 +275,21 @@ export class FollowedRegion {
       if (here !== undefined && here.keyId === wrapping.right.keyId && here.generation === wrapping.right.generation)
         continue;
       // A key here under another master key is wrapped anew; otherwise the primary's is copied.
-      const source = here ?? (await this.deps.primaryKeys.get(state.arn, versionId));
-      // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
-      if (source === undefined) continue;
-      const from = { arn: here === undefined ? state.arn : arn, versionId };
       const to = { arn, versionId };
-      const wrapped = await withDataKey(this.deps.keyring(), source, from, (dataKey) =>
-        wrapWith(wrapping.right, dataKey, to),
-      );
+      const rewrap = (dataKey: Buffer): WrappedDataKey => wrapWith(wrapping.right, dataKey, to);
+      const value = state.versions.get(versionId)?.value;
+      // An empty version (a rotation's, not yet filled) has no key yet.
+      if (here === undefined && value === undefined) continue;
+      const wrapped: E.Either<DataKeyProblem, WrappedDataKey> =
+        here !== undefined
+          ? await withDataKey(this.deps.keyring(), here, to, rewrap)
+          : await usingDataKey(this.deps.primaryKeys, state, versionId, value?.key ?? { in: "key-store" }, rewrap);
+      // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
+      if (E.isLeft(wrapped) && wrapped.left._tag === "DataKeyDestroyed") continue;
       if (E.isLeft(wrapped))
         return failed(
           wrapped.left._tag === "MasterKeyUnavailable"
-            ? `this region's keyring does not hold master key ${source.keyId} (generation ${source.generation}).`
+            ? `this region's keyring does not hold master key ${wrapped.left.keyId ?? "?"} (generation ${wrapped.left.generation ?? "?"}).`
             : `the data key of version ${versionId} does not open here.`,
         );
       if (here === undefined) await keys.put(arn, versionId, wrapped.right);

@@ -10,20 +10,51 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { ensureStream } from "./streams.js";
-import { dataKeySubject, keyStreamName, keyringClaimSubject, keySubjectPrefix } from "./subjects.js";
+import { ensureStream, isWrongLastSequence } from "./streams.js";
+import {
+  dataKeySubject,
+  keyStreamName,
+  keyringClaimSubject,
+  keySubjectPrefix,
+  secretKeySubject,
+  secretKeysOf,
+} from "./subjects.js";
 
 /** A data key wrapped by one generation of one master key, as the key store keeps it. */
 export const WrappedDataKey = t.readonly(t.type({ keyId: t.string, generation: t.number, wrapped: t.string }));
 export type WrappedDataKey = t.TypeOf<typeof WrappedDataKey>;
 
-const decodeWrapped = (text: string): WrappedDataKey | undefined => {
-  try {
-    const decoded = WrappedDataKey.decode(JSON.parse(text));
-    return E.isRight(decoded) ? decoded.right : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * A secret's key of one epoch, wrapped by one generation of one master key, with the data keys of the versions
+ * older than it that survived its making (`rewrapped`, by VersionId), wrapped under it.
+ */
+export const StoredSecretKey = t.readonly(
+  t.type({
+    keyId: t.string,
+    generation: t.number,
+    wrapped: t.string,
+    rewrapped: t.readonly(t.record(t.string, t.string)),
+  }),
+);
+export type StoredSecretKey = t.TypeOf<typeof StoredSecretKey>;
+
+const decoder =
+  <A>(codec: t.Decoder<unknown, A>) =>
+  (text: string): A | undefined => {
+    try {
+      const decoded = codec.decode(JSON.parse(text));
+      return E.isRight(decoded) ? decoded.right : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+const decodeWrapped = decoder(WrappedDataKey);
+const decodeSecretKey = decoder(StoredSecretKey);
+
+/** What reading a region's keys takes: a version's data key kept by version, and a secret's key of an epoch. */
+export type KeyReader = {
+  get(arn: string, versionId: string): Promise<WrappedDataKey | undefined>;
+  getSecretKey(arn: string, epoch: number): Promise<StoredSecretKey | undefined>;
 };
 
 /** How many wrapped keys are kept in memory, most recently used first (about 100 bytes each). */
@@ -110,19 +141,56 @@ export class KeyStore {
    * The wrapped data keys of region `region`, read through its JetStream domain over the leafnode: how a region
    * that replicates its secrets copies their keys (they stay wrapped under the primary's master keys on the way).
    */
-  static ofRegion(
-    nc: NatsConnection,
-    region: string,
-  ): { get(arn: string, versionId: string): Promise<WrappedDataKey | undefined> } {
+  static ofRegion(nc: NatsConnection, region: string): KeyReader {
     const jsm = jetstreamManager(nc, { domain: region });
+    const last = async (subject: string): Promise<string | undefined> =>
+      (await (await jsm).streams.getMessage(keyStreamName(region), { last_by_subj: subject }))?.string();
     return {
       get: async (arn, versionId) => {
-        const message = await (
-          await jsm
-        ).streams.getMessage(keyStreamName(region), { last_by_subj: dataKeySubject(region, arn, versionId) });
-        return message === null ? undefined : decodeWrapped(message.string());
+        const text = await last(dataKeySubject(region, arn, versionId));
+        return text === undefined ? undefined : decodeWrapped(text);
+      },
+      getSecretKey: async (arn, epoch) => {
+        const text = await last(secretKeySubject(region, arn, epoch));
+        return text === undefined ? undefined : decodeSecretKey(text);
       },
     };
+  }
+
+  /**
+   * Writes a secret's key of `epoch` unless that epoch has one already (a key of an epoch is never replaced: a
+   * value in the log may have been sealed under it). True if this call wrote it.
+   */
+  async createSecretKey(arn: string, epoch: number, key: StoredSecretKey): Promise<boolean> {
+    try {
+      await this.js.publish(secretKeySubject(this.region, arn, epoch), JSON.stringify(key), {
+        expect: { lastSubjectSequence: 0 },
+      });
+      return true;
+    } catch (e) {
+      if (isWrongLastSequence(e)) return false;
+      throw e;
+    }
+  }
+
+  /** A secret's key of `epoch`, or undefined when there is none (never written, or erased). */
+  async getSecretKey(arn: string, epoch: number): Promise<StoredSecretKey | undefined> {
+    const message = await this.jsm.streams.getMessage(this.stream, {
+      last_by_subj: secretKeySubject(this.region, arn, epoch),
+    });
+    return message === null ? undefined : decodeSecretKey(message.string());
+  }
+
+  /** Erases every key of secret `arn` of an epoch below `below` (Infinity: all of them, the secret is gone). */
+  async retireSecretKeys(arn: string, below: number): Promise<void> {
+    const subjects = `${secretKeysOf(this.region, arn)}.*`;
+    for (let seq = 1; ;) {
+      const message = await this.jsm.direct.getMessage(this.stream, { seq, next_by_subj: subjects });
+      if (message === null) return;
+      const epoch = Number(message.subject.slice(message.subject.lastIndexOf(".") + 1));
+      if (epoch < below) await this.jsm.streams.deleteMessage(this.stream, message.seq, true);
+      seq = message.seq + 1;
+    }
   }
 
   /** The wrapped key, or undefined when there is none (never written, or destroyed). */

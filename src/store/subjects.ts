@@ -22,6 +22,13 @@ export const keySubjectPrefix = (region: string): string => `secret-ledger.${reg
 export const dataKeySubject = (region: string, arn: string, versionId: string): string =>
   `${keySubjectPrefix(region)}.v.${token(arn)}.${token(versionId)}`;
 
+/** Where a secret's key of one epoch lives: one subject per secret incarnation (ARN) and epoch. */
+export const secretKeySubject = (region: string, arn: string, epoch: number): string =>
+  `${secretKeysOf(region, arn)}.${epoch}`;
+
+/** Every epoch of a secret's key: `secretKeySubject` with a wildcard for the epoch. */
+export const secretKeysOf = (region: string, arn: string): string => `${keySubjectPrefix(region)}.s.${token(arn)}`;
+
 /** Where a fact about the keyring the region's data keys are wrapped with is recorded (KeyStore.claim). */
 export const keyringClaimSubject = (region: string, what: string): string =>
   `${keySubjectPrefix(region)}.claim.${token(what)}`;

@@ -15,10 +15,8 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
-import { KeyStore } from "../../src/store/key-store.js";
-import { startTestApp, type TestApp } from "../support/app.js";
+import { dataKeyOf, startTestApp, type TestApp } from "../support/app.js";
 import { rawRequest } from "../support/raw.js";
 import { sdkError } from "../support/sdk.js";
 
@@ -181,16 +179,9 @@ Lifecycle("DeleteSecret's parameters are checked", async ({ app }) => {
   assert.is(missing.name, "ResourceNotFoundException");
 });
 
-/** Whether the data key of `versionId` is still in the app's key bucket. */
-const keyExists = async (app: TestApp, arn: string, versionId: string): Promise<boolean> => {
-  const nc = await connect({ servers: app.natsUrl });
-  try {
-    const keys = await KeyStore.open(nc, app.config.region);
-    return (await keys.get(arn, versionId)) !== undefined;
-  } finally {
-    await nc.drain();
-  }
-};
+/** Whether the data key of `versionId` can still be recovered from the log and the key store. */
+const keyExists = async (app: TestApp, arn: string, versionId: string): Promise<boolean> =>
+  (await dataKeyOf(app, arn, versionId)) !== undefined;
 
 Lifecycle("a forced delete is immediate: the name is free again and the data keys are destroyed", async ({ app }) => {
   const created = await create(app.client, "del/force", "old secret");

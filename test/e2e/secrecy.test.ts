@@ -104,7 +104,8 @@ Secrecy("never reaches the log, the key store, the audit, the logs or an error b
     // The data key of the first version, unwrapped with the keyring from the data directory.
     const opened = await dataKeyOf(app, created.ARN ?? "", token);
     assert.ok(opened !== undefined);
-    const wrapped = opened?.wrapped.wrapped;
+    // What the key store holds of it: the secret's key that wraps it (the wrapped data key is in the log).
+    const wrapped = opened?.inKeyStore;
     const dataKey = opened?.dataKey ?? Buffer.alloc(0);
     const masterKeys = readKeyringFile(app.config.keyringFile).keys.flatMap((k) =>
       k.material.map((m) => Buffer.from(m.key, "base64")),
@@ -119,7 +120,7 @@ Secrecy("never reaches the log, the key store, the audit, the logs or an error b
     assert.ok(audit.join("").includes('"operation":"BatchGetSecretValue"'), "the batch read is in the audit");
     assert.not.match(audit.join(""), /CANARY/);
 
-    // Positive control: the scan does see what the log holds (the wrapped key is in the KV's files).
+    // Positive control: the scan does see what the key store holds (the wrapped key is in its files).
     assert.ok(
       holding(join(dataDir, "nats"), Buffer.from(wrapped ?? "")).length > 0,
       "the scan reads the store (the wrapped key is there)",
@@ -142,6 +143,7 @@ Secrecy("never reaches the log, the key store, the audit, the logs or an error b
     await app.client.send(new DeleteSecretCommand({ SecretId: "canary", ForceDeleteWithoutRecovery: true }));
     await app.whenKeysShredded();
     assert.equal(holding(join(dataDir, "nats"), Buffer.from(wrapped ?? "")), [], "an erased key is still on disk");
+    assert.is(await dataKeyOf(app, created.ARN ?? "", token), undefined, "the data key can still be recovered");
     const logged = JSON.stringify(app.logged);
     assert.ok(app.logged.length >= 5, "requests were logged");
     assert.not.match(logged, /CANARY/);

@@ -6,8 +6,10 @@ import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/ports.js";
 import { DEFAULT_HTTP_LIMITS, DEFAULT_ROTATION, DEFAULT_VERSIONS, type Config } from "../../src/config.js";
-import { unwrapDataKey } from "../../src/crypto/envelope.js";
+import { unwrapDataKey, unwrapSecretKey } from "../../src/crypto/envelope.js";
 import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";
+import type { DataKeyRef } from "../../src/domain/types.js";
+import { EventLog } from "../../src/store/event-log.js";
 import { KeyStore, type WrappedDataKey } from "../../src/store/key-store.js";
 import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
@@ -104,20 +106,68 @@ export const startTestApp = async (
   };
 };
 
-/** A version's wrapped data key as the key store holds it, and the data key unwrapped with the app's keyring. */
+/**
+ * A version's data key, as anyone holding the log, the key store and the keyring could recover it: from the key
+ * store by version (values written before event schema 2, replicas), or wrapped beside the value in the log under
+ * a key of the secret still in the key store (the newest of: the value's epoch, or a later one holding it anew).
+ * Undefined once it is destroyed. `wrapped`: the wrapped data key, and the master key (and generation) that protects
+ * it; `inKeyStore`: what of it the key store holds (the wrapped data key, or the secret's key that wraps it).
+ */
 export const dataKeyOf = async (
   app: TestApp,
   arn: string,
   versionId: string,
-): Promise<{ readonly wrapped: WrappedDataKey; readonly dataKey: Buffer } | undefined> => {
+): Promise<{ readonly wrapped: WrappedDataKey; readonly dataKey: Buffer; readonly inKeyStore: string } | undefined> => {
   const nc = await connect({ servers: app.natsUrl });
   try {
-    const wrapped = await (await KeyStore.open(nc, app.config.region)).get(arn, versionId);
-    if (wrapped === undefined) return undefined;
+    const keys = await KeyStore.open(nc, app.config.region);
     const keyring = new Keyring(readKeyringFile(app.config.keyringFile), app.config);
-    const material = keyring.forUnwrapping(wrapped.keyId, wrapped.generation);
-    if (E.isLeft(material)) throw new Error(`the keyring cannot unwrap ${versionId}: ${material.left._tag}`);
-    return { wrapped, dataKey: unwrapDataKey(material.right.material, wrapped.wrapped, { arn, versionId }) };
+    const master = (keyId: string, generation: number): Buffer => {
+      const material = keyring.forUnwrapping(keyId, generation);
+      if (E.isLeft(material)) throw new Error(`the keyring cannot unwrap ${versionId}: ${material.left._tag}`);
+      return material.right.material;
+    };
+    const ctx = { arn, versionId };
+    const byVersion = await keys.get(arn, versionId);
+    if (byVersion !== undefined)
+      return {
+        wrapped: byVersion,
+        inKeyStore: byVersion.wrapped,
+        dataKey: unwrapDataKey(master(byVersion.keyId, byVersion.generation), byVersion.wrapped, ctx),
+      };
+    // The secret's name is the ARN's resource name without its 7-character suffix.
+    const name = arn.slice(arn.indexOf(":secret:") + ":secret:".length, -7);
+    const refs: DataKeyRef[] = [];
+    let incarnation: string | undefined;
+    for (const { record } of await (
+      await EventLog.open(nc, app.config.region)
+    ).records(() => undefined, { secretName: name }))
+      for (const e of record.events) {
+        if (e.type === "SecretCreated") incarnation = e.data.arn;
+        if (
+          (e.type === "VersionCreated" || e.type === "VersionFilled") &&
+          incarnation === arn &&
+          e.data.versionId === versionId &&
+          e.data.value !== undefined
+        )
+          refs.push(e.data.value.key);
+      }
+    for (const ref of refs) {
+      if (ref.in !== "log") continue;
+      for (let epoch = ref.epoch + 64; epoch >= ref.epoch; epoch--) {
+        const stored = await keys.getSecretKey(arn, epoch);
+        const wrapped =
+          stored === undefined ? undefined : epoch === ref.epoch ? ref.wrapped : stored.rewrapped[versionId];
+        if (stored === undefined || wrapped === undefined) continue;
+        const secretKey = unwrapSecretKey(master(stored.keyId, stored.generation), stored.wrapped, arn, epoch);
+        return {
+          wrapped: { keyId: stored.keyId, generation: stored.generation, wrapped },
+          inKeyStore: stored.wrapped,
+          dataKey: unwrapDataKey(secretKey, wrapped, ctx),
+        };
+      }
+    }
+    return undefined;
   } finally {
     await nc.drain();
   }

@@ -27,6 +27,7 @@ export const sealed = (fingerprint: string, kind: SealedValue["kind"] = "string"
   kind,
   ciphertext: `ct(${fingerprint})`,
   fingerprint,
+  key: { in: "log", epoch: 1, wrapped: `key(${fingerprint})` },
 });
 
 export const created = (name = "db"): SecretEvent => secretCreated({ name: name as SecretName, arn: ARN }, NOW);

@@ -21,12 +21,17 @@ export type ServiceProcess = {
  */
 export const startServiceProcess = async (
   env: NodeJS.ProcessEnv = {},
-  /** To start one again on the same data and log. */
-  where: { readonly dataDir?: string; readonly region?: string } = {},
+  /** To start one again on the same data and log; `script`: another entry point (and its arguments) than main.js. */
+  where: {
+    readonly dataDir?: string;
+    readonly region?: string;
+    readonly script?: ReadonlyArray<string>;
+  } = {},
 ): Promise<ServiceProcess> => {
   const dataDir = where.dataDir ?? tempDir("service");
   const region = where.region ?? freshRegion();
-  const child = spawn(process.execPath, [join(projectRoot(), "dist", "src", "main.js")], {
+  const script = where.script ?? [join(projectRoot(), "dist", "src", "main.js")];
+  const child = spawn(process.execPath, [...script], {
     env: {
       ...process.env,
       NATS_URL: sharedNatsUrl(),

@@ -11,17 +11,18 @@ import {
 
 const ctx = { arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", versionId: "v".repeat(32) };
 const master = newDataKey();
+const KEY_IN_LOG = { in: "log", epoch: 1, wrapped: "" } as const;
 
 test("a sealed value opens with its data key and context", () => {
   const key = newDataKey();
-  const sealed = sealValue(key, "string", Buffer.from("hunter2"), ctx);
+  const sealed = sealValue(key, "string", Buffer.from("hunter2"), ctx, KEY_IN_LOG);
   assert.is(openValue(key, sealed, ctx).toString(), "hunter2");
   assert.not.match(Buffer.from(sealed.ciphertext, "base64").toString("latin1"), /hunter2/);
 });
 
 test("a sealed value does not open for another version, another secret or another key", () => {
   const key = newDataKey();
-  const sealed = sealValue(key, "binary", Buffer.from([1, 2, 3]), ctx);
+  const sealed = sealValue(key, "binary", Buffer.from([1, 2, 3]), ctx, KEY_IN_LOG);
   assert.throws(
     () => openValue(key, sealed, { ...ctx, versionId: "w".repeat(32) }),
     (e: unknown) => e instanceof DecryptionError,
@@ -42,13 +43,13 @@ test("a sealed value does not open for another version, another secret or anothe
 
 test("two seals of one value differ, but their fingerprints under one key agree", () => {
   const key = newDataKey();
-  const a = sealValue(key, "string", Buffer.from("same"), ctx);
-  const b = sealValue(key, "string", Buffer.from("same"), ctx);
+  const a = sealValue(key, "string", Buffer.from("same"), ctx, KEY_IN_LOG);
+  const b = sealValue(key, "string", Buffer.from("same"), ctx, KEY_IN_LOG);
   assert.is.not(a.ciphertext, b.ciphertext);
   assert.is(a.fingerprint, b.fingerprint);
-  assert.is.not(sealValue(key, "string", Buffer.from("other"), ctx).fingerprint, a.fingerprint);
-  assert.is.not(sealValue(key, "binary", Buffer.from("same"), ctx).fingerprint, a.fingerprint);
-  assert.is.not(sealValue(newDataKey(), "string", Buffer.from("same"), ctx).fingerprint, a.fingerprint);
+  assert.is.not(sealValue(key, "string", Buffer.from("other"), ctx, KEY_IN_LOG).fingerprint, a.fingerprint);
+  assert.is.not(sealValue(key, "binary", Buffer.from("same"), ctx, KEY_IN_LOG).fingerprint, a.fingerprint);
+  assert.is.not(sealValue(newDataKey(), "string", Buffer.from("same"), ctx, KEY_IN_LOG).fingerprint, a.fingerprint);
 });
 
 test("a wrapped data key unwraps only with the master key and its own context", () => {

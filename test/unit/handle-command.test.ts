@@ -3,13 +3,13 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 import { commandHandler, prepared } from "../../src/application/handle-command.js";
-import type { AppendOutcome, CommandLog, DataKeyStore } from "../../src/application/ports.js";
+import type { AppendOutcome, CommandLog } from "../../src/application/ports.js";
 import type { CommandRecord } from "../../src/domain/events.js";
-import type { WrappedDataKey } from "../../src/store/key-store.js";
-import { createSecret, NOW, putSecretValue, sealed, v } from "../support/decider.js";
+import type { ActiveSecret } from "../../src/domain/state.js";
+import { createSecret, NOW, putSecretValue, sealed } from "../support/decider.js";
 
 // The write pipeline's own rules, on its ports: a log that keeps records in memory and folds each into the
-// projection as the consumer would, and a key store that remembers the order of writes. (The same pipeline
+// projection as the consumer would, and secrets' new keys whose writes are remembered in order with the records. (The same pipeline
 // against a real nats-server: every e2e test, and test/integration/event-log.test.ts for the log's guard.)
 
 type Write = { readonly kind: "key" | "record"; readonly what: string };
@@ -43,19 +43,14 @@ const harness = () => {
     },
     lastSeq: () => Promise.resolve(seq),
   };
-  const stored = new Map<string, WrappedDataKey>();
-  const keys: DataKeyStore = {
-    put: (arn, versionId, key) => {
-      writes.push({ kind: "key", what: versionId });
-      stored.set(`${arn} ${versionId}`, key);
-      return Promise.resolve();
-    },
-    get: (arn, versionId) => Promise.resolve(stored.get(`${arn} ${versionId}`)),
-    rewrap: () => Promise.resolve(),
-    destroy: () => Promise.resolve(),
+  let epochs = 1;
+  const newSecretKey = (after: ActiveSecret) => {
+    epochs++;
+    writes.push({ kind: "key", what: `${after.name} key ${epochs}` });
+    return Promise.resolve(E.right(epochs));
   };
   let available = true;
-  const commands = commandHandler({ log, keys, catalog, clock: () => NOW, storeAvailable: () => available });
+  const commands = commandHandler({ log, newSecretKey, catalog, clock: () => NOW, storeAvailable: () => available });
   return {
     commands,
     catalog,
@@ -68,39 +63,49 @@ const harness = () => {
   };
 };
 
-const KEY: WrappedDataKey = { keyId: "k", generation: 1, wrapped: "wrapped" };
 const byName = { kind: "name", name: "db" } as const;
 
-test("the new version's key is written before the record that names it, and the answer waits for the projection", async () => {
+test("a write is one append (its data key is in the record), and the answer waits for the projection", async () => {
   const { commands, catalog, writes } = harness();
   const result = await commands.handleCommand("db", byName, "CreateSecret", () =>
-    Promise.resolve(
-      E.right({
-        command: createSecret({ secretString: sealed("a") }),
-        wrappedKeys: [{ arn: "arn", versionId: v("1"), key: KEY }],
-      }),
-    ),
+    prepared(createSecret({ secretString: sealed("a") })),
   );
   assert.ok(E.isRight(result));
-  assert.equal(writes, [
-    { kind: "key", what: v("1") },
-    { kind: "record", what: "CreateSecret" },
-  ]);
+  assert.equal(writes, [{ kind: "record", what: "CreateSecret" }]);
   assert.is(catalog.entry("db").state.status, "active");
 });
 
-test("an idempotent retry (the decider answers no events) appends nothing and writes no key", async () => {
+test("a pruning of versions whose data keys are in the log writes the secret's new key, then records it", async () => {
+  const { commands, catalog, records, writes } = harness();
+  await commands.handleCommand("db", byName, "CreateSecret", () =>
+    prepared(createSecret({ secretString: sealed("a") })),
+  );
+  for (const id of ["2", "3"])
+    await commands.handleCommand("db", byName, "PutSecretValue", () => prepared(putSecretValue(id, sealed(id))));
+  const policy = { keep: 1, minAgeMs: -1, quota: 100 };
+  const pruned = await commands.handleCommand("db", byName, "PruneVersions", () =>
+    prepared({ type: "PruneVersions", data: { versionPolicy: policy, now: NOW } }),
+  );
+  assert.ok(E.isRight(pruned));
+  assert.equal(writes.slice(-2), [
+    { kind: "key", what: "db key 2" },
+    { kind: "record", what: "PruneVersions" },
+  ]);
+  assert.equal(
+    records.at(-1)?.events.map((e) => e.type),
+    ["VersionsPruned", "SecretKeyReplaced"],
+  );
+  const state = catalog.entry("db").state;
+  assert.is(state.status === "active" ? state.keyEpoch : undefined, 2);
+});
+
+test("an idempotent retry (the decider answers no events) appends nothing", async () => {
   const { commands, writes } = harness();
   await commands.handleCommand("db", byName, "CreateSecret", () =>
     prepared(createSecret({ secretString: sealed("a") })),
   );
   const again = await commands.handleCommand("db", byName, "CreateSecret", () =>
-    Promise.resolve(
-      E.right({
-        command: createSecret({ secretString: sealed("a") }),
-        wrappedKeys: [{ arn: "arn", versionId: v("1"), key: KEY }],
-      }),
-    ),
+    prepared(createSecret({ secretString: sealed("a") })),
   );
   assert.ok(E.isRight(again) && again.right.events.length === 0);
   assert.equal(writes, [{ kind: "record", what: "CreateSecret" }]);

@@ -16,6 +16,10 @@ const keySet = (failFirst: number) => {
       keys.delete(`${arn}/${versionId}`);
       return Promise.resolve();
     },
+    retireSecretKeys: (arn, below) => {
+      for (const k of [...keys]) if (k.startsWith(`${arn}/epoch `) && Number(k.split(" ")[1]) < below) keys.delete(k);
+      return Promise.resolve();
+    },
   };
   return { keys, destroyer };
 };
@@ -24,10 +28,22 @@ const ids = (...v: string[]) => v as VersionId[];
 test("destroys every key named, in log order", async () => {
   const { keys, destroyer } = keySet(0);
   const shredder = new KeyShredder(destroyer, () => undefined);
-  shredder.shred({ arn: "a", versionIds: ids("1", "2", "3"), forced: true });
+  shredder.shred({ arn: "a", versionIds: ids("1", "2", "3") });
   shredder.shred({ arn: "b", versionIds: ids("1") });
   await shredder.whenIdle();
   assert.equal([...keys], []);
+});
+
+test("a secret's keys older than the one that replaced them are erased; a deletion erases them all", async () => {
+  const { keys, destroyer } = keySet(0);
+  for (const k of ["a/epoch 1", "a/epoch 2", "a/epoch 3", "b/epoch 1"]) keys.add(k);
+  const shredder = new KeyShredder(destroyer, () => undefined);
+  shredder.shred({ arn: "a", secretKeysBelow: 3 });
+  await shredder.whenIdle();
+  assert.ok(keys.has("a/epoch 3") && !keys.has("a/epoch 2") && !keys.has("a/epoch 1") && keys.has("b/epoch 1"));
+  shredder.shred({ arn: "b", versionIds: ids("1"), secretKeysBelow: Number.POSITIVE_INFINITY });
+  await shredder.whenIdle();
+  assert.ok(!keys.has("b/epoch 1") && !keys.has("b/1"));
 });
 
 test("a failed destruction is reported, kept, and done by the retry", async () => {

@@ -1,23 +1,28 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as E from "fp-ts/lib/Either.js";
-import { readRecord, type Upcasters } from "../../src/domain/upcast.js";
-import { NOW, sealed, v } from "../support/decider.js";
+import { readRecord, UPCASTERS, type Upcasters } from "../../src/domain/upcast.js";
+import { NOW, v } from "../support/decider.js";
 
-// No event has an older schema yet, so these tests fabricate one: a "version 0" VersionCreated that kept the
-// id under `id` and the sealed value under `sealed`.
-
-const upcasters: Upcasters = { VersionCreated: { 0: (d) => ({ versionId: d["id"], value: d["sealed"] }) } };
+// Events of schema 1 (before a value said where its data key is) as the log holds them, read by this version.
 
 const record = (events: unknown[]) => ({ schemaVersion: 1, command: "Fabricated", requestId: "r", events });
-const versionCreatedV0 = {
+const valueV1 = { kind: "string", ciphertext: "ct", fingerprint: "fp" };
+const versionCreatedV1 = {
   type: "VersionCreated",
-  data: { id: v("1"), sealed: sealed("f") },
-  meta: { schemaVersion: 0, at: NOW },
+  data: { versionId: v("1"), value: valueV1 },
+  meta: { schemaVersion: 1, at: NOW },
 };
 
-test("an event of an older schema is upcast, step by step, to the current one as it is read", () => {
-  const read = readRecord(record([versionCreatedV0]), { upcasters });
+test("a VersionCreated or VersionFilled of schema 1 is read as schema 2: its data key is in the key store, by version", () => {
+  const filledV1 = {
+    type: "VersionFilled",
+    data: { versionId: v("2"), value: valueV1 },
+    meta: { schemaVersion: 1, at: NOW },
+  };
+  const emptyV1 = { type: "VersionCreated", data: { versionId: v("3") }, meta: { schemaVersion: 1, at: NOW } };
+  const read = readRecord(record([versionCreatedV1, filledV1, emptyV1]));
+  const keyStore = { ...valueV1, key: { in: "key-store" } };
   assert.equal(
     read,
     E.right({
@@ -25,32 +30,43 @@ test("an event of an older schema is upcast, step by step, to the current one as
       command: "Fabricated",
       requestId: "r",
       events: [
-        {
-          type: "VersionCreated",
-          data: { versionId: v("1"), value: sealed("f") },
-          meta: { schemaVersion: 1, at: NOW },
-        },
+        { type: "VersionCreated", data: { versionId: v("1"), value: keyStore }, meta: { schemaVersion: 2, at: NOW } },
+        { type: "VersionFilled", data: { versionId: v("2"), value: keyStore }, meta: { schemaVersion: 2, at: NOW } },
+        { type: "VersionCreated", data: { versionId: v("3") }, meta: { schemaVersion: 2, at: NOW } },
       ],
     }),
   );
 });
 
-test("events already at the current schema pass through untouched", () => {
+test("an older schema is upcast step by step; events already at the current schema pass through untouched", () => {
+  // A fabricated schema 0 that kept the id under `id` and the value under `sealed`: 0 → 1 (fabricated) → 2 (real).
+  const upcasters: Upcasters = {
+    VersionCreated: { ...UPCASTERS["VersionCreated"], 0: (d) => ({ versionId: d["id"], value: d["sealed"] }) },
+  };
+  const v0 = { type: "VersionCreated", data: { id: v("1"), sealed: valueV1 }, meta: { schemaVersion: 0, at: NOW } };
   const current = {
     type: "LabelMoved",
     data: { label: "AWSCURRENT", to: v("1") },
     meta: { schemaVersion: 1, at: NOW },
   };
-  const passed = readRecord(record([current]), { upcasters });
-  assert.equal(E.isRight(passed) ? (passed.right.events[0] as unknown) : undefined, current);
+  const read = readRecord(record([v0, current]), { upcasters });
+  assert.equal(E.isRight(read) ? read.right.events : undefined, [
+    {
+      type: "VersionCreated",
+      data: { versionId: v("1"), value: { ...valueV1, key: { in: "key-store" } } },
+      meta: { schemaVersion: 2, at: NOW },
+    },
+    current,
+  ]);
 });
 
 test("an older event without a step, or one from a newer version of the service, is not readable, and says why", () => {
-  assert.equal(readRecord(record([versionCreatedV0])), E.left("no upcaster for VersionCreated from schema 0"));
-  const future = { ...versionCreatedV0, meta: { schemaVersion: 3, at: NOW } };
+  const v0 = { ...versionCreatedV1, meta: { schemaVersion: 0, at: NOW } };
+  assert.equal(readRecord(record([v0])), E.left("no upcaster for VersionCreated from schema 0"));
+  const future = { ...versionCreatedV1, meta: { schemaVersion: 3, at: NOW } };
   assert.equal(
-    readRecord(record([future]), { upcasters }),
-    E.left("VersionCreated of schema 3 was written by a newer secret-ledger (this one reads up to 1)"),
+    readRecord(record([future])),
+    E.left("VersionCreated of schema 3 was written by a newer secret-ledger (this one reads up to 2)"),
   );
   assert.equal(
     readRecord({ ...record([]), schemaVersion: 2 }),

@@ -82,7 +82,7 @@ const currentValue = async (
   const versionId = state.labels.get(AWSCURRENT);
   const sealed = versionId === undefined ? undefined : state.versions.get(versionId)?.value;
   if (versionId === undefined || sealed === undefined) return undefined;
-  const plaintext = await openSealed(service, { arn: state.arn, versionId }, sealed);
+  const plaintext = await openSealed(service, state, versionId, sealed);
   return E.map((bytes: Buffer) => ({
     secret: state,
     values: sealed.kind === "string" ? { SecretString: bytes.toString("utf8") } : { SecretBinary: bytes },

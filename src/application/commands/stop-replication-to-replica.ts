@@ -36,14 +36,22 @@ export const stopReplicationToReplica = async (
           versions.push({ versionId: version.versionId, createdAt: version.createdAt });
           continue;
         }
+        // The replica's data keys are in this region's key store, by version: the promoted secret's stay there.
         const ctx: VersionContext = { arn: secret.arn, versionId: version.versionId };
-        const resealed = await usingVersionKey(service, ctx, (dataKey) =>
-          sealValue(
-            dataKey,
-            sealed.kind,
-            openValue(dataKey, sealed, { arn: primaryArn, versionId: version.versionId }),
-            ctx,
-          ),
+        const byVersion = { in: "key-store" } as const;
+        const resealed = await usingVersionKey(
+          service,
+          { arn: secret.arn, byVersion: true },
+          version.versionId,
+          byVersion,
+          (dataKey) =>
+            sealValue(
+              dataKey,
+              sealed.kind,
+              openValue(dataKey, sealed, { arn: primaryArn, versionId: version.versionId }),
+              ctx,
+              byVersion,
+            ),
         );
         if (E.isLeft(resealed)) return resealed;
         versions.push({ versionId: version.versionId, createdAt: version.createdAt, value: resealed.right });

@@ -56,8 +56,11 @@ export const updateSecret = async (
 
 /**
  * After UpdateSecret changed the KmsKeyId, AWS re-encrypts the versions labelled AWSCURRENT, AWSPENDING and
- * AWSPREVIOUS with the new key; here their data keys are re-wrapped (the ciphertext in the log stays as it
- * is). A version whose current key cannot unwrap it stays as it was, as on AWS without kms:Decrypt.
+ * AWSPREVIOUS with the new key. Versions whose data keys are in the log moved with the secret's key, which the
+ * command pipeline replaced under the new KmsKeyId (all of them, not only the labelled ones). Those written
+ * before event schema 2 have their data keys in the key store by version: the labelled ones are re-wrapped here
+ * (the ciphertext in the log stays as it is). A version whose current key cannot unwrap it stays as it was, as on
+ * AWS without kms:Decrypt.
  */
 const reencryptLabelledVersions = async (service: Service, { state, events }: Executed): Promise<void> => {
   const changed = events.find((e) => e.type === "SecretUpdated" && e.data.kmsKeyId !== undefined);
@@ -67,9 +70,10 @@ const reencryptLabelledVersions = async (service: Service, { state, events }: Ex
   for (const label of [AWSCURRENT, AWSPENDING, AWSPREVIOUS]) {
     const versionId = state.labels.get(label);
     // An empty version (a rotation's, not yet filled) has no key yet: it gets one, under the new key, when filled.
-    if (versionId === undefined || state.versions.get(versionId)?.value === undefined) continue;
+    const ref = versionId === undefined ? undefined : state.versions.get(versionId)?.value?.key;
+    if (versionId === undefined || ref?.in !== "key-store") continue;
     const ctx = { arn: state.arn, versionId };
-    const rewrapped = await usingVersionKey(service, ctx, (dataKey) =>
+    const rewrapped = await usingVersionKey(service, state, versionId, ref, (dataKey) =>
       service.keys.rewrap(state.arn, versionId, wrapWith(wrapping.right, dataKey, ctx)),
     );
     if (E.isLeft(rewrapped)) {

@@ -34,12 +34,16 @@ export const getSecretValue = async (
   if (E.isLeft(selected)) return selected;
   const { secret, version } = selected.right;
   const replica = found?.replica;
-  const plaintext = await openSealed(
-    service,
-    { arn: secret.arn, versionId: version.versionId },
-    version.value,
-    replica === undefined ? undefined : { arn: replica.primaryArn, versionId: version.versionId },
-  );
+  const plaintext =
+    replica === undefined
+      ? await openSealed(service, secret, version.versionId, version.value)
+      : await openSealed(
+          service,
+          { arn: secret.arn, byVersion: true },
+          version.versionId,
+          version.value,
+          replica.primaryArn,
+        );
   if (E.isLeft(plaintext)) return plaintext;
   // A replica's reads are not recorded: its log is the primary's, written only there.
   if (replica === undefined) await recordAccess(service, secret.name, version);

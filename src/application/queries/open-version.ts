@@ -1,25 +1,35 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { Version } from "../../domain/state.js";
-import { openSealed } from "../sealing.js";
+import { openValue } from "../../crypto/envelope.js";
+import type { ActiveSecret, Version } from "../../domain/state.js";
+import { usingDataKey } from "../sealing.js";
 import type { Service } from "../service.js";
 
 /**
- * A version's value, whatever its state now (for the forensic view of the log): what it held, or why it can
- * no longer be read: its key was destroyed (pruned or deleted: shredded), or its master key is unavailable.
+ * A version of `secret` as it stood at some point of the log, with its value, whatever its state now (for the
+ * forensic view of the log): what it held, or why it can no longer be read: its key was destroyed (pruned or
+ * deleted: shredded), or its master key is unavailable. Its data key is found as the secret keeps it now.
  */
 export const openVersion = async (
   service: Service,
-  arn: string,
+  secret: ActiveSecret,
   version: Version,
 ): Promise<
   | { readonly SecretString?: string; readonly SecretBinary?: string }
   | { readonly unavailable: "shredded" | "key unavailable" | "empty" }
 > => {
   if (version.value === undefined) return { unavailable: "empty" };
-  if ((await service.keys.get(arn, version.versionId)) === undefined) return { unavailable: "shredded" };
-  const plaintext = await openSealed(service, { arn, versionId: version.versionId }, version.value);
-  if (E.isLeft(plaintext)) return { unavailable: "key unavailable" };
-  return version.value.kind === "string"
+  const sealed = version.value;
+  const now = service.catalog.entry(secret.name).state;
+  const holder = {
+    arn: secret.arn,
+    ...(now.status === "active" && now.arn === secret.arn ? { keyEpoch: now.keyEpoch } : {}),
+  };
+  const plaintext = await usingDataKey(service, holder, version.versionId, sealed.key, (dataKey) =>
+    openValue(dataKey, sealed, { arn: secret.arn, versionId: version.versionId }),
+  );
+  if (E.isLeft(plaintext))
+    return { unavailable: plaintext.left._tag === "DataKeyDestroyed" ? "shredded" : "key unavailable" };
+  return sealed.kind === "string"
     ? { SecretString: plaintext.right.toString("utf8") }
     : { SecretBinary: plaintext.right.toString("base64") };
 };

@@ -1,0 +1,134 @@
+import * as E from "fp-ts/lib/Either.js";
+import { DecryptionError, newDataKey, unwrapSecretKey, wrapDataKey, wrapSecretKey } from "../crypto/envelope.js";
+import type { Keyring } from "../crypto/keyring.js";
+import type { StoredSecretKey } from "../store/key-store.js";
+import type { DataKeyStore } from "./ports.js";
+
+// Each secret's key, as the use cases hold it: unwrapped from the key store once, then kept in memory (never
+// written anywhere unwrapped) until its secret's keys of that epoch are erased, so a write seals under it with
+// no key-store write on its path and a read opens a data key with one AES operation. A key kept here is
+// dropped, not wiped, when it is forgotten: a request under way may still be using it (as the keyring's master
+// keys, it stays in the process's memory until collected).
+
+/** A secret's key of one epoch, unwrapped, with the master key (and generation) that wraps it in the key store. */
+export type OpenSecretKey = {
+  readonly keyId: string;
+  readonly generation: number;
+  readonly key: Buffer;
+  /** The data keys of older versions that survived this key's making, by VersionId, wrapped under it. */
+  readonly rewrapped: Readonly<Record<string, string>>;
+};
+
+/** Why a secret's key cannot be used: it is not in the key store (erased), or its master key is not usable. */
+export type SecretKeyProblem =
+  { readonly _tag: "SecretKeyMissing" } | MasterKeyUnavailable | { readonly _tag: "SecretKeyDoesNotOpen" };
+
+/** The master key (and generation) that wraps a key is not in the keyring, or is disabled. */
+export type MasterKeyUnavailable = {
+  readonly _tag: "MasterKeyUnavailable";
+  readonly keyId?: string;
+  readonly generation?: number;
+};
+
+/** How many secrets' keys are kept open in memory, most recently used first. */
+const CACHED_SECRETS = 50_000;
+
+export class SecretKeys {
+  /**
+   * By ARN, then epoch; the order of the outer map is the order of last use. "missing": none in the key store
+   * (erased, or an epoch never made), which stays so: a new key is only ever made above the secret's epoch now.
+   */
+  private readonly open = new Map<string, Map<number, OpenSecretKey | "missing">>();
+
+  constructor(
+    private readonly store: Pick<DataKeyStore, "getSecretKey"> & Partial<Pick<DataKeyStore, "createSecretKey">>,
+    private readonly keyring: () => Keyring,
+  ) {}
+
+  /** The secret's key of `epoch`, unwrapped. A master key disabled since refuses it, as KMS refuses Decrypt. */
+  async get(arn: string, epoch: number): Promise<E.Either<SecretKeyProblem, OpenSecretKey>> {
+    let key = this.open.get(arn)?.get(epoch);
+    if (key === "missing") return E.left({ _tag: "SecretKeyMissing" });
+    if (key === undefined) {
+      const stored = await this.store.getSecretKey(arn, epoch);
+      if (stored === undefined) {
+        this.remember(arn, epoch, "missing");
+        return E.left({ _tag: "SecretKeyMissing" });
+      }
+      const opened = this.unwrap(arn, epoch, stored);
+      if (E.isLeft(opened)) return opened;
+      key = opened.right;
+    }
+    if (E.isLeft(this.keyring().forUnwrapping(key.keyId, key.generation)))
+      return E.left({ _tag: "MasterKeyUnavailable", keyId: key.keyId, generation: key.generation });
+    const kept = this.remember(arn, epoch, key);
+    return kept === "missing" ? E.left({ _tag: "SecretKeyMissing" }) : E.right(kept);
+  }
+
+  /**
+   * Makes the secret's key of the first epoch from `from` on that has none, under the master key `kmsKeyId` names,
+   * holding `dataKeys` (by VersionId) wrapped under it; with `reuse`, the key of epoch `from` if there is one
+   * already (a secret's first key, which another writer may have made first). Returns the epoch.
+   */
+  async make(
+    arn: string,
+    from: number,
+    kmsKeyId: string | undefined,
+    options: { readonly dataKeys?: ReadonlyMap<string, Buffer>; readonly reuse?: boolean } = {},
+  ): Promise<E.Either<SecretKeyProblem, number>> {
+    const wrapping = this.keyring().forWrapping(kmsKeyId);
+    if (E.isLeft(wrapping)) return E.left({ _tag: "MasterKeyUnavailable" });
+    const create = this.store.createSecretKey;
+    if (create === undefined) throw new Error("this key store is read-only");
+    for (let epoch = from; ; epoch++) {
+      const key = newDataKey();
+      const rewrapped: Record<string, string> = {};
+      for (const [versionId, dataKey] of options.dataKeys ?? [])
+        rewrapped[versionId] = wrapDataKey(key, dataKey, { arn, versionId });
+      const stored: StoredSecretKey = {
+        keyId: wrapping.right.keyId,
+        generation: wrapping.right.generation,
+        wrapped: wrapSecretKey(wrapping.right.material, key, arn, epoch),
+        rewrapped,
+      };
+      if (await create.call(this.store, arn, epoch, stored)) {
+        this.remember(arn, epoch, { keyId: stored.keyId, generation: stored.generation, key, rewrapped });
+        return E.right(epoch);
+      }
+      if (options.reuse === true) return E.map(() => epoch)(await this.get(arn, epoch));
+    }
+  }
+
+  /** Forgets the secret's keys of epochs below `below`, as the key store erases them. */
+  forget(arn: string, below: number): void {
+    const epochs = this.open.get(arn);
+    if (epochs === undefined) return;
+    for (const epoch of [...epochs.keys()]) if (epoch < below) epochs.set(epoch, "missing");
+    if (epochs.size === 0) this.open.delete(arn);
+  }
+
+  private unwrap(arn: string, epoch: number, stored: StoredSecretKey): E.Either<SecretKeyProblem, OpenSecretKey> {
+    const master = this.keyring().forUnwrapping(stored.keyId, stored.generation);
+    if (E.isLeft(master))
+      return E.left({ _tag: "MasterKeyUnavailable", keyId: stored.keyId, generation: stored.generation });
+    try {
+      const key = unwrapSecretKey(master.right.material, stored.wrapped, arn, epoch);
+      return E.right({ keyId: stored.keyId, generation: stored.generation, key, rewrapped: stored.rewrapped });
+    } catch (e) {
+      if (e instanceof DecryptionError) return E.left({ _tag: "SecretKeyDoesNotOpen" });
+      throw e;
+    }
+  }
+
+  /** Keeps `key` (the one kept already, if another caller unwrapped it meanwhile), and returns what is kept. */
+  private remember(arn: string, epoch: number, key: OpenSecretKey | "missing"): OpenSecretKey | "missing" {
+    const epochs = this.open.get(arn) ?? new Map<number, OpenSecretKey | "missing">();
+    this.open.delete(arn);
+    const held = epochs.get(epoch);
+    const kept = held === undefined || held === "missing" ? key : held;
+    epochs.set(epoch, kept);
+    this.open.set(arn, epochs);
+    if (this.open.size > CACHED_SECRETS) this.open.delete(this.open.keys().next().value as string);
+    return kept;
+  }
+}
