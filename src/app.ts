@@ -18,7 +18,7 @@ import { openDataDir } from "./app/data-dir.js";
 import { startHttp } from "./app/http.js";
 import { errorText, stdoutLogger, type Logger } from "./app/logger.js";
 import { StopStack } from "./app/parts.js";
-import { restoreProjection, startProjection, type StartedFrom } from "./app/projection.js";
+import { restoreProjection, startProjection, type Projection, type StartedFrom } from "./app/projection.js";
 import { actOnPromotion, replicasOf, startFollowedRegion, startReplication, type Followed } from "./app/replication.js";
 import { startRotation } from "./app/rotation.js";
 import { claimKeyring, openStore } from "./app/store.js";
@@ -133,6 +133,7 @@ export const startApp = async (
       what: "projection",
     });
     const { catalog } = own;
+    const ownProjection: { appended?: Projection["appended"] } = {};
     const commands = commandHandler({
       log,
       newSecretKey: (after, carrying) => newSecretKey(sealing, after, carrying),
@@ -140,6 +141,8 @@ export const startApp = async (
       clock,
       storeAvailable: () => link.available,
       ...(options.onKeyStep === undefined ? {} : { onKeyStep: options.onKeyStep }),
+      // The projection is started just below; until then its consumer brings every record.
+      onAppended: (seq, secretName, record) => ownProjection.appended?.(seq, secretName, record),
     });
     const followed: Followed[] = [];
     for (const primary of config.follows)
@@ -170,6 +173,7 @@ export const startApp = async (
         shredder,
       }),
     );
+    ownProjection.appended = projection.appended;
 
     const versionPolicy = {
       keep: config.versions.keep,

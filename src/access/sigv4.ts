@@ -135,12 +135,18 @@ export const amzDateOf = (millis: number): string =>
     .replace(/\.\d{3}/, "");
 
 const parseAmzDate = (s: string): number | undefined => {
+  if (s === lastAmzDate.text) return lastAmzDate.millis;
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
   if (m === null) return undefined;
   const [, y, mo, d, h, mi, se] = m.map(Number) as [number, number, number, number, number, number, number];
   const millis = Date.UTC(y, mo - 1, d, h, mi, se);
-  return Number.isNaN(millis) ? undefined : millis;
+  if (Number.isNaN(millis)) return undefined;
+  lastAmzDate = { text: s, millis };
+  return millis;
 };
+
+/** The last X-Amz-Date parsed: requests signed within one second carry the same one (1.3 % of a read's CPU). */
+let lastAmzDate: { readonly text: string; readonly millis: number | undefined } = { text: "", millis: undefined };
 
 /**
  * Signs a request the way the AWS SDKs do (used by the tests and the benchmark as a lean client). Returns the

@@ -76,6 +76,9 @@ import {
 /** An operation answers an output object, or null for an operation without output (an empty body). */
 export type Operation = (input: Record<string, unknown>, caller: Caller) => Promise<E.Either<AwsError, object | null>>;
 
+/** An operation's work, given the service acting for the caller. */
+type Handler = (input: Record<string, unknown>, caller: Caller, service: Service) => ReturnType<Operation>;
+
 // Names: ASCII letters, digits and /_+=.@- (CreateSecret); a SecretId may also be an ARN.
 const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]+$/;
 const SECRET_ID_NAME = /^[A-Za-z0-9/_+=.@!-]+$/;
@@ -116,16 +119,18 @@ const respond =
   (result: E.Either<ServiceError, T>): E.Either<AwsError, object> =>
     E.bimap(fromServiceError, shape)(result);
 
-export const operationsOf = (service: Service, authorizer: Authorizer): Readonly<Record<string, Operation>> => {
-  const handlers: Readonly<Record<string, Operation>> = {
-    CreateSecret: async (input) => respond(createSecretOutput)(await createSecret(service, input as CreateSecretInput)),
-    PutSecretValue: async (input) =>
+export const operationsOf = (base: Service, authorizer: Authorizer): Readonly<Record<string, Operation>> => {
+  // Each handler is given the service acting for the request's caller (its commands carry the caller).
+  const handlers: Readonly<Record<string, Handler>> = {
+    CreateSecret: async (input, _caller, service) =>
+      respond(createSecretOutput)(await createSecret(service, input as CreateSecretInput)),
+    PutSecretValue: async (input, _caller, service) =>
       respond(putSecretValueOutput)(await putSecretValue(service, input as PutSecretValueInput)),
-    UpdateSecretVersionStage: async (input) =>
+    UpdateSecretVersionStage: async (input, _caller, service) =>
       respond(arnAndName)(await updateSecretVersionStage(service, input as UpdateSecretVersionStageInput)),
-    GetSecretValue: async (input) =>
+    GetSecretValue: async (input, _caller, service) =>
       respond(secretValueOutput)(await getSecretValue(service, input as GetSecretValueInput)),
-    BatchGetSecretValue: async (input, caller) => {
+    BatchGetSecretValue: async (input, caller, service) => {
       const ids = (input["SecretIdList"] ?? []) as ReadonlyArray<string>;
       // Names that are not valid are reported per secret, like any other secret that cannot be read.
       const invalid = ids.filter((id) => !isValidSecretId(id));
@@ -156,45 +161,49 @@ export const operationsOf = (service: Service, authorizer: Authorizer): Readonly
         };
       })(batch);
     },
-    UpdateSecret: async (input) => respond(updateSecretOutput)(await updateSecret(service, input as UpdateSecretInput)),
-    TagResource: async (input) => answer(await tagResource(service, input as TagResourceInput)),
-    UntagResource: async (input) => answer(await untagResource(service, input as UntagResourceInput)),
-    DeleteSecret: async (input) => respond(deleteSecretOutput)(await deleteSecret(service, input as DeleteSecretInput)),
-    RestoreSecret: async (input) => respond(arnAndName)(await restoreSecret(service, input as RestoreSecretInput)),
+    UpdateSecret: async (input, _caller, service) =>
+      respond(updateSecretOutput)(await updateSecret(service, input as UpdateSecretInput)),
+    TagResource: async (input, _caller, service) => answer(await tagResource(service, input as TagResourceInput)),
+    UntagResource: async (input, _caller, service) => answer(await untagResource(service, input as UntagResourceInput)),
+    DeleteSecret: async (input, _caller, service) =>
+      respond(deleteSecretOutput)(await deleteSecret(service, input as DeleteSecretInput)),
+    RestoreSecret: async (input, _caller, service) =>
+      respond(arnAndName)(await restoreSecret(service, input as RestoreSecretInput)),
     GetRandomPassword: (input) =>
       Promise.resolve(
         E.bimap(fromPasswordRefusal, (password: string) => ({ RandomPassword: password }))(
           randomPassword(input as PasswordRequest),
         ),
       ),
-    PutResourcePolicy: async (input) =>
+    PutResourcePolicy: async (input, _caller, service) =>
       respond(arnAndName)(await putResourcePolicy(service, input as PutResourcePolicyInput)),
-    GetResourcePolicy: (input) =>
+    GetResourcePolicy: (input, _caller, service) =>
       Promise.resolve(respond(getResourcePolicyOutput)(getResourcePolicy(service, input as { SecretId: string }))),
-    DeleteResourcePolicy: async (input) =>
+    DeleteResourcePolicy: async (input, _caller, service) =>
       respond(arnAndName)(await deleteResourcePolicy(service, input as { SecretId: string })),
-    ValidateResourcePolicy: (input) =>
+    ValidateResourcePolicy: (input, _caller, service) =>
       Promise.resolve(
         respond(validateResourcePolicyOutput)(validateResourcePolicy(service, input as ValidateResourcePolicyInput)),
       ),
-    DescribeSecret: (input) =>
+    DescribeSecret: (input, _caller, service) =>
       Promise.resolve(respond(describeSecretOutput)(describeSecret(service, input as DescribeSecretInput))),
-    ListSecrets: (input) =>
+    ListSecrets: (input, _caller, service) =>
       Promise.resolve(respond(listSecretsOutput)(listSecrets(service, input as ListSecretsInput))),
-    ListSecretVersionIds: (input) =>
+    ListSecretVersionIds: (input, _caller, service) =>
       Promise.resolve(
         respond(listSecretVersionIdsOutput)(listSecretVersionIds(service, input as ListSecretVersionIdsInput)),
       ),
-    ReplicateSecretToRegions: async (input) =>
+    ReplicateSecretToRegions: async (input, _caller, service) =>
       respond(replicationOutput)(await replicateSecretToRegions(service, input as ReplicateSecretToRegionsInput)),
-    RemoveRegionsFromReplication: async (input) =>
+    RemoveRegionsFromReplication: async (input, _caller, service) =>
       respond(replicationOutput)(
         await removeRegionsFromReplication(service, input as RemoveRegionsFromReplicationInput),
       ),
-    RotateSecret: async (input) => respond(rotateSecretOutput)(await rotateSecret(service, input as RotateSecretInput)),
-    CancelRotateSecret: async (input) =>
+    RotateSecret: async (input, _caller, service) =>
+      respond(rotateSecretOutput)(await rotateSecret(service, input as RotateSecretInput)),
+    CancelRotateSecret: async (input, _caller, service) =>
       respond(cancelRotateSecretOutput)(await cancelRotateSecret(service, input as { SecretId: string })),
-    StopReplicationToReplica: async (input) =>
+    StopReplicationToReplica: async (input, _caller, service) =>
       respond(arnOnly)(await stopReplicationToReplica(service, input as { SecretId: string })),
   };
   return Object.fromEntries(
@@ -203,15 +212,14 @@ export const operationsOf = (service: Service, authorizer: Authorizer): Readonly
       async (input, caller) => {
         // With several servers on the log, a request sees everything it held when the request began: the secret
         // it names, its authorization (resource policy, tags), its value.
-        await service.logFence();
+        await base.logFence();
         // Every operation needs its own action allowed; then AWS's checks beyond the model.
         const refusal = authorizer.check(caller, name, input);
         if (refusal !== undefined) return E.left(accessDenied(refusal));
         const refused = beyondTheModel(input);
         if (refused !== undefined) return E.left(refused);
-        return service.commands.actingAs({ requestId: caller.requestId, principal: caller.principal.arn }, () =>
-          handler(input, caller),
-        );
+        const actor = { requestId: caller.requestId, principal: caller.principal.arn };
+        return handler(input, caller, { ...base, commands: base.commands.as(actor) });
       },
     ]),
   );

@@ -114,10 +114,18 @@ const send = (res: ServerResponse, status: number, body: object | null, requestI
     "Content-Type": CONTENT_TYPE,
     "Content-Length": payload.length,
     "x-amzn-RequestId": requestId,
-    Date: new Date(now).toUTCString(),
+    Date: httpDate(now),
   });
   res.end(payload);
 };
+
+/** The Date header of the second `now` falls in, formatted once a second. */
+const httpDate = (now: number): string => {
+  const second = Math.floor(now / 1000);
+  if (second !== lastDate.second) lastDate = { second, text: new Date(now).toUTCString() };
+  return lastDate.text;
+};
+let lastDate = { second: -1, text: "" };
 
 const errorBody = (e: AwsError): object => ({ __type: e.type, [e.messageKey]: e.message });
 

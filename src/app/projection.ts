@@ -1,10 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { KeyShredder } from "../application/key-shredder.js";
-import type { SecretEvent } from "../domain/events.js";
+import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import type { SecretState } from "../domain/state.js";
 import { readCheckpoint, writeCheckpoint } from "../store/checkpoint-file.js";
-import type { EventLog } from "../store/event-log.js";
+import type { EventLog, LoggedRecord } from "../store/event-log.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
 
@@ -26,6 +26,11 @@ export type Projection = Started<
   RestoredProjection & {
     /** Writes the checkpoint if the catalog moved and every deletion read is shredded; true if it wrote. */
     checkpoint(): Promise<boolean>;
+    /**
+     * A record this service appended at `seq`, folded at once if it is the next one (its writer need not wait for
+     * it to come round the consumer); else the consumer brings it in order.
+     */
+    readonly appended: (seq: number, secretName: string, record: CommandRecord) => void;
   }
 >;
 
@@ -67,19 +72,22 @@ export const startProjection = async (
   },
 ): Promise<Projection> => {
   const { log, file, catalog, startedFrom } = restored;
+  const apply = ({ seq, secretName, record }: LoggedRecord): void => {
+    if (seq <= catalog.checkpoint) return;
+    const before = catalog.entry(secretName).state;
+    catalog.apply(seq, secretName, record.events);
+    deps.onApplied(secretName, before, record.events);
+  };
   const follower = log.follow(
     catalog.checkpoint + 1,
-    ({ seq, secretName, record }) => {
-      const before = catalog.entry(secretName).state;
-      catalog.apply(seq, secretName, record.events);
-      deps.onApplied(secretName, before, record.events);
-    },
+    apply,
     (seq, why) => {
       deps.logger({ level: "error", msg: "log record passed over", ...deps.about, seq, why });
       catalog.passOver(seq);
     },
     (nextSeq, why) =>
       deps.logger({ level: "error", msg: "log consumer failed; following again", ...deps.about, nextSeq, why }),
+    () => catalog.checkpoint,
   );
   await catalog.whenCaughtUp(await log.lastSeq());
   // What the file holds: nothing after a replay, even if the replay read the whole log.
@@ -102,6 +110,9 @@ export const startProjection = async (
   return {
     ...restored,
     checkpoint,
+    appended: (seq, secretName, record) => {
+      if (seq === catalog.checkpoint + 1) apply({ seq, secretName, record });
+    },
     stop: async () => {
       await follower.stop();
       await deps.shredder.whenIdle();

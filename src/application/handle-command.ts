@@ -1,17 +1,15 @@
 import * as E from "fp-ts/lib/Either.js";
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { CatalogEntry, SecretCatalog } from "../../projections/secret-catalog.js";
 import type { SecretCommand } from "../domain/commands.js";
 import { secretDecider } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
-import { newSecretKeyNeeded } from "../domain/secret-key.js";
+import { newSecretKeyNeeded, type Carrying } from "../domain/secret-key.js";
 import { fold, type ActiveSecret, type SecretState } from "../domain/state.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
 import type { Clock, CommandLog } from "./ports.js";
-import type { Carrying } from "./sealing.js";
 
 // The one write pipeline every command goes through (Emmett's handleCommand): lock the secret, load its state
 // from the projection, let the use case prepare the command (seal values), decide, append at the expected
@@ -49,10 +47,11 @@ export type CommandHandler = {
   ): Promise<E.Either<ServiceError, Executed>>;
   /** Runs `work` under secret `name`'s lock, after any command on it under way (no append of its own). */
   underLock<T>(name: string, work: () => Promise<T>): Promise<T>;
-  /** Runs `work` on behalf of `actor`: the commands it appends carry the request id and the caller. */
-  actingAs<T>(actor: Actor, work: () => Promise<T>): Promise<T>;
-  /** Runs `work` as the service itself (its commands carry no caller), even when started within a request. */
-  asService<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * The same pipeline on behalf of `actor`: the commands it appends carry the request id and the caller (those of
+   * the pipeline itself, the service's own, carry neither).
+   */
+  as(actor: Actor): CommandHandler;
 };
 
 /** A command that needs no sealed values. */
@@ -70,9 +69,10 @@ export const commandHandler = (deps: {
   /** Whether NATS is reachable now: while it is not, writes are refused at once, as retryable. */
   readonly storeAvailable: () => boolean;
   readonly onKeyStep?: (step: KeyStep) => void;
+  /** Told of each record appended, as the log holds it (the projection folds it at once when it is the next). */
+  readonly onAppended?: (seq: number, secretName: string, record: CommandRecord) => void;
 }): CommandHandler => {
   const locks = new KeyedLock();
-  const acting = new AsyncLocalStorage<Actor>();
 
   /** The secret's entry, provided the reference still names it (it may have been replaced meanwhile). */
   const entryFor = (name: string, reference: SecretReference): CatalogEntry => {
@@ -82,8 +82,11 @@ export const commandHandler = (deps: {
     return resolved?.name === name ? entry : { state: secretDecider.initialState, subjectSeq: entry.subjectSeq };
   };
 
-  const recordOf = (commandName: SecretCommand["type"], events: ReadonlyArray<SecretEvent>): CommandRecord => {
-    const actor = acting.getStore();
+  const recordOf = (
+    actor: Actor | undefined,
+    commandName: SecretCommand["type"],
+    events: ReadonlyArray<SecretEvent>,
+  ): CommandRecord => {
     return {
       schemaVersion: 1,
       command: commandName,
@@ -118,6 +121,7 @@ export const commandHandler = (deps: {
   };
 
   const appendDecided = async (
+    actor: Actor | undefined,
     name: string,
     reference: SecretReference,
     commandName: SecretCommand["type"],
@@ -134,25 +138,29 @@ export const commandHandler = (deps: {
       if (E.isLeft(withKey)) return withKey;
       const events = withKey.right;
       if (events.length === 0) return E.right({ state: entry.state, before: entry.state, events });
-      const appended = await deps.log.append(name, entry.subjectSeq, recordOf(commandName, events));
+      const appended = await deps.log.append(name, entry.subjectSeq, recordOf(actor, commandName, events));
       if (appended._tag === "Appended") {
+        deps.onAppended?.(appended.seq, name, appended.stored);
         if (events.some((e) => e.type === "SecretKeyReplaced")) deps.onKeyStep?.("replacement appended");
         await deps.catalog.whenCaughtUp(appended.seq);
-        return E.right({ state: fold(events, entry.state), before: entry.state, events });
+        // The projection has folded the record: its state is the command's outcome, unless a later record followed.
+        const now = deps.catalog.entry(name);
+        const state = now.subjectSeq === appended.seq ? now.state : fold(events, entry.state);
+        return E.right({ state, before: entry.state, events });
       }
       await deps.catalog.whenCaughtUp(appended.lastSeq);
     }
     return E.left({ _tag: "ContentionExhausted" });
   };
 
-  return {
+  const handlerFor = (actor: Actor | undefined): CommandHandler => ({
     handleCommand: (name, reference, commandName, prepare) => {
       // NATS out of reach: refused at once. (A write NATS drops under way throws; the API answers that 503 too.)
       if (!deps.storeAvailable()) return Promise.resolve(E.left({ _tag: "StorageUnavailable" } as const));
-      return locks.run(name, () => appendDecided(name, reference, commandName, prepare));
+      return locks.run(name, () => appendDecided(actor, name, reference, commandName, prepare));
     },
     underLock: (name, work) => locks.run(name, work),
-    actingAs: (actor, work) => acting.run(actor, work),
-    asService: (work) => acting.exit(work),
-  };
+    as: (other) => handlerFor(other),
+  });
+  return handlerFor(undefined);
 };

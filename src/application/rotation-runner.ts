@@ -66,9 +66,7 @@ export const rotationRunner = (deps: {
   const { commands, catalog, settings } = deps;
 
   const issue = (name: string, command: SecretCommand): Promise<E.Either<unknown, Executed>> =>
-    commands.asService(() =>
-      commands.handleCommand(name, { kind: "name", name }, command.type, () => prepared(command)),
-    );
+    commands.handleCommand(name, { kind: "name", name }, command.type, () => prepared(command));
 
   /** The secret, while attempt `attempt` of rotation `versionId` is still the one under way. */
   const underWay = (name: string, versionId: VersionId, attempt: number): ActiveSecret | undefined => {

@@ -10,6 +10,7 @@ import {
 } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { SecretCommand } from "../domain/commands.js";
+import type { Carrying } from "../domain/secret-key.js";
 import type { ActiveSecret, SecretState } from "../domain/state.js";
 import type { DataKeyRef, SealedValue, VersionId } from "../domain/types.js";
 import type { KeyReader, WrappedDataKey } from "../store/key-store.js";
@@ -97,6 +98,8 @@ export const usingDataKey = async <T>(
     if (wrapped === undefined) return E.left({ _tag: "DataKeyDestroyed" });
     return withDataKey(source.keyring(), wrapped, ctx, use);
   }
+  const known = source.secretKeys.knownDataKey(holder.arn, versionId);
+  if (known !== undefined) return E.isLeft(known) ? known : E.right(await use(known.right));
   let problem: DataKeyProblem = { _tag: "DataKeyDestroyed" };
   for (let epoch = holder.keyEpoch ?? ref.epoch; epoch >= ref.epoch; epoch--) {
     const secretKey = await source.secretKeys.get(holder.arn, epoch);
@@ -106,7 +109,14 @@ export const usingDataKey = async <T>(
       continue;
     }
     const wrapped = epoch === ref.epoch ? ref.wrapped : secretKey.right.rewrapped[versionId];
-    if (wrapped !== undefined) return usingKey(() => unwrapDataKey(secretKey.right.key, wrapped, ctx), use);
+    if (wrapped !== undefined)
+      return usingKey(
+        () => unwrapDataKey(secretKey.right.key, wrapped, ctx),
+        (dataKey) => {
+          source.secretKeys.rememberDataKey(holder.arn, versionId, dataKey, secretKey.right);
+          return use(dataKey);
+        },
+      );
   }
   return E.left(problem);
 };
@@ -143,9 +153,6 @@ export const wrapWith = (
   generation: wrapping.generation,
   wrapped: wrapDataKey(wrapping.material, dataKey, ctx),
 });
-
-/** Whose data keys a secret's new key holds: after a pruning, every surviving version's; else the labelled ones'. */
-export type Carrying = "every version" | "labelled versions";
 
 /**
  * A new key for secret `after` (a command's outcome, before the key's replacement is recorded), under its

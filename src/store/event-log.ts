@@ -21,7 +21,8 @@ import {
 import { nameOfSubject, secretSubject, streamName, subjectPrefix } from "./subjects.js";
 
 export type AppendResult =
-  | { readonly _tag: "Appended"; readonly seq: number }
+  /** `stored`: the record as the log holds it (as its JSON reads back), for the projection to fold at once. */
+  | { readonly _tag: "Appended"; readonly seq: number; readonly stored: CommandRecord }
   /** Another writer appended to this secret first; `lastSeq` is the subject's sequence now. */
   | { readonly _tag: "Conflict"; readonly lastSeq: number };
 
@@ -109,7 +110,9 @@ export class EventLog {
     if (this.mirrored) throw new Error(`the log of region ${this.region} is a mirror here: it is written there`);
     const subject = secretSubject(this.region, secretName);
     const msgID = randomUUID();
-    const payload = Buffer.from(JSON.stringify(record), "utf8");
+    const json = JSON.stringify(record);
+    const payload = Buffer.from(json, "utf8");
+    const stored = (): CommandRecord => JSON.parse(json) as CommandRecord;
     let lastError: unknown;
     for (let attempt = 1; attempt <= PUBLISH_ATTEMPTS; attempt++) {
       try {
@@ -118,13 +121,14 @@ export class EventLog {
           expect: { lastSubjectSequence: expected, streamName: this.stream },
           timeout: PUBLISH_TIMEOUT_MS,
         });
-        return { _tag: "Appended", seq: ack.seq };
+        return { _tag: "Appended", seq: ack.seq, stored: stored() };
       } catch (e) {
         if (isWrongLastSequence(e)) {
           // After a lost ack, newer servers answer a retry with "wrong last sequence" rather than "duplicate".
           const last = await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject });
           if (last === null) throw e;
-          if (attempt > 1 && last.header?.get("Nats-Msg-Id") === msgID) return { _tag: "Appended", seq: last.seq };
+          if (attempt > 1 && last.header?.get("Nats-Msg-Id") === msgID)
+            return { _tag: "Appended", seq: last.seq, stored: stored() };
           return { _tag: "Conflict", lastSeq: last.seq };
         }
         lastError = e;
@@ -189,6 +193,8 @@ export class EventLog {
      * the projection skipped that record when it came.
      */
     onRestart: (nextSeq: number, why: string) => void,
+    /** Records up to this sequence were applied already (by whoever appended them): not even decoded. */
+    appliedThrough: () => number = () => 0,
   ): Follower {
     let next = fromSeq;
     return followStream(
@@ -198,6 +204,10 @@ export class EventLog {
       () => ({ deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next }),
       (m) => {
         if (m.seq < next) return;
+        if (m.seq <= appliedThrough()) {
+          next = m.seq + 1;
+          return;
+        }
         const decoded = decodeRecord(m.data);
         if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
         else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });

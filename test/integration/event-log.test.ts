@@ -138,7 +138,7 @@ Log(
       await within(10_000, "the consumer failed", aFailure);
       await EventLog.open(nc, region);
       const appended = await log.append("after", 0, record([created("after")]));
-      assert.equal(appended, { _tag: "Appended", seq: 1 });
+      assert.equal(appended._tag === "Appended" ? appended.seq : 0, 1);
       await within(10_000, "the record applied", catalog.whenCaughtUp(1));
     } finally {
       await follower.stop();

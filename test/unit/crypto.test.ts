@@ -1,4 +1,5 @@
 import { test } from "uvu";
+import { createHmac, hkdfSync } from "node:crypto";
 import * as assert from "uvu/assert";
 import {
   DecryptionError,
@@ -50,6 +51,13 @@ test("two seals of one value differ, but their fingerprints under one key agree"
   assert.is.not(sealValue(key, "string", Buffer.from("other"), ctx, KEY_IN_LOG).fingerprint, a.fingerprint);
   assert.is.not(sealValue(key, "binary", Buffer.from("same"), ctx, KEY_IN_LOG).fingerprint, a.fingerprint);
   assert.is.not(sealValue(newDataKey(), "string", Buffer.from("same"), ctx, KEY_IN_LOG).fingerprint, a.fingerprint);
+});
+
+test("the fingerprint is the one earlier versions computed (HKDF as node's hkdfSync), so their tokens still compare", () => {
+  const key = newDataKey();
+  const macKey = Buffer.from(hkdfSync("sha256", key, Buffer.alloc(0), "secret-ledger/fingerprint/v1", 32));
+  const expected = createHmac("sha256", macKey).update("string\nsame").digest("base64");
+  assert.is(sealValue(key, "string", Buffer.from("same"), ctx, KEY_IN_LOG).fingerprint, expected);
 });
 
 test("a wrapped data key unwraps only with the master key and its own context", () => {

@@ -39,7 +39,7 @@ const harness = () => {
       const last = subjectSeq.get(secretName) ?? 0;
       if (last !== expected) return Promise.resolve({ _tag: "Conflict", lastSeq: seq });
       writes.push({ kind: "record", what: record.command });
-      return Promise.resolve({ _tag: "Appended", seq: append(secretName, record) });
+      return Promise.resolve({ _tag: "Appended", seq: append(secretName, record), stored: record });
     },
     lastSeq: () => Promise.resolve(seq),
   };
@@ -156,9 +156,9 @@ test("while the store is out of reach a command is refused at once, as retryable
 
 test("the actor's request id and principal go into the record", async () => {
   const h = harness();
-  await h.commands.actingAs({ requestId: "req-1", principal: "arn:aws:iam::123456789012:user/alice" }, () =>
-    h.commands.handleCommand("db", byName, "CreateSecret", () => prepared(createSecret({ secretString: sealed("a") }))),
-  );
+  await h.commands
+    .as({ requestId: "req-1", principal: "arn:aws:iam::123456789012:user/alice" })
+    .handleCommand("db", byName, "CreateSecret", () => prepared(createSecret({ secretString: sealed("a") })));
   assert.is(h.records[0]?.requestId, "req-1");
   assert.is(h.records[0]?.principal, "arn:aws:iam::123456789012:user/alice");
 });
