@@ -13,7 +13,12 @@ export type LoadScenario = {
   readonly endpoint: string;
   readonly region: string;
   readonly credentials: Credentials;
-  /** get: GetSecretValue of bench/<worker>; put: PutSecretValue to bench/<worker>; put-hot: all to bench/0. */
+  /**
+   * get: GetSecretValue of bench/<worker>. put: each worker writes secrets of its own, a new one (CreateSecret) every
+   * VERSIONS_PER_SECRET writes, so that none goes past AWS's version quota. put-hot: every worker writes the same
+   * secret, bench/hot/<k>, moving to the next (made beforehand) every VERSIONS_PER_SECRET writes of all workers
+   * (these are signed as they are sent: which secret is known only then).
+   */
   readonly kind: "get" | "put" | "put-hot";
   readonly value?: string;
   readonly inFlight: number;
@@ -38,6 +43,9 @@ type Prepared = Buffer;
 
 /** The most PutSecretValue a second one worker is signed for up front; past that, it signs as it goes. */
 const PUTS_PER_SECOND = 6000;
+
+/** How many versions a secret of the write scenarios gets: under AWS's version quota (and the service's, 150). */
+export const VERSIONS_PER_SECRET = 100;
 
 /** One kept-alive connection: a request's bytes out, its answer's status back once its body has come. */
 type Connection = { send(request: Buffer): Promise<number>; close(): void };
@@ -73,8 +81,7 @@ const open = (url: URL): Promise<Connection> =>
 
 const run = async (s: LoadScenario): Promise<LoadResult> => {
   const url = new URL(s.endpoint);
-  const target = s.kind === "get" ? "secretsmanager.GetSecretValue" : "secretsmanager.PutSecretValue";
-  const prepare = (input: object): Prepared => {
+  const prepare = ({ target, input }: { readonly target: string; readonly input: object }): Prepared => {
     const body = Buffer.from(JSON.stringify(input), "utf8");
     const headers = { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": target };
     const signed = signRequest(
@@ -91,17 +98,37 @@ const run = async (s: LoadScenario): Promise<LoadResult> => {
       .join("");
     return Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\n${head}\r\n`, "latin1"), body]);
   };
-  const inputOf = (worker: number): object =>
-    s.kind === "get"
-      ? { SecretId: `bench/${worker}` }
+  /** This scenario's own secret names: the service holds those of earlier scenarios too. */
+  const scenario = randomUUID().slice(0, 8);
+  /** How many writes the one-secret scenario has sent, all workers together. */
+  let hotWrites = 0;
+  /** Worker `worker`'s `n`th request. */
+  const requestOf = (worker: number, n: number): { readonly target: string; readonly input: object } => {
+    if (s.kind === "get") return { target: "secretsmanager.GetSecretValue", input: { SecretId: `bench/${worker}` } };
+    const token = randomUUID();
+    if (s.kind === "put-hot") {
+      const secret = `bench/hot/${Math.floor(hotWrites++ / VERSIONS_PER_SECRET)}`;
+      const input = { SecretId: secret, SecretString: s.value, ClientRequestToken: token };
+      return { target: "secretsmanager.PutSecretValue", input };
+    }
+    const secret = `bench/${scenario}/${worker}/${Math.floor(n / VERSIONS_PER_SECRET)}`;
+    return n % VERSIONS_PER_SECRET === 0
+      ? {
+          target: "secretsmanager.CreateSecret",
+          input: { Name: secret, SecretString: s.value, ClientRequestToken: token },
+        }
       : {
-          SecretId: s.kind === "put-hot" ? "bench/0" : `bench/${worker}`,
-          SecretString: s.value,
-          ClientRequestToken: randomUUID(),
+          target: "secretsmanager.PutSecretValue",
+          input: { SecretId: secret, SecretString: s.value, ClientRequestToken: token },
         };
+  };
   const perWorker = Math.ceil((PUTS_PER_SECOND * (s.seconds + s.warmupMs / 1000)) / s.inFlight);
   const batches: Prepared[][] = Array.from({ length: s.inFlight }, (_, worker) =>
-    s.kind === "get" ? [prepare(inputOf(worker))] : Array.from({ length: perWorker }, () => prepare(inputOf(worker))),
+    s.kind === "get"
+      ? [prepare(requestOf(worker, 0))]
+      : s.kind === "put-hot"
+        ? []
+        : Array.from({ length: perWorker }, (_, n) => prepare(requestOf(worker, n))),
   );
   const sockets = await Promise.all(batches.map(() => open(url)));
   const send = (worker: number, p: Prepared): Promise<number> => (sockets[worker] as Connection).send(p);
@@ -115,12 +142,15 @@ const run = async (s: LoadScenario): Promise<LoadResult> => {
   await Promise.all(
     batches.map(async (batch, worker) => {
       for (let n = 0; performance.now() < end; n++) {
-        const p = s.kind === "get" ? (batch[0] as Prepared) : (batch[n] ?? prepare(inputOf(worker)));
+        const p = s.kind === "get" ? (batch[0] as Prepared) : (batch[n] ?? prepare(requestOf(worker, n)));
         const t0 = performance.now();
         const status = await send(worker, p);
         const t1 = performance.now();
         if (status !== 200) failures++;
-        if (t0 >= warmEnd && t1 <= end) latencies.push(t1 - t0);
+        // The CreateSecret that starts each secret of the put scenario (two writes: its key, its record) counts
+        // as a request, not in the PutSecretValue latencies.
+        const creates = s.kind === "put" && n % VERSIONS_PER_SECRET === 0;
+        if (t0 >= warmEnd && t1 <= end && !creates) latencies.push(t1 - t0);
       }
     }),
   );

@@ -65,7 +65,8 @@ export type ApiOptions = {
   readonly probes?: Readonly<Record<string, () => Promise<ProbeAnswer>>>;
   /** Every request becomes an audit record; answers that carry secret values wait for theirs. */
   readonly audit?: {
-    record(entry: AuditEntry): Promise<void>;
+    /** `waited`: whether the answer waits for the record (it carries values). */
+    record(entry: AuditEntry, waited: boolean): Promise<void>;
     /** Withhold secret values when their record cannot be written (else answer, and report the failure). */
     readonly failClosed: boolean;
     /** A SecretId as its ARN when it names a secret, else as given. */
@@ -271,7 +272,7 @@ export const createApiServer = (opts: ApiOptions): Server => {
       versionIds: [...facts.versionIds],
       outcome: out.error?.type ?? "Success",
     };
-    const written = audit.record(entry);
+    const written = audit.record(entry, out.carriesValues === true);
     if (out.carriesValues !== true) {
       written.catch((e: unknown) => audit.onFailure(requestId, e));
       return out;

@@ -114,7 +114,7 @@ export const startHttp = async (deps: {
     ...(deps.audit
       ? {
           audit: {
-            record: (entry) => auditor.record(entry),
+            record: (entry, waited) => auditor.record(entry, waited),
             failClosed: config.auditFailClosed,
             targetOf: (secretId) => accessTarget(service, secretId).shownAs,
             onFailure: (requestId, error) =>

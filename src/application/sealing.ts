@@ -131,17 +131,27 @@ export const usingVersionKey = async <T>(
 ): Promise<E.Either<ServiceError, T>> =>
   E.mapLeft((): ServiceError => DECRYPTION_FAILED)(await usingDataKey(sealing, holder, versionId, ref, use));
 
-/** A version's value; `sealedFor`: the ARN it was sealed for, when not the holder's (a replica's primary). */
-export const openSealed = (
+/**
+ * A version's value; `sealedFor`: the ARN it was sealed for, when not the holder's (a replica's primary). A value
+ * whose data key is in the log is kept opened with that key (SecretKeys), for the reads that follow.
+ */
+export const openSealed = async (
   sealing: KeySource,
   holder: KeyHolder,
   versionId: VersionId,
   sealed: SealedValue,
   sealedFor: string = holder.arn,
-): Promise<E.Either<ServiceError, Buffer>> =>
-  usingVersionKey(sealing, holder, versionId, sealed.key, (dataKey) =>
+): Promise<E.Either<ServiceError, Buffer>> => {
+  const keeps = sealed.key.in === "log" && holder.byVersion !== true && sealedFor === holder.arn;
+  const known = keeps ? sealing.secretKeys.knownValue(holder.arn, versionId, sealed.ciphertext) : undefined;
+  if (known !== undefined) return E.mapLeft((): ServiceError => DECRYPTION_FAILED)(known);
+  const opened = await usingVersionKey(sealing, holder, versionId, sealed.key, (dataKey) =>
     openValue(dataKey, sealed, { arn: sealedFor, versionId }),
   );
+  if (keeps && E.isRight(opened))
+    sealing.secretKeys.rememberValue(holder.arn, versionId, sealed.ciphertext, opened.right);
+  return opened;
+};
 
 /** `dataKey` wrapped under the master key `wrapping` for version `ctx`, to be kept in the key store by version. */
 export const wrapWith = (

@@ -19,8 +19,20 @@ export type OpenSecretKey = {
   readonly rewrapped: Readonly<Record<string, string>>;
 };
 
-/** A data key kept unwrapped, and the master key (and generation) that wraps the secret's key it came from. */
-type KnownDataKey = { readonly key: Buffer; readonly keyId: string; readonly generation: number };
+/**
+ * A data key kept unwrapped, the master key (and generation) that wraps the secret's key it came from, and the
+ * version's value once opened.
+ */
+type KnownDataKey = {
+  readonly key: Buffer;
+  readonly keyId: string;
+  readonly generation: number;
+  opened?: OpenedValue;
+};
+type OpenedValue = { readonly ciphertext: string; readonly plaintext: Buffer };
+
+/** How many bytes of opened values are kept in memory, at most. */
+const OPENED_BYTES = 32 * 1024 * 1024;
 
 /** Why a secret's key cannot be used: it is not in the key store (erased), or its master key is not usable. */
 export type SecretKeyProblem =
@@ -47,6 +59,7 @@ export class SecretKeys {
    * key they came from: a read then opens its value with one AES operation. Forgotten with the secret's keys.
    */
   private readonly dataKeys = new Map<string, Map<string, KnownDataKey>>();
+  private openedBytes = 0;
 
   constructor(
     private readonly store: Pick<DataKeyStore, "getSecretKey"> & Partial<Pick<DataKeyStore, "createSecretKey">>,
@@ -67,7 +80,7 @@ export class SecretKeys {
       if (E.isLeft(opened)) return opened;
       key = opened.right;
     }
-    if (E.isLeft(this.keyring().forUnwrapping(key.keyId, key.generation)))
+    if (!this.keyring().usable(key.keyId, key.generation))
       return E.left({ _tag: "MasterKeyUnavailable", keyId: key.keyId, generation: key.generation });
     const kept = this.remember(arn, epoch, key);
     return kept === "missing" ? E.left({ _tag: "SecretKeyMissing" }) : E.right(kept);
@@ -109,11 +122,18 @@ export class SecretKeys {
 
   /** A data key unwrapped before, if its master key is still usable; MasterKeyUnavailable if not. */
   knownDataKey(arn: string, versionId: string): E.Either<MasterKeyUnavailable, Buffer> | undefined {
-    const known = this.dataKeys.get(arn)?.get(versionId);
-    if (known === undefined) return undefined;
-    if (E.isLeft(this.keyring().forUnwrapping(known.keyId, known.generation)))
-      return E.left({ _tag: "MasterKeyUnavailable", keyId: known.keyId, generation: known.generation });
-    return E.right(known.key);
+    const known = this.known(arn, versionId);
+    return known === undefined ? undefined : E.map((k: KnownDataKey) => k.key)(known);
+  }
+
+  /**
+   * A value opened before (`ciphertext`, of version `versionId`), if its data key's master key is still usable:
+   * a read of it then does no AES at all. MasterKeyUnavailable if not usable.
+   */
+  knownValue(arn: string, versionId: string, ciphertext: string): E.Either<MasterKeyUnavailable, Buffer> | undefined {
+    const known = this.known(arn, versionId);
+    if (known === undefined || (E.isRight(known) && known.right.opened?.ciphertext !== ciphertext)) return undefined;
+    return E.map((k: KnownDataKey) => (k.opened as OpenedValue).plaintext)(known);
   }
 
   /** Keeps a copy of version `versionId`'s data key, unwrapped from `from`. */
@@ -124,9 +144,31 @@ export class SecretKeys {
     this.dataKeys.set(arn, known);
   }
 
+  /** Keeps the value `ciphertext` of version `versionId` opened, while OPENED_BYTES allows. */
+  rememberValue(arn: string, versionId: string, ciphertext: string, plaintext: Buffer): void {
+    const known = this.dataKeys.get(arn)?.get(versionId);
+    if (known === undefined || known.opened !== undefined || this.openedBytes + plaintext.length > OPENED_BYTES) return;
+    known.opened = { ciphertext, plaintext: Buffer.from(plaintext) };
+    this.openedBytes += plaintext.length;
+  }
+
+  private known(arn: string, versionId: string): E.Either<MasterKeyUnavailable, KnownDataKey> | undefined {
+    const known = this.dataKeys.get(arn)?.get(versionId);
+    if (known === undefined) return undefined;
+    if (!this.keyring().usable(known.keyId, known.generation))
+      return E.left({ _tag: "MasterKeyUnavailable", keyId: known.keyId, generation: known.generation });
+    return E.right(known);
+  }
+
+  /** Drops what is kept of secret `arn`'s versions. */
+  private dropVersions(arn: string): void {
+    for (const known of this.dataKeys.get(arn)?.values() ?? []) this.openedBytes -= known.opened?.plaintext.length ?? 0;
+    this.dataKeys.delete(arn);
+  }
+
   /** Forgets the secret's keys of epochs below `below` (and every data key of it), as the key store erases them. */
   forget(arn: string, below: number): void {
-    this.dataKeys.delete(arn);
+    this.dropVersions(arn);
     const epochs = this.open.get(arn);
     if (epochs === undefined) return;
     for (const epoch of [...epochs.keys()]) if (epoch < below) epochs.set(epoch, "missing");
@@ -157,7 +199,7 @@ export class SecretKeys {
     if (this.open.size > CACHED_SECRETS) {
       const oldest = this.open.keys().next().value as string;
       this.open.delete(oldest);
-      this.dataKeys.delete(oldest);
+      this.dropVersions(oldest);
     }
     return kept;
   }

@@ -9,6 +9,12 @@ const MAX_BATCH = 512;
 const MAX_CONFLICT_RETRIES = 64;
 /** While records wait in the spool, how often forwarding them is tried (and at once when NATS comes back). */
 const FORWARD_RETRY_MS = 1000;
+/**
+ * How long a record nobody waits for (a write's, whose answer does not wait) may wait for others to go with it,
+ * when no write of the chain is under way: at low rates each such record would otherwise be an fsync'd write of
+ * its own, beside the log's, for the writes that follow to queue behind.
+ */
+const LINGER_MS = 10;
 
 type Pending = { readonly entry: AuditEntry; readonly done: (error?: unknown) => void };
 
@@ -29,6 +35,7 @@ export class Auditor {
   private writing: Promise<void> | undefined;
   private position: { seq: number; head: ChainHead } | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private lingering: NodeJS.Timeout | undefined;
   private forwarded: Array<() => void> = [];
   private stopped = false;
 
@@ -75,7 +82,11 @@ export class Auditor {
     if (this.spooled > 0) this.writing ??= this.drain();
   }
 
-  record(entry: AuditEntry): Promise<void> {
+  /**
+   * Writes `entry` onto the chain. `waited`: whether an answer waits for it (a read of values: written at once, with
+   * whatever else is queued); otherwise it may linger up to LINGER_MS for company.
+   */
+  record(entry: AuditEntry, waited = true): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({
         entry,
@@ -84,12 +95,25 @@ export class Auditor {
             ? resolve()
             : reject(error instanceof Error ? error : new Error("the audit record was not written")),
       });
-      this.writing ??= this.drain();
+      if (waited || this.writing !== undefined) this.flush();
+      else
+        this.lingering ??= setTimeout(() => {
+          this.lingering = undefined;
+          this.flush();
+        }, LINGER_MS).unref();
     });
+  }
+
+  /** Starts writing what is queued, unless a write is under way (which takes the queue up when it is done). */
+  private flush(): void {
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
+    this.writing ??= this.drain();
   }
 
   /** Resolves once every record handed in so far is written (or has failed). */
   async whenIdle(): Promise<void> {
+    if (this.queue.length > 0) this.flush();
     while (this.writing !== undefined) await this.writing;
   }
 

@@ -82,6 +82,12 @@ export class Keyring {
     return E.right({ keyId, generation, material: Buffer.from(material.key, "base64") });
   }
 
+  /** Whether the material that wrapped a key is here and its key enabled (forUnwrapping without the material). */
+  usable(keyId: string, generation: number): boolean {
+    const entry = this.byId.get(keyId);
+    return entry !== undefined && entry.enabled && entry.material.some((m) => m.generation === generation);
+  }
+
   get defaultKeyId(): string {
     return (this.byAlias.get(DEFAULT_ALIAS) as MasterKeyEntry).keyId;
   }
