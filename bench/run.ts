@@ -9,7 +9,7 @@ import { connect } from "@nats-io/transport-node";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -36,6 +36,17 @@ const PUT = "PutSecretValue (secrets of each worker's own; 1 write in 100 a Crea
 const RAW_LAZY = `raw JetStream publish, sync_interval ${LAZY_SYNC}`;
 const PUT_LAZY = `PutSecretValue, sync_interval ${LAZY_SYNC}`;
 const BARE = "bare HTTP server, SigV4 checked";
+/** node's options as `npm start` runs the service (package.json), so that the service measured is the one run. */
+const START_FLAGS = (() => {
+  const start = (
+    JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { scripts: { start: string } }
+  ).scripts.start;
+  const flags = /^node ((?:--\S+ )*)dist\/src\/main\.js$/.exec(start);
+  if (flags === null)
+    throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${start}`);
+  return (flags[1] ?? "").split(" ").filter((f) => f !== "");
+})();
+
 /** Enough secrets for the one-secret scenario's writes (each takes VERSIONS_PER_SECRET) at 6,000 a second. */
 const HOT_SECRETS = Math.ceil((6000 * (SECONDS + 1)) / 100);
 
@@ -175,9 +186,9 @@ const main = async (): Promise<void> => {
       return { endpoint: (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string, pid: service.pid };
     };
     const profile = args.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`];
-    const audited = await serviceAt(join("src", "main.js"), region, profile);
-    const unauditedService = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION);
-    const lazyService = await serviceAt(join("src", "main.js"), LAZY_REGION, [], lazyNats.url);
+    const audited = await serviceAt(join("src", "main.js"), region, [...START_FLAGS, ...profile]);
+    const unauditedService = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION, START_FLAGS);
+    const lazyService = await serviceAt(join("src", "main.js"), LAZY_REGION, START_FLAGS, lazyNats.url);
 
     // The bare signed reference: node:http checking SigV4 and answering {}, in a process of its own.
     const bare = spawn(
