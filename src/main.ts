@@ -1,6 +1,6 @@
 import * as E from "fp-ts/lib/Either.js";
 import { existsSync } from "node:fs";
-import { startApp } from "./app.js";
+import { startApp, type RunningApp } from "./app.js";
 import { loadConfig } from "./config.js";
 import { auditStreamName } from "./store/subjects.js";
 
@@ -10,10 +10,35 @@ if (E.isLeft(config)) {
   process.exit(2);
 }
 
+/** The service, once started (a signal before then is kept for it). */
+const running: { app?: RunningApp } = {};
+let stopRequested: string | undefined;
+let stopping = false;
+const shutdown = (signal: string): void => {
+  const app = running.app;
+  if (app === undefined) {
+    stopRequested ??= signal;
+    return;
+  }
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`secret-ledger: ${signal}, stopping\n`);
+  app.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`secret-ledger: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+};
+process.on("SIGINT", () => shutdown("SIGINT"));
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+
 const app = await startApp(config.right).catch((e: unknown) => {
   process.stderr.write(`secret-ledger: cannot start: ${e instanceof Error ? e.message : String(e)}\n`);
   return process.exit(1);
 });
+running.app = app;
 const { region } = config.right;
 const { accessKeyId, secretAccessKey } = app.credentials;
 const credentialsNote =
@@ -52,18 +77,7 @@ process.stdout.write(
   ].join("\n") + "\n",
 );
 
-let stopping = false;
-const shutdown = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write(`secret-ledger: ${signal}, stopping\n`);
-  app.stop().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      process.stderr.write(`secret-ledger: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
-};
-process.on("SIGINT", () => shutdown("SIGINT"));
-process.on("SIGTERM", () => shutdown("SIGTERM"));
+// A signal while the service starts waits for the start to finish, then stops it: without a handler in place the
+// signal would end the process half-way, its checkpoint unwritten (a SIGTERM right after the banner did, about one
+// time in four, before the handlers were set first).
+if (stopRequested !== undefined) shutdown(stopRequested);
