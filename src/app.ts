@@ -120,7 +120,8 @@ export const startApp = async (
         retireSecretKeys: async (arn, below) => {
           await keys.retireSecretKeys(arn, below);
           secretKeys.forget(arn, below);
-          options.onKeyStep?.("old secret keys erased");
+          // A replacement's older keys (a deletion erases them all: not a step of a replacement).
+          if (Number.isFinite(below)) options.onKeyStep?.("old secret keys erased");
         },
       },
       (arn, error) => logger({ level: "error", msg: "data keys not destroyed", arn, error: errorText(error) }),

@@ -1,11 +1,11 @@
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
 import type { CatalogEntry, SecretCatalog } from "../../projections/secret-catalog.js";
-import type { SecretCommand } from "../domain/commands.js";
 import { secretDecider } from "../domain/decider.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
-import { newSecretKeyNeeded, type Carrying } from "../domain/secret-key.js";
+import type { Carrying, SecretCommand } from "../domain/commands.js";
+import { newSecretKeyNeeded } from "../domain/secret-key.js";
 import { fold, type ActiveSecret, type SecretState } from "../domain/state.js";
 import type { ServiceError } from "./errors.js";
 import { KeyedLock } from "./keyed-lock.js";
@@ -18,14 +18,11 @@ import type { Clock, CommandLog } from "./ports.js";
 // KmsKeyId) first gets the secret a new key, written to the key store, and records its replacement in the same
 // append; after a pruning the old keys are erased once that is in the log (the key shredder).
 
-/** A command ready for the decider (its values sealed). */
-export type Prepared = { readonly command: SecretCommand };
-
 /** The steps of replacing a secret's key, which a test may watch (to stop the process between two of them). */
 export type KeyStep = "new secret key written" | "replacement appended" | "old secret keys erased";
 
 /** Makes a secret's command from its state now. */
-export type Prepare = (state: SecretState, now: number) => Promise<E.Either<ServiceError, Prepared>>;
+export type Prepare = (state: SecretState, now: number) => Promise<E.Either<ServiceError, SecretCommand>>;
 
 /** What a command did: the state before and after, and the events it appended (none: already done). */
 export type Executed = {
@@ -55,8 +52,8 @@ export type CommandHandler = {
 };
 
 /** A command that needs no sealed values. */
-export const prepared = (command: SecretCommand): Promise<E.Either<ServiceError, Prepared>> =>
-  Promise.resolve(E.right({ command }));
+export const prepared = (command: SecretCommand): Promise<E.Either<ServiceError, SecretCommand>> =>
+  Promise.resolve(E.right(command));
 
 const MAX_APPEND_ATTEMPTS = 64;
 
@@ -105,16 +102,15 @@ export const commandHandler = (deps: {
     events: ReadonlyArray<SecretEvent>,
     now: number,
   ): Promise<E.Either<ServiceError, ReadonlyArray<SecretEvent>>> => {
-    const needed = newSecretKeyNeeded(before, events);
-    if (needed === undefined) return E.right(events);
+    const carrying = newSecretKeyNeeded(before, events);
+    if (carrying === undefined) return E.right(events);
     const after = fold(events, before);
     if (after.status !== "active") return E.right(events);
-    const pruning = needed === "pruning";
-    const epoch = await deps.newSecretKey(after, pruning ? "every version" : "labelled versions");
+    const epoch = await deps.newSecretKey(after, carrying);
     if (E.isLeft(epoch)) return epoch;
     deps.onKeyStep?.("new secret key written");
     const replaced = secretDecider.decide(
-      { type: "ReplaceSecretKey", data: { keyEpoch: epoch.right, ...(pruning ? {} : { keepOlder: true }), now } },
+      { type: "ReplaceSecretKey", data: { keyEpoch: epoch.right, carrying, now } },
       after,
     );
     return E.map((more: ReadonlyArray<SecretEvent>) => [...events, ...more])(replaced);
@@ -132,7 +128,7 @@ export const commandHandler = (deps: {
       const now = deps.clock();
       const command = await prepare(entry.state, now);
       if (E.isLeft(command)) return command;
-      const decision = secretDecider.decide(command.right.command, entry.state);
+      const decision = secretDecider.decide(command.right, entry.state);
       if (E.isLeft(decision)) return decision;
       const withKey = await withNewKeyIfNeeded(entry.state, decision.right, now);
       if (E.isLeft(withKey)) return withKey;

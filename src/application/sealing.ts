@@ -9,13 +9,11 @@ import {
   type VersionContext,
 } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
-import type { SecretCommand } from "../domain/commands.js";
-import type { Carrying } from "../domain/secret-key.js";
+import type { Carrying, SecretCommand } from "../domain/commands.js";
 import type { ActiveSecret, SecretState } from "../domain/state.js";
 import type { DataKeyRef, SealedValue, VersionId } from "../domain/types.js";
 import type { KeyReader, WrappedDataKey } from "../store/key-store.js";
 import type { ServiceError } from "./errors.js";
-import type { Prepared } from "./handle-command.js";
 import type { DataKeyStore } from "./ports.js";
 import type { MasterKeyUnavailable, SecretKeys } from "./secret-keys.js";
 
@@ -284,5 +282,4 @@ export const sealedCommand = async (
   sealing: Sealing,
   request: SealRequest,
   build: (values: SealedValues) => SecretCommand,
-): Promise<E.Either<ServiceError, Prepared>> =>
-  E.map((values: SealedValues): Prepared => ({ command: build(values) }))(await sealValues(sealing, request));
+): Promise<E.Either<ServiceError, SecretCommand>> => E.map(build)(await sealValues(sealing, request));

@@ -30,6 +30,10 @@ type KnownDataKey = {
   opened?: OpenedValue;
 };
 type OpenedValue = { readonly ciphertext: string; readonly plaintext: Buffer };
+type KeptSecret = {
+  readonly epochs: Map<number, OpenSecretKey | "missing">;
+  readonly versions: Map<string, KnownDataKey>;
+};
 
 /** How many bytes of opened values are kept in memory, at most. */
 const OPENED_BYTES = 32 * 1024 * 1024;
@@ -50,15 +54,13 @@ const CACHED_SECRETS = 50_000;
 
 export class SecretKeys {
   /**
-   * By ARN, then epoch; the order of the outer map is the order of last use. "missing": none in the key store
-   * (erased, or an epoch never made), which stays so: a new key is only ever made above the secret's epoch now.
+   * What is kept of each secret, by ARN, in the order of last use: its keys by epoch ("missing": none in the key
+   * store, erased or an epoch never made, which stays so: a new key is only ever made above the secret's epoch
+   * now), and its versions' data keys already unwrapped (a read then opens its value with one AES operation, or
+   * none once the value is opened), each with the master key (and generation) that wraps the secret's key it came
+   * from.
    */
-  private readonly open = new Map<string, Map<number, OpenSecretKey | "missing">>();
-  /**
-   * Data keys already unwrapped, by ARN then VersionId, with the master key (and generation) that wraps the secret's
-   * key they came from: a read then opens its value with one AES operation. Forgotten with the secret's keys.
-   */
-  private readonly dataKeys = new Map<string, Map<string, KnownDataKey>>();
+  private readonly secrets = new Map<string, KeptSecret>();
   private openedBytes = 0;
 
   constructor(
@@ -68,7 +70,7 @@ export class SecretKeys {
 
   /** The secret's key of `epoch`, unwrapped. A master key disabled since refuses it, as KMS refuses Decrypt. */
   async get(arn: string, epoch: number): Promise<E.Either<SecretKeyProblem, OpenSecretKey>> {
-    let key = this.open.get(arn)?.get(epoch);
+    let key = this.secrets.get(arn)?.epochs.get(epoch);
     if (key === "missing") return E.left({ _tag: "SecretKeyMissing" });
     if (key === undefined) {
       const stored = await this.store.getSecretKey(arn, epoch);
@@ -138,41 +140,38 @@ export class SecretKeys {
 
   /** Keeps a copy of version `versionId`'s data key, unwrapped from `from`. */
   rememberDataKey(arn: string, versionId: string, dataKey: Buffer, from: OpenSecretKey): void {
-    if (!this.open.has(arn)) return;
-    const known = this.dataKeys.get(arn) ?? new Map<string, KnownDataKey>();
-    known.set(versionId, { key: Buffer.from(dataKey), keyId: from.keyId, generation: from.generation });
-    this.dataKeys.set(arn, known);
+    const versions = this.secrets.get(arn)?.versions;
+    versions?.set(versionId, { key: Buffer.from(dataKey), keyId: from.keyId, generation: from.generation });
   }
 
   /** Keeps the value `ciphertext` of version `versionId` opened, while OPENED_BYTES allows. */
   rememberValue(arn: string, versionId: string, ciphertext: string, plaintext: Buffer): void {
-    const known = this.dataKeys.get(arn)?.get(versionId);
+    const known = this.secrets.get(arn)?.versions.get(versionId);
     if (known === undefined || known.opened !== undefined || this.openedBytes + plaintext.length > OPENED_BYTES) return;
     known.opened = { ciphertext, plaintext: Buffer.from(plaintext) };
     this.openedBytes += plaintext.length;
   }
 
   private known(arn: string, versionId: string): E.Either<MasterKeyUnavailable, KnownDataKey> | undefined {
-    const known = this.dataKeys.get(arn)?.get(versionId);
+    const known = this.secrets.get(arn)?.versions.get(versionId);
     if (known === undefined) return undefined;
     if (!this.keyring().usable(known.keyId, known.generation))
       return E.left({ _tag: "MasterKeyUnavailable", keyId: known.keyId, generation: known.generation });
     return E.right(known);
   }
 
-  /** Drops what is kept of secret `arn`'s versions. */
-  private dropVersions(arn: string): void {
-    for (const known of this.dataKeys.get(arn)?.values() ?? []) this.openedBytes -= known.opened?.plaintext.length ?? 0;
-    this.dataKeys.delete(arn);
+  /** Drops what is kept of a secret's versions. */
+  private dropVersions(kept: KeptSecret): void {
+    for (const known of kept.versions.values()) this.openedBytes -= known.opened?.plaintext.length ?? 0;
+    kept.versions.clear();
   }
 
   /** Forgets the secret's keys of epochs below `below` (and every data key of it), as the key store erases them. */
   forget(arn: string, below: number): void {
-    this.dropVersions(arn);
-    const epochs = this.open.get(arn);
-    if (epochs === undefined) return;
-    for (const epoch of [...epochs.keys()]) if (epoch < below) epochs.set(epoch, "missing");
-    if (epochs.size === 0) this.open.delete(arn);
+    const kept = this.secrets.get(arn);
+    if (kept === undefined) return;
+    this.dropVersions(kept);
+    for (const epoch of [...kept.epochs.keys()]) if (epoch < below) kept.epochs.set(epoch, "missing");
   }
 
   private unwrap(arn: string, epoch: number, stored: StoredSecretKey): E.Either<SecretKeyProblem, OpenSecretKey> {
@@ -190,16 +189,16 @@ export class SecretKeys {
 
   /** Keeps `key` (the one kept already, if another caller unwrapped it meanwhile), and returns what is kept. */
   private remember(arn: string, epoch: number, key: OpenSecretKey | "missing"): OpenSecretKey | "missing" {
-    const epochs = this.open.get(arn) ?? new Map<number, OpenSecretKey | "missing">();
-    this.open.delete(arn);
-    const held = epochs.get(epoch);
+    const secret: KeptSecret = this.secrets.get(arn) ?? { epochs: new Map(), versions: new Map() };
+    this.secrets.delete(arn);
+    this.secrets.set(arn, secret);
+    const held = secret.epochs.get(epoch);
     const kept = held === undefined || held === "missing" ? key : held;
-    epochs.set(epoch, kept);
-    this.open.set(arn, epochs);
-    if (this.open.size > CACHED_SECRETS) {
-      const oldest = this.open.keys().next().value as string;
-      this.open.delete(oldest);
-      this.dropVersions(oldest);
+    secret.epochs.set(epoch, kept);
+    if (this.secrets.size > CACHED_SECRETS) {
+      const [oldest, dropped] = this.secrets.entries().next().value as [string, KeptSecret];
+      this.dropVersions(dropped);
+      this.secrets.delete(oldest);
     }
     return kept;
   }

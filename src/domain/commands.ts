@@ -167,10 +167,13 @@ export type PruneVersions = {
   readonly data: { readonly versionPolicy: VersionPolicy; readonly now: Millis };
 };
 
+/** Whose data keys a secret's new key holds: after a pruning, every surviving version's; else the labelled ones'. */
+export type Carrying = "every version" | "labelled versions";
+
 /** Issued by the command pipeline after a command that calls for it: the secret's key of `keyEpoch` is its key now. */
 export type ReplaceSecretKey = {
   readonly type: "ReplaceSecretKey";
-  readonly data: { readonly keyEpoch: number; readonly keepOlder?: true; readonly now: Millis };
+  readonly data: { readonly keyEpoch: number; readonly carrying: Carrying; readonly now: Millis };
 };
 
 /**

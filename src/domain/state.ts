@@ -183,18 +183,14 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
     }
     case "VersionFilled": {
       if (state.status !== "active") return state;
-      const version = state.versions.get(event.data.versionId);
-      if (version === undefined) return state;
-      const versions = new Map(state.versions);
-      versions.set(version.versionId, { ...version, value: event.data.value });
+      const versions = withVersion(state, event.data.versionId, { value: event.data.value });
+      if (versions === undefined) return state;
       return { ...state, ...keyEpochOf(state, event.data.value), versions, lastChangedAt: event.meta.at };
     }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
-      const version = state.versions.get(event.data.versionId);
-      if (version === undefined) return state;
-      const versions = new Map(state.versions);
-      versions.set(version.versionId, { ...version, lastAccessedDay: event.data.day });
+      const versions = withVersion(state, event.data.versionId, { lastAccessedDay: event.data.day });
+      if (versions === undefined) return state;
       return { ...state, versions, lastAccessedDay: Math.max(state.lastAccessedDay ?? 0, event.data.day) };
     }
     default: {
@@ -202,6 +198,17 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       return unknownEvent;
     }
   }
+};
+
+/** The versions with version `versionId` changed by `change` (undefined: there is no such version). */
+const withVersion = (
+  state: ActiveSecret,
+  versionId: VersionId,
+  change: Partial<Version>,
+): ReadonlyMap<VersionId, Version> | undefined => {
+  const version = state.versions.get(versionId);
+  if (version === undefined) return undefined;
+  return new Map(state.versions).set(versionId, { ...version, ...change });
 };
 
 /** A new value's data key in the log is wrapped under the secret's key of its epoch: the secret's key now. */

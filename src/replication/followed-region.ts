@@ -278,12 +278,11 @@ export class FollowedRegion {
       const to = { arn, versionId };
       const rewrap = (dataKey: Buffer): WrappedDataKey => wrapWith(wrapping.right, dataKey, to);
       const value = state.versions.get(versionId)?.value;
+      let wrapped: E.Either<DataKeyProblem, WrappedDataKey>;
+      if (here !== undefined) wrapped = await withDataKey(this.deps.keyring(), here, to, rewrap);
       // An empty version (a rotation's, not yet filled) has no key yet.
-      if (here === undefined && value === undefined) continue;
-      const wrapped: E.Either<DataKeyProblem, WrappedDataKey> =
-        here !== undefined
-          ? await withDataKey(this.deps.keyring(), here, to, rewrap)
-          : await usingDataKey(this.deps.primaryKeys, state, versionId, value?.key ?? { in: "key-store" }, rewrap);
+      else if (value === undefined) continue;
+      else wrapped = await usingDataKey(this.deps.primaryKeys, state, versionId, value.key, rewrap);
       // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
       if (E.isLeft(wrapped) && wrapped.left._tag === "DataKeyDestroyed") continue;
       if (E.isLeft(wrapped))

@@ -61,13 +61,16 @@ export type KeyReader = {
 const CACHED_KEYS = 100_000;
 
 /**
- * Wrapped data keys, one message per version on a stream of their own beside the log: the log is immutable,
- * the keys are not. Destroying a key erases its message, which overwrites the bytes in nats-server's files
- * (a KV purge would only hide them), so a pruned or deleted version's ciphertext, which stays in the log, can
- * never be decrypted again, from this store or from a backup taken afterwards. A key re-wrapped under another
- * master key (UpdateSecret with a new KmsKeyId) is written anew and the old message erased. Reads are served
- * from a bounded cache of wrapped keys (useless without the master keys), updated by this process's writes;
- * another process's re-wrap leaves a cached entry that still opens, under the older master key.
+ * The keys kept beside the log, on a stream of their own: the log is immutable, the keys are not. Each secret's
+ * key, one message per epoch (it wraps the data keys that sit beside their values in the log); and, for versions
+ * written before event schema 2 and for replicas, each version's data key, one message per version. Destroying a
+ * key erases its message, which overwrites the bytes in nats-server's files (a KV purge would only hide them), so
+ * a pruned or deleted version's ciphertext, which stays in the log, can never be decrypted again, from this store
+ * or from a backup taken afterwards. A version's data key re-wrapped under another master key (UpdateSecret with
+ * a new KmsKeyId) is written anew and the old message erased. Data keys by version are read through a bounded
+ * cache of wrapped keys (useless without the master keys), updated by this process's writes; another process's
+ * re-wrap leaves a cached entry that still opens, under the older master key. Secrets' keys are kept open by
+ * SecretKeys (src/application/secret-keys.ts).
  */
 export class KeyStore {
   private readonly cache = new Map<string, WrappedDataKey>();

@@ -1,8 +1,9 @@
 import * as E from "fp-ts/lib/Either.js";
+import type { SecretCommand } from "../../domain/commands.js";
 import type { ActiveSecret, SecretState } from "../../domain/state.js";
 import { AWSCURRENT, type RotationRules, type VersionId } from "../../domain/types.js";
 import type { ServiceError } from "../errors.js";
-import { prepared, type Executed, type Prepared } from "../handle-command.js";
+import { prepared, type Executed } from "../handle-command.js";
 import { active, onSecret } from "../lookup.js";
 import { openSealed, sealedCommand, type PlainValues } from "../sealing.js";
 import type { Service } from "../service.js";
@@ -62,7 +63,7 @@ export const rotateSecret = async (
   return E.map(({ state }: Executed) => ({ secret: active(state), versionId: token as VersionId }))(result);
 };
 
-type RotationCopy = NonNullable<Extract<Prepared["command"], { type: "RotateSecret" }>["data"]["currentCopy"]>;
+type RotationCopy = NonNullable<Extract<SecretCommand, { type: "RotateSecret" }>["data"]["currentCopy"]>;
 
 const rulesOf = (rules: RotateSecretInput["RotationRules"]): RotationRules | undefined =>
   rules === undefined
