@@ -2,24 +2,17 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { ReplicaRegion } from "../src/domain/events.js";
 import type { ActiveSecret, SecretState, Version } from "../src/domain/state.js";
-import { RotationRules, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
+import { RotationRules, SecretName, StagingLabel, Tag, ValueRef, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
 // The catalog as data, to be kept beside the log with the position it was folded to: a restart then folds
 // only what came after. The codec checks every field on the way back in.
 
-/** A value as a checkpoint written before event schema 2 holds it: its data key is in the key store. */
-const ValueBeforeSchema2 = t.type({ kind: SealedValue.type.props.kind, ciphertext: t.string, fingerprint: t.string });
-
+/** A version: its value as the projection keeps it (where it is in the log), not the value itself. */
 const VersionData = t.intersection([
   t.type({ versionId: VersionId, createdAt: t.number }),
-  t.partial({ value: t.union([SealedValue, ValueBeforeSchema2]), lastAccessedDay: t.number }),
+  t.partial({ value: t.intersection([ValueRef, t.type({ seq: t.number })]), lastAccessedDay: t.number }),
 ]);
-
-const versionOf = (v: t.TypeOf<typeof VersionData>): Version =>
-  v.value === undefined || "key" in v.value
-    ? (v as Version)
-    : { ...v, value: { ...v.value, key: { in: "key-store" } } };
 
 const RotationData = t.intersection([
   t.type({ enabled: t.boolean, configuredAt: t.number }),
@@ -72,13 +65,20 @@ export const CatalogSnapshot = t.type({
 });
 export type CatalogSnapshot = t.TypeOf<typeof CatalogSnapshot>;
 
+/** A version of the catalog: folded from the log, its value has its place there. */
+const versionData = (v: Version): t.TypeOf<typeof VersionData> => {
+  if (v.value !== undefined && v.value.seq === undefined)
+    throw new Error(`version ${v.versionId} of the catalog has a value that is not in the log`);
+  return v as t.TypeOf<typeof VersionData>;
+};
+
 const activeData = (s: ActiveSecret): t.TypeOf<typeof ActiveData> => {
   const { status: _status, versions, labels, tags, replicas, ...rest } = s;
   return {
     ...rest,
     ...(tags === undefined ? {} : { tags: [...tags] }),
     ...(replicas === undefined ? {} : { replicas: [...replicas] }),
-    versions: [...versions.values()],
+    versions: [...versions.values()].map(versionData),
     labels: [...labels.entries()],
   };
 };
@@ -114,7 +114,7 @@ const stateOf = (data: SnapshotEntry["state"]): SecretState => {
   return {
     status: "active",
     ...rest,
-    versions: new Map(versions.map((v) => [v.versionId, versionOf(v)])),
+    versions: new Map(versions.map((v): [VersionId, Version] => [v.versionId, v])),
     labels: new Map(labels),
   };
 };

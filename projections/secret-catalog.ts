@@ -48,7 +48,7 @@ export class SecretCatalog {
     // Delivery is at least once: a record at or below the checkpoint was applied already.
     if (seq <= this.applied) return;
     const before = this.secrets.get(secretName)?.state ?? initialState;
-    const after = fold(events, before);
+    const after = fold(events, before, seq);
     this.existing += (after.status === "active" ? 1 : 0) - (before.status === "active" ? 1 : 0);
     this.secrets.set(secretName, { state: after, subjectSeq: seq });
     this.advance(seq);

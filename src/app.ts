@@ -6,6 +6,7 @@ import { destructionOf, KeyShredder } from "./application/key-shredder.js";
 import { newSecretKey, type Sealing } from "./application/sealing.js";
 import type { KeyStep } from "./application/handle-command.js";
 import { SecretKeys } from "./application/secret-keys.js";
+import { ValueReader } from "./application/values.js";
 import { compact, purgeDueDeletions, type CompactionReport } from "./application/maintenance.js";
 import type { Clock } from "./application/ports.js";
 import { serviceOf } from "./application/service.js";
@@ -113,7 +114,8 @@ export const startApp = async (
     const { nc, log, keys, link, auditor } = store;
     const keyringClaims = await claimKeyring(keys, keyring, config.region, logger);
     const secretKeys = new SecretKeys(keys, () => keyring.current());
-    const sealing: Sealing = { keys, secretKeys, keyring: () => keyring.current() };
+    const values = new ValueReader(log, config.valueCacheBytes, () => link.available);
+    const sealing: Sealing = { values, keys, secretKeys, keyring: () => keyring.current() };
     const shredder = new KeyShredder(
       {
         destroy: (arn, versionId) => keys.destroy(arn, versionId),
@@ -137,13 +139,16 @@ export const startApp = async (
     const ownProjection: { appended?: Projection["appended"] } = {};
     const commands = commandHandler({
       log,
-      newSecretKey: (after, carrying) => newSecretKey(sealing, after, carrying),
+      newSecretKey: (after, carrying, pending) => newSecretKey(sealing, after, carrying, pending),
       catalog,
       clock,
       storeAvailable: () => link.available,
       ...(options.onKeyStep === undefined ? {} : { onKeyStep: options.onKeyStep }),
       // The projection is started just below; until then its consumer brings every record.
-      onAppended: (seq, secretName, record) => ownProjection.appended?.(seq, secretName, record),
+      onAppended: (seq, secretName, record) => {
+        values.appended(seq, record);
+        ownProjection.appended?.(seq, secretName, record);
+      },
     });
     const followed: Followed[] = [];
     for (const primary of config.follows)

@@ -51,6 +51,8 @@ export type Config = {
   readonly compactEverySeconds: number;
   /** How often the projection's checkpoint is written (and at every stop). */
   readonly checkpointEverySeconds: number;
+  /** How many bytes of values' ciphertext read from the log are kept in memory (SECRET_LEDGER_VALUE_CACHE_MB). */
+  readonly valueCacheBytes: number;
   /** The regions this one follows: their logs are mirrored here and their secrets replicated here served. */
   readonly follows: ReadonlyArray<string>;
   /** The data directory's nats-server: the port other regions' servers join as leafnodes (unset: any free one). */
@@ -118,6 +120,7 @@ const Env = t.partial({
   SECRET_LEDGER_VERSION_QUOTA: Count,
   SECRET_LEDGER_COMPACT_EVERY_SECONDS: Count,
   SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS: Count,
+  SECRET_LEDGER_VALUE_CACHE_MB: Count,
   SECRET_LEDGER_FOLLOWS: Regions,
   SECRET_LEDGER_LEAFNODE_PORT: Port,
   SECRET_LEDGER_LEAFNODE_REMOTES: LeafnodeUrls,
@@ -129,6 +132,9 @@ const Env = t.partial({
   SECRET_LEDGER_REQUEST_TIMEOUT_SECONDS: Count,
   SECRET_LEDGER_IDLE_TIMEOUT_SECONDS: Count,
 });
+
+/** How much of the values read from the log is kept in memory, as ciphertext, unless SECRET_LEDGER_VALUE_CACHE_MB says. */
+export const DEFAULT_VALUE_CACHE_BYTES = 64 * 2 ** 20;
 
 const isOn = (flag: string | undefined): boolean => flag === "1" || flag === "true";
 const seconds = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s) * 1000);
@@ -219,6 +225,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
     },
     compactEverySeconds: Number(v.SECRET_LEDGER_COMPACT_EVERY_SECONDS ?? 300),
     checkpointEverySeconds: Number(v.SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS ?? 60),
+    valueCacheBytes:
+      v.SECRET_LEDGER_VALUE_CACHE_MB === undefined
+        ? DEFAULT_VALUE_CACHE_BYTES
+        : Number(v.SECRET_LEDGER_VALUE_CACHE_MB) * 2 ** 20,
     follows,
     ...(v.SECRET_LEDGER_LEAFNODE_PORT === undefined ? {} : { leafnodePort: Number(v.SECRET_LEDGER_LEAFNODE_PORT) }),
     leafnodeRemotes: list(v.SECRET_LEDGER_LEAFNODE_REMOTES),

@@ -8,6 +8,7 @@ import type { CommandHandler } from "../application/handle-command.js";
 import type { KeyShredder } from "../application/key-shredder.js";
 import type { KeySource } from "../application/sealing.js";
 import { SecretKeys } from "../application/secret-keys.js";
+import { ValueReader } from "../application/values.js";
 import type { Replicas, Service } from "../application/service.js";
 import type { Config } from "../config.js";
 import type { Keyring } from "../crypto/keyring.js";
@@ -53,7 +54,7 @@ export const startFollowedRegion = async (
     catalog: restored.catalog,
     ownCatalog: deps.ownCatalog,
     keys: deps.keys,
-    primaryKeys: keySourceOf(KeyStore.ofRegion(nc, primary), deps.keyring),
+    primaryKeys: keySourceOf(mirror, KeyStore.ofRegion(nc, primary), deps.keyring, config.valueCacheBytes),
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),
@@ -72,8 +73,12 @@ export const startFollowedRegion = async (
   return { primary, projection, region, stop: projection.stop };
 };
 
-/** A followed region's keys, read through its JetStream domain: data keys by version, and its secrets' keys. */
-const keySourceOf = (reader: KeyReader, keyring: () => Keyring): KeySource => ({
+/**
+ * A followed region's values and keys: the values from its log as mirrored here, the keys read through its JetStream
+ * domain (data keys by version, and its secrets' keys).
+ */
+const keySourceOf = (mirror: EventLog, reader: KeyReader, keyring: () => Keyring, cacheBytes: number): KeySource => ({
+  values: new ValueReader(mirror, cacheBytes),
   keys: reader,
   secretKeys: new SecretKeys(reader, keyring),
   keyring,

@@ -60,7 +60,11 @@ const MAX_APPEND_ATTEMPTS = 64;
 export const commandHandler = (deps: {
   readonly log: CommandLog;
   /** Makes secret `after` a new key holding the data keys of `carrying` (see newSecretKey); returns its epoch. */
-  readonly newSecretKey: (after: ActiveSecret, carrying: Carrying) => Promise<E.Either<ServiceError, number>>;
+  readonly newSecretKey: (
+    after: ActiveSecret,
+    carrying: Carrying,
+    pending: ReadonlyArray<SecretEvent>,
+  ) => Promise<E.Either<ServiceError, number>>;
   readonly catalog: SecretCatalog;
   readonly clock: Clock;
   /** Whether NATS is reachable now: while it is not, writes are refused at once, as retryable. */
@@ -106,7 +110,7 @@ export const commandHandler = (deps: {
     if (carrying === undefined) return E.right(events);
     const after = fold(events, before);
     if (after.status !== "active") return E.right(events);
-    const epoch = await deps.newSecretKey(after, carrying);
+    const epoch = await deps.newSecretKey(after, carrying, events);
     if (E.isLeft(epoch)) return epoch;
     deps.onKeyStep?.("new secret key written");
     const replaced = secretDecider.decide(
@@ -141,7 +145,7 @@ export const commandHandler = (deps: {
         await deps.catalog.whenCaughtUp(appended.seq);
         // The projection has folded the record: its state is the command's outcome, unless a later record followed.
         const now = deps.catalog.entry(name);
-        const state = now.subjectSeq === appended.seq ? now.state : fold(events, entry.state);
+        const state = now.subjectSeq === appended.seq ? now.state : fold(events, entry.state, appended.seq);
         return E.right({ state, before: entry.state, events });
       }
       await deps.catalog.whenCaughtUp(appended.lastSeq);

@@ -10,12 +10,14 @@ import {
 } from "../crypto/envelope.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { Carrying, SecretCommand } from "../domain/commands.js";
+import type { SecretEvent } from "../domain/events.js";
 import type { ActiveSecret, SecretState } from "../domain/state.js";
 import type { DataKeyRef, SealedValue, VersionId } from "../domain/types.js";
 import type { KeyReader, WrappedDataKey } from "../store/key-store.js";
 import type { ServiceError } from "./errors.js";
 import type { DataKeyStore } from "./ports.js";
 import type { MasterKeyUnavailable, SecretKeys } from "./secret-keys.js";
+import type { ValueReader } from "./values.js";
 
 // Envelope encryption as the use cases need it: each version's value sealed under a data key of its own, that
 // key wrapped under the secret's key and kept beside the value in the log; the secret's key wrapped under a
@@ -26,8 +28,12 @@ import type { MasterKeyUnavailable, SecretKeys } from "./secret-keys.js";
 /** What sealing and opening need: the key store, the secrets' keys, and the keyring as it is now. */
 export type Sealing = KeySource & { readonly keys: DataKeyStore };
 
-/** Where data keys are read from: a region's key store (this one's, or a followed region's) and its secrets' keys. */
+/**
+ * Where values and their data keys are read from: a region's log (this one's, or a followed region's mirror), its
+ * key store and its secrets' keys.
+ */
 export type KeySource = {
+  readonly values: ValueReader;
   readonly keys: Pick<KeyReader, "get">;
   readonly secretKeys: SecretKeys;
   readonly keyring: () => Keyring;
@@ -130,26 +136,19 @@ export const usingVersionKey = async <T>(
   E.mapLeft((): ServiceError => DECRYPTION_FAILED)(await usingDataKey(sealing, holder, versionId, ref, use));
 
 /**
- * A version's value; `sealedFor`: the ARN it was sealed for, when not the holder's (a replica's primary). A value
- * whose data key is in the log is kept opened with that key (SecretKeys), for the reads that follow.
+ * A version's value, opened; `sealedFor`: the ARN it was sealed for, when not the holder's (a replica's primary).
+ * The plaintext is never kept: each read opens the ciphertext (one AES-GCM operation once the data key is known).
  */
-export const openSealed = async (
+export const openSealed = (
   sealing: KeySource,
   holder: KeyHolder,
   versionId: VersionId,
   sealed: SealedValue,
   sealedFor: string = holder.arn,
-): Promise<E.Either<ServiceError, Buffer>> => {
-  const keeps = sealed.key.in === "log" && holder.byVersion !== true && sealedFor === holder.arn;
-  const known = keeps ? sealing.secretKeys.knownValue(holder.arn, versionId, sealed.ciphertext) : undefined;
-  if (known !== undefined) return E.mapLeft((): ServiceError => DECRYPTION_FAILED)(known);
-  const opened = await usingVersionKey(sealing, holder, versionId, sealed.key, (dataKey) =>
+): Promise<E.Either<ServiceError, Buffer>> =>
+  usingVersionKey(sealing, holder, versionId, sealed.key, (dataKey) =>
     openValue(dataKey, sealed, { arn: sealedFor, versionId }),
   );
-  if (keeps && E.isRight(opened))
-    sealing.secretKeys.rememberValue(holder.arn, versionId, sealed.ciphertext, opened.right);
-  return opened;
-};
 
 /** `dataKey` wrapped under the master key `wrapping` for version `ctx`, to be kept in the key store by version. */
 export const wrapWith = (
@@ -172,6 +171,7 @@ export const newSecretKey = async (
   sealing: Sealing,
   after: ActiveSecret,
   carrying: Carrying,
+  pending: ReadonlyArray<SecretEvent>,
 ): Promise<E.Either<ServiceError, number>> => {
   const labelled = new Set(after.labels.values());
   const dataKeys = new Map<string, Buffer>();
@@ -179,7 +179,9 @@ export const newSecretKey = async (
     for (const version of after.versions.values()) {
       if (version.value?.key.in !== "log") continue;
       if (carrying === "labelled versions" && !labelled.has(version.versionId)) continue;
-      const copied = await usingDataKey(sealing, after, version.versionId, version.value.key, (k) => Buffer.from(k));
+      const sealed = await sealing.values.sealed(version.versionId, version.value, pending);
+      if (E.isLeft(sealed)) return sealed;
+      const copied = await usingDataKey(sealing, after, version.versionId, sealed.right.key, (k) => Buffer.from(k));
       if (E.isLeft(copied)) return E.left(ENCRYPTION_FAILED);
       dataKeys.set(version.versionId, copied.right);
     }
@@ -232,9 +234,13 @@ const sealValues = async (
   };
   const secret = state.status === "active" && state.arn === arn ? state : undefined;
   // A version that holds a value keeps its key (the same value again is then recognised); an empty one gets one.
-  const existing = token === undefined ? undefined : secret?.versions.get(token)?.value;
-  if (existing !== undefined && token !== undefined)
-    return usingVersionKey(sealing, secret as ActiveSecret, token, existing.key, (k) => sealAll(k, existing.key));
+  const existingRef = token === undefined ? undefined : secret?.versions.get(token)?.value;
+  if (existingRef !== undefined && token !== undefined) {
+    const existing = await sealing.values.sealed(token, existingRef);
+    if (E.isLeft(existing)) return existing;
+    const { key } = existing.right;
+    return usingVersionKey(sealing, secret as ActiveSecret, token, key, (k) => sealAll(k, key));
+  }
   // Without a token the decider refuses the command; the values are sealed under a throwaway key only so that
   // it sees which were given.
   if (token === undefined)

@@ -19,24 +19,12 @@ export type OpenSecretKey = {
   readonly rewrapped: Readonly<Record<string, string>>;
 };
 
-/**
- * A data key kept unwrapped, the master key (and generation) that wraps the secret's key it came from, and the
- * version's value once opened.
- */
-type KnownDataKey = {
-  readonly key: Buffer;
-  readonly keyId: string;
-  readonly generation: number;
-  opened?: OpenedValue;
-};
-type OpenedValue = { readonly ciphertext: string; readonly plaintext: Buffer };
+/** A data key kept unwrapped, and the master key (and generation) that wraps the secret's key it came from. */
+type KnownDataKey = { readonly key: Buffer; readonly keyId: string; readonly generation: number };
 type KeptSecret = {
   readonly epochs: Map<number, OpenSecretKey | "missing">;
   readonly versions: Map<string, KnownDataKey>;
 };
-
-/** How many bytes of opened values are kept in memory, at most. */
-const OPENED_BYTES = 32 * 1024 * 1024;
 
 /** Why a secret's key cannot be used: it is not in the key store (erased), or its master key is not usable. */
 export type SecretKeyProblem =
@@ -56,12 +44,10 @@ export class SecretKeys {
   /**
    * What is kept of each secret, by ARN, in the order of last use: its keys by epoch ("missing": none in the key
    * store, erased or an epoch never made, which stays so: a new key is only ever made above the secret's epoch
-   * now), and its versions' data keys already unwrapped (a read then opens its value with one AES operation, or
-   * none once the value is opened), each with the master key (and generation) that wraps the secret's key it came
-   * from.
+   * now), and its versions' data keys already unwrapped (a read then opens its value with one AES operation),
+   * each with the master key (and generation) that wraps the secret's key it came from.
    */
   private readonly secrets = new Map<string, KeptSecret>();
-  private openedBytes = 0;
 
   constructor(
     private readonly store: Pick<DataKeyStore, "getSecretKey"> & Partial<Pick<DataKeyStore, "createSecretKey">>,
@@ -128,28 +114,10 @@ export class SecretKeys {
     return known === undefined ? undefined : E.map((k: KnownDataKey) => k.key)(known);
   }
 
-  /**
-   * A value opened before (`ciphertext`, of version `versionId`), if its data key's master key is still usable:
-   * a read of it then does no AES at all. MasterKeyUnavailable if not usable.
-   */
-  knownValue(arn: string, versionId: string, ciphertext: string): E.Either<MasterKeyUnavailable, Buffer> | undefined {
-    const known = this.known(arn, versionId);
-    if (known === undefined || (E.isRight(known) && known.right.opened?.ciphertext !== ciphertext)) return undefined;
-    return E.map((k: KnownDataKey) => (k.opened as OpenedValue).plaintext)(known);
-  }
-
   /** Keeps a copy of version `versionId`'s data key, unwrapped from `from`. */
   rememberDataKey(arn: string, versionId: string, dataKey: Buffer, from: OpenSecretKey): void {
     const versions = this.secrets.get(arn)?.versions;
     versions?.set(versionId, { key: Buffer.from(dataKey), keyId: from.keyId, generation: from.generation });
-  }
-
-  /** Keeps the value `ciphertext` of version `versionId` opened, while OPENED_BYTES allows. */
-  rememberValue(arn: string, versionId: string, ciphertext: string, plaintext: Buffer): void {
-    const known = this.secrets.get(arn)?.versions.get(versionId);
-    if (known === undefined || known.opened !== undefined || this.openedBytes + plaintext.length > OPENED_BYTES) return;
-    known.opened = { ciphertext, plaintext: Buffer.from(plaintext) };
-    this.openedBytes += plaintext.length;
   }
 
   private known(arn: string, versionId: string): E.Either<MasterKeyUnavailable, KnownDataKey> | undefined {
@@ -162,7 +130,6 @@ export class SecretKeys {
 
   /** Drops what is kept of a secret's versions. */
   private dropVersions(kept: KeptSecret): void {
-    for (const known of kept.versions.values()) this.openedBytes -= known.opened?.plaintext.length ?? 0;
     kept.versions.clear();
   }
 

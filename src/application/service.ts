@@ -12,6 +12,7 @@ import type { Clock, CommandLog, DataKeyStore } from "./ports.js";
 import type { RotationRunner } from "./rotation-runner.js";
 import type { Sealing } from "./sealing.js";
 import type { SecretKeys } from "./secret-keys.js";
+import type { ValueReader } from "./values.js";
 
 // What every use case is given: the one command pipeline, the projection it reads, sealing, and the region's
 // settings. Built once by the composition root (src/app.ts); each use case is a function of it and its input.
@@ -56,6 +57,7 @@ export const serviceOf = (deps: {
   readonly log: Pick<CommandLog, "lastSeq">;
   readonly keys: DataKeyStore;
   readonly secretKeys: SecretKeys;
+  readonly values: ValueReader;
   readonly catalog: SecretCatalog;
   /** The master keys, as they are now (the keyring file is read again when it changes). */
   readonly keyring: () => Keyring;

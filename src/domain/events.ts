@@ -349,3 +349,12 @@ export const labelMoved = (
 
 export const event = <E extends SecretEvent>(type: E["type"], data: E["data"], at: number): E =>
   ({ type, data, meta: eventMeta(at, type) }) as E;
+
+/** The values a record's events hold, by VersionId (those of its VersionCreated and VersionFilled events). */
+export const valuesOf = (events: ReadonlyArray<SecretEvent>): ReadonlyMap<string, SealedValue> => {
+  const values = new Map<string, SealedValue>();
+  for (const e of events)
+    if ((e.type === "VersionCreated" || e.type === "VersionFilled") && e.data.value !== undefined)
+      values.set(e.data.versionId, e.data.value);
+  return values;
+};

@@ -1,10 +1,10 @@
 import * as E from "fp-ts/lib/Either.js";
 import type { SecretError } from "./errors.js";
 import type { ActiveSecret, SecretState, Version } from "./state.js";
-import { AWSCURRENT, type SealedValue, type StagingLabel, type VersionId } from "./types.js";
+import { AWSCURRENT, type StagingLabel, type ValueRef, type VersionId } from "./types.js";
 
 /** A version that holds a value (every version but the empty one a rotation makes, until it is filled). */
-export type FilledVersion = Version & { readonly value: SealedValue };
+export type FilledVersion = Version & { readonly value: ValueRef };
 
 export const isFilled = (version: Version): version is FilledVersion => version.value !== undefined;
 

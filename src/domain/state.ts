@@ -1,11 +1,24 @@
 import { isRotationEvent, type ReplicaRegion, type RotationEvent, type SecretEvent } from "./events.js";
-import type { Millis, RotationRules, SealedValue, SecretName, StagingLabel, Tag, VersionId } from "./types.js";
+import type {
+  KeyPlace,
+  Millis,
+  RotationRules,
+  SealedValue,
+  SecretName,
+  StagingLabel,
+  Tag,
+  ValueRef,
+  VersionId,
+} from "./types.js";
 
 export type Version = {
   readonly versionId: VersionId;
   readonly createdAt: Millis;
-  /** Absent while the version is empty: made by RotateSecret, not yet filled by its rotation function. */
-  readonly value?: SealedValue;
+  /**
+   * Absent while the version is empty: made by RotateSecret, not yet filled by its rotation function. The value
+   * itself (its ciphertext) stays in the log record `value.seq`.
+   */
+  readonly value?: ValueRef;
   /** Midnight (UTC) of the last day this version was read. */
   readonly lastAccessedDay?: Millis;
 };
@@ -75,8 +88,26 @@ export type SecretState = { readonly status: "absent" } | ActiveSecret;
 
 export const initialState: SecretState = { status: "absent" };
 
+/** The place of a data key in the log under epoch `epoch`: one object per epoch, shared by the versions. */
+const logPlaces: KeyPlace[] = [];
+const keyPlaceOf = (key: SealedValue["key"]): KeyPlace =>
+  key.in === "key-store" ? KEY_STORE : (logPlaces[key.epoch] ??= { in: "log", epoch: key.epoch });
+const KEY_STORE: KeyPlace = { in: "key-store" };
+
+/** What the projection keeps of a value of the log record `seq` (none: not yet appended). */
+export const valueRef = (value: SealedValue, seq: number | undefined): ValueRef => ({
+  kind: value.kind,
+  fingerprint: value.fingerprint,
+  key: keyPlaceOf(value.key),
+  ...(seq === undefined ? {} : { seq }),
+});
+
+/**
+ * Folds one event into the state; `seq`: the log record the event is in (none before it is appended), which is
+ * where the versions' values stay.
+ */
 // eslint-disable-next-line complexity -- evolve: one case per event type (an exhaustive switch), each copying optional fields.
-export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
+export const evolve = (state: SecretState, event: SecretEvent, seq?: number): SecretState => {
   if (isRotationEvent(event)) return state.status !== "active" ? state : { ...state, ...evolveRotation(state, event) };
   switch (event.type) {
     case "SecretCreated": {
@@ -102,7 +133,7 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
       versions.set(versionId, {
         versionId,
         createdAt: createdAt ?? event.meta.at,
-        ...(value === undefined ? {} : { value }),
+        ...(value === undefined ? {} : { value: valueRef(value, seq) }),
       });
       return { ...state, ...keyEpochOf(state, value), versions, lastChangedAt: event.meta.at };
     }
@@ -183,7 +214,7 @@ export const evolve = (state: SecretState, event: SecretEvent): SecretState => {
     }
     case "VersionFilled": {
       if (state.status !== "active") return state;
-      const versions = withVersion(state, event.data.versionId, { value: event.data.value });
+      const versions = withVersion(state, event.data.versionId, { value: valueRef(event.data.value, seq) });
       if (versions === undefined) return state;
       return { ...state, ...keyEpochOf(state, event.data.value), versions, lastChangedAt: event.meta.at };
     }
@@ -262,8 +293,9 @@ const evolveRotation = (
   }
 };
 
-export const fold = (events: ReadonlyArray<SecretEvent>, from: SecretState = initialState): SecretState =>
-  events.reduce(evolve, from);
+/** The events of one record folded into `from`; `seq`: the record's place in the log (none: not yet appended). */
+export const fold = (events: ReadonlyArray<SecretEvent>, from: SecretState = initialState, seq?: number): SecretState =>
+  events.reduce((state: SecretState, event) => evolve(state, event, seq), from);
 
 /** The labels on one version, in a stable order (AWS does not specify one). */
 export const stagesOf = (state: ActiveSecret, versionId: VersionId): ReadonlyArray<StagingLabel> =>

@@ -66,6 +66,26 @@ export const SealedValue = t.readonly(
 );
 export type SealedValue = t.TypeOf<typeof SealedValue>;
 
+/** Where a value's data key is, without the key: what the projection keeps of a DataKeyRef. */
+export const KeyPlace = t.union([
+  t.readonly(t.type({ in: t.literal("log"), epoch: t.number })),
+  t.readonly(t.type({ in: t.literal("key-store") })),
+]);
+export type KeyPlace = t.TypeOf<typeof KeyPlace>;
+
+/**
+ * A value as the projection keeps it: what the rules need of it (its kind, its fingerprint, where its data key is)
+ * and the log record that holds it (`seq`), from which its ciphertext is read when it is opened. Without `seq`: a
+ * value of events not yet in the log (a command's outcome before its append), found among those events.
+ */
+export const ValueRef = t.readonly(
+  t.intersection([
+    t.type({ kind: SealedValue.type.props.kind, fingerprint: t.string, key: KeyPlace }),
+    t.partial({ seq: t.number }),
+  ]),
+);
+export type ValueRef = t.TypeOf<typeof ValueRef>;
+
 export const Tag = t.readonly(t.type({ Key: t.string, Value: t.string }));
 export type Tag = t.TypeOf<typeof Tag>;
 

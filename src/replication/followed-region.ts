@@ -1,6 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { resolveReference, type SecretCatalog } from "../../projections/secret-catalog.js";
 import type { KeyShredder } from "../application/key-shredder.js";
+import type { ValueReader } from "../application/values.js";
 import { usingDataKey, withDataKey, wrapWith, type DataKeyProblem, type KeySource } from "../application/sealing.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
@@ -17,6 +18,8 @@ export type ReplicaSecret = {
   /** The primary secret's ARN: what its values are sealed for. */
   readonly primaryArn: string;
   readonly primaryRegion: string;
+  /** Where its values are read: the primary's log as mirrored here. */
+  readonly values: ValueReader;
 };
 
 /** The same ARN in another region: a replica's ARN. Secret names hold no `:`, so the fourth field is the region. */
@@ -282,7 +285,11 @@ export class FollowedRegion {
       if (here !== undefined) wrapped = await withDataKey(this.deps.keyring(), here, to, rewrap);
       // An empty version (a rotation's, not yet filled) has no key yet.
       else if (value === undefined) continue;
-      else wrapped = await usingDataKey(this.deps.primaryKeys, state, versionId, value.key, rewrap);
+      else {
+        const sealed = await this.deps.primaryKeys.values.sealed(versionId, value);
+        if (E.isLeft(sealed)) return failed("the primary's log cannot be read here now.");
+        wrapped = await usingDataKey(this.deps.primaryKeys, state, versionId, sealed.right.key, rewrap);
+      }
       // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
       if (E.isLeft(wrapped) && wrapped.left._tag === "DataKeyDestroyed") continue;
       if (E.isLeft(wrapped))
@@ -321,6 +328,7 @@ export class FollowedRegion {
       },
       primaryArn: state.arn,
       primaryRegion: this.deps.primary,
+      values: this.deps.primaryKeys.values,
     };
   }
 

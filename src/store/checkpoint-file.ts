@@ -10,10 +10,12 @@ import { SecretCatalog, type CatalogEntry } from "../../projections/secret-catal
 
 // The projection's checkpoint on disk: one line of JSON per secret, then a trailer line (format, which log, the
 // position, the SHA-256 of the lines before it). Written a chunk at a time, so a large catalog does not stop the
-// service while it is written, to a new file renamed over the old one; mode 0600: it holds names, policies and
-// ciphertext. Anything wrong with it (missing, damaged, for another log, ahead of the log) means a full replay.
+// service while it is written, to a new file renamed over the old one; mode 0600: it holds names, tags and policies.
+// Anything wrong with it (missing, damaged, of an older format, for another log, ahead of the log) means a full
+// replay, which writes the next one.
 
-const FORMAT = 2;
+/** 3: versions hold where their values are in the log, not the values (2: the values, with their ciphertext). */
+const FORMAT = 3;
 const ENTRIES_PER_CHUNK = 500;
 
 /** Which log a checkpoint belongs to: a stream of the same name made anew is another log. */
@@ -82,7 +84,14 @@ export const readCheckpoint = async (path: string, log: LogIdentity): Promise<E.
     return E.left("the checkpoint is damaged: no trailer");
   }
   const decoded = Trailer.decode(trailer);
-  if (E.isLeft(decoded)) return E.left("the checkpoint is of an unknown format");
+  if (E.isLeft(decoded)) {
+    const format = (trailer as { format?: unknown } | null)?.format;
+    return E.left(
+      typeof format === "number" && format < FORMAT
+        ? `the checkpoint is of an older format (${format})`
+        : "the checkpoint is of an unknown format",
+    );
+  }
   const { stream, created, checkpoint, secrets, sha256 } = decoded.right;
   if (stream !== log.stream || created !== log.created) return E.left("the checkpoint is of another log");
   if (damaged === undefined && hash.digest("hex") !== sha256) return E.left("the checkpoint is damaged: checksum");

@@ -8,7 +8,8 @@ import {
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import { randomUUID } from "node:crypto";
-import type { CommandRecord } from "../domain/events.js";
+import { valuesOf, type CommandRecord } from "../domain/events.js";
+import type { SealedValue } from "../domain/types.js";
 import { readRecord } from "../domain/upcast.js";
 import {
   appendOnlyStream,
@@ -135,6 +136,20 @@ export class EventLog {
       }
     }
     throw lastError;
+  }
+
+  /**
+   * The values the record at `seq` holds, by VersionId. Read by direct get (any server of a cluster may answer;
+   * one that does not have the record yet sends the read to the stream's leader).
+   */
+  async valuesAt(seq: number): Promise<ReadonlyMap<string, SealedValue>> {
+    const message =
+      (await this.jsm.direct.getMessage(this.stream, { seq })) ??
+      (await this.jsm.streams.getMessage(this.stream, { seq }));
+    if (message === null) throw new Error(`the log ${this.stream} has no record at ${seq}`);
+    const decoded = decodeRecord(message.data);
+    if (E.isLeft(decoded)) throw new Error(`the log record ${seq} does not decode: ${decoded.left}`);
+    return valuesOf(decoded.right.events);
   }
 
   /**

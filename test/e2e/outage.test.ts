@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AuditStream } from "../../src/store/audit-stream.js";
-import { startTestApp } from "../support/app.js";
+import { sharedKeyring, startTestApp } from "../support/app.js";
 import { startOwnNatsServer, tempDir, within } from "../support/nats.js";
 import { putUntilTaken, sdkError } from "../support/sdk.js";
 import { readyzUntil } from "../support/service-process.js";
@@ -24,12 +24,24 @@ const Outage = suite("a NATS outage");
 Outage("writes get 503 ServiceUnavailable at once, reads are served and audited, and all resumes", async () => {
   const natsDir = tempDir("outage-nats");
   let nats = await startOwnNatsServer(natsDir);
-  const app = await startTestApp({ natsUrl: nats.url });
+  const keyringFile = sharedKeyring();
+  const app = await startTestApp({ natsUrl: nats.url, keyringFile });
+  // A second server on the same log that keeps no values in memory: its reads need the log.
+  const uncached = await startTestApp({
+    natsUrl: nats.url,
+    keyringFile,
+    region: app.config.region,
+    valueCacheBytes: 0,
+  });
   try {
     const canary = `canary-${randomUUID()}`;
     await app.client.send(
       new CreateSecretCommand({ Name: "steady", SecretString: canary, ClientRequestToken: randomUUID() }),
     );
+    await uncached.catalog.whenCaughtUp(await app.log.lastSeq());
+    assert.is((await uncached.client.send(new GetSecretValueCommand({ SecretId: "steady" }))).SecretString, canary);
+    // That read recorded LastAccessedDate: what the secret looks like from now on.
+    await app.catalog.whenCaughtUp(await app.log.lastSeq());
     const before = await app.client.send(new DescribeSecretCommand({ SecretId: "steady" }));
 
     await nats.stop();
@@ -55,6 +67,9 @@ Outage("writes get 503 ServiceUnavailable at once, reads are served and audited,
     const spooled = readFileSync(spoolFile, "utf8");
     assert.ok(spooled.includes(read.$metadata.requestId as string), spooled);
     assert.not.ok(spooled.includes(canary), "a secret value in the audit spool");
+    // A read whose value is not in memory (no cache) needs the log: 503 too, safe to retry.
+    const unread = await sdkError(uncached.client.send(new GetSecretValueCommand({ SecretId: "steady" })));
+    assert.equal({ name: unread.name, status: unread.status }, { name: "ServiceUnavailable", status: 503 });
     const { $metadata: _m, ...described } = await app.client.send(new DescribeSecretCommand({ SecretId: "steady" }));
     const { $metadata: _b, ...describedBefore } = before;
     assert.equal(described, describedBefore);
@@ -78,6 +93,7 @@ Outage("writes get 503 ServiceUnavailable at once, reads are served and audited,
     const audited = records.find((r) => r["requestId"] === read.$metadata.requestId);
     assert.equal([audited?.["operation"], audited?.["outcome"]], ["GetSecretValue", "Success"]);
   } finally {
+    await uncached.stop();
     await app.stop();
     await nats.stop();
   }

@@ -212,4 +212,66 @@ Restart(
   },
 );
 
+Restart(
+  "values stay in the log: the checkpoint keeps where they are, and a read without a cache reads the record",
+  async () => {
+    const region = freshRegion();
+    const dataDir = tempDir("values-in-log");
+    let app = await startTestApp({ embedded: true, dataDir, region, valueCacheBytes: 0 });
+    const versions: Record<string, string> = {};
+    const held: string[] = [];
+    try {
+      for (const value of ["first value", "second value", "third value"]) {
+        const token = randomUUID();
+        if (value === "first value")
+          await app.client.send(
+            new CreateSecretCommand({ Name: "in/log", SecretString: value, ClientRequestToken: token }),
+          );
+        else
+          await app.client.send(
+            new PutSecretValueCommand({ SecretId: "in/log", SecretString: value, ClientRequestToken: token }),
+          );
+        versions[token] = value;
+      }
+      for (const [token, value] of Object.entries(versions))
+        assert.is(
+          (await app.client.send(new GetSecretValueCommand({ SecretId: "in/log", VersionId: token }))).SecretString,
+          value,
+        );
+      // What the log holds of the values: their ciphertext and their wrapped data keys.
+      const nc = await connect({ servers: app.natsUrl });
+      try {
+        for (const { record } of await (await EventLog.open(nc, region)).records(() => undefined))
+          for (const e of record.events)
+            if (e.type === "VersionCreated" && e.data.value !== undefined) {
+              held.push(e.data.value.ciphertext);
+              if (e.data.value.key.in === "log") held.push(e.data.value.key.wrapped);
+            }
+      } finally {
+        await nc.drain();
+      }
+    } finally {
+      await app.stop();
+    }
+    // None of it is in the checkpoint the stop wrote.
+    assert.is(held.length, 6);
+    const checkpoint = readFileSync(join(dataDir, "projections", `catalog-${region}.checkpoint`), "utf8");
+    assert.ok(checkpoint.includes("in/log"), "the checkpoint has the secret");
+    for (const h of held) assert.not.ok(checkpoint.includes(h), "no ciphertext and no wrapped key in the checkpoint");
+
+    app = await startTestApp({ embedded: true, dataDir, region, valueCacheBytes: 0 });
+    try {
+      assert.ok("checkpoint" in app.startedFrom);
+      for (const [token, value] of Object.entries(versions))
+        assert.is(
+          (await app.client.send(new GetSecretValueCommand({ SecretId: "in/log", VersionId: token }))).SecretString,
+          value,
+        );
+      assert.is((await app.client.send(new GetSecretValueCommand({ SecretId: "in/log" }))).SecretString, "third value");
+    } finally {
+      await app.stop();
+    }
+  },
+);
+
 Restart.run();

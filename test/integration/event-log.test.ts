@@ -1,4 +1,5 @@
 import { suite } from "uvu";
+import * as E from "fp-ts/lib/Either.js";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -7,7 +8,9 @@ import type { CommandRecord } from "../../src/domain/events.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
 import { KeyStore } from "../../src/store/key-store.js";
 import { keyStreamName, secretSubject, streamName } from "../../src/store/subjects.js";
-import { created, moved, versionAdded } from "../support/decider.js";
+import { ValueReader } from "../../src/application/values.js";
+import type { ValueRef } from "../../src/domain/types.js";
+import { created, moved, sealed, v, versionAdded } from "../support/decider.js";
 import { refused } from "../support/assertions.js";
 import { freshRegion, sharedNatsUrl, startOwnNatsServer, tempDir, within } from "../support/nats.js";
 
@@ -100,6 +103,61 @@ Log("the follower delivers every record in order to the catalog, which folds the
   assert.is(entry.subjectSeq, bSeq);
   assert.is(entry.state.status, "active");
   if (entry.state.status === "active") assert.is(entry.state.versions.size, 1);
+});
+
+Log("the projection keeps where each value is; the value is read from its record, behind a cache", async ({ log }) => {
+  const name = "values";
+  const a = await log.append(name, 0, record([created(name), versionAdded("1"), moved("AWSCURRENT", undefined, "1")]));
+  const aSeq = a._tag === "Appended" ? a.seq : -1;
+  const b = await log.append(name, aSeq, record([versionAdded("2", "two"), versionAdded("3", "three")]));
+  const bSeq = b._tag === "Appended" ? b.seq : -1;
+  const catalog = new SecretCatalog();
+  await log.scan(
+    (r) => catalog.apply(r.seq, r.secretName, r.record.events),
+    () => undefined,
+  );
+  const state = catalog.entry(name).state;
+  assert.ok(state.status === "active");
+  if (state.status !== "active") return;
+  const ref = (id: string): ValueRef => state.versions.get(v(id))?.value as ValueRef;
+  // No ciphertext and no wrapped key in the projection: the fingerprint, the kind, the key's place, the record.
+  assert.equal(ref("2"), { kind: "string", fingerprint: "two", key: { in: "log", epoch: 1 }, seq: bSeq });
+  assert.is(ref("1").seq, aSeq);
+
+  // Reads counted as they reach the log.
+  let reads = 0;
+  const counted = { valuesAt: (seq: number) => (reads++, log.valuesAt(seq)) };
+  const uncached = new ValueReader(counted, 0);
+  assert.equal(await uncached.sealed(v("3"), ref("3")), E.right(sealed("three")));
+  assert.equal(await uncached.sealed(v("3"), ref("3")), E.right(sealed("three")));
+  assert.is(reads, 2, "no cache: each read reads the record");
+  const cached = new ValueReader(counted, 1 << 20);
+  assert.equal(await cached.sealed(v("2"), ref("2")), E.right(sealed("two")));
+  assert.equal(await cached.sealed(v("2"), ref("2")), E.right(sealed("two")));
+  assert.is(reads, 3, "the second read of a value comes from the cache");
+  assert.ok(cached.cachedBytes > 0);
+  // While the log cannot be read, a value not cached is StorageUnavailable; a cached one is still there.
+  let up = false;
+  const cut = new ValueReader(counted, 1 << 20, () => up);
+  assert.equal(await cut.sealed(v("2"), ref("2")), E.left({ _tag: "StorageUnavailable" }));
+  up = true;
+  await cut.sealed(v("2"), ref("2"));
+  up = false;
+  assert.equal(await cut.sealed(v("2"), ref("2")), E.right(sealed("two")));
+  assert.is(reads, 4);
+  // A cache too small for one value keeps none; a writer's own record is cached as it is appended.
+  const tiny = new ValueReader(counted, 10);
+  await tiny.sealed(v("1"), ref("1"));
+  await tiny.sealed(v("1"), ref("1"));
+  assert.is(reads, 6);
+  cached.appended(aSeq, record([versionAdded("1")]));
+  assert.equal(await cached.sealed(v("1"), ref("1")), E.right(sealed("1")));
+  assert.is(reads, 6);
+  // A value not yet appended is found among the command's events; one the log's record does not hold is an error.
+  const { seq: _inLog, ...pending } = ref("1");
+  assert.equal(await uncached.sealed(v("9"), pending, [versionAdded("9")]), E.right(sealed("9")));
+  assert.ok(await refused(uncached.sealed(v("9"), ref("1"))), "the record holds no such version");
+  assert.ok(await refused(log.valuesAt(bSeq + 1000)), "no record there");
 });
 
 Log("a follower stopped at once, before its consumer exists, still stops", async ({ log }) => {

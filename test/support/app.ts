@@ -5,7 +5,13 @@ import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startApp, type RunningApp } from "../../src/app.js";
 import type { Clock } from "../../src/application/ports.js";
-import { DEFAULT_HTTP_LIMITS, DEFAULT_ROTATION, DEFAULT_VERSIONS, type Config } from "../../src/config.js";
+import {
+  DEFAULT_HTTP_LIMITS,
+  DEFAULT_ROTATION,
+  DEFAULT_VALUE_CACHE_BYTES,
+  DEFAULT_VERSIONS,
+  type Config,
+} from "../../src/config.js";
 import { unwrapDataKey, unwrapSecretKey } from "../../src/crypto/envelope.js";
 import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";
 import type { DataKeyRef } from "../../src/domain/types.js";
@@ -51,6 +57,8 @@ export const startTestApp = async (
     readonly streamReplicas?: number;
     readonly logFence?: boolean;
     readonly http?: Config["http"];
+    /** The cache of values read from the log (0: every read reads its record). */
+    readonly valueCacheBytes?: number;
   } = {},
   // eslint-disable-next-line complexity -- one default per option, each a `??`.
 ): Promise<TestApp> => {
@@ -69,6 +77,7 @@ export const startTestApp = async (
     versions: options.versions ?? DEFAULT_VERSIONS,
     compactEverySeconds: 3600,
     checkpointEverySeconds: 3600,
+    valueCacheBytes: options.valueCacheBytes ?? DEFAULT_VALUE_CACHE_BYTES,
     follows: options.follows ?? [],
     leafnodeRemotes: [],
     streamReplicas: options.streamReplicas ?? 1,

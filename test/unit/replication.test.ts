@@ -10,7 +10,7 @@ import {
   type ReplicaRegionsRemoved,
   type SecretEvent,
 } from "../../src/domain/events.js";
-import { fold, type ActiveSecret } from "../../src/domain/state.js";
+import { fold, initialState, type ActiveSecret } from "../../src/domain/state.js";
 import type { SecretName } from "../../src/domain/types.js";
 import { arnInRegion } from "../../src/replication/followed-region.js";
 import { ReplicationMonitor } from "../../src/replication/replication-monitor.js";
@@ -141,10 +141,11 @@ test("a promoted replica keeps its versions' creation dates and labels, and says
 });
 
 test("a checkpoint keeps a secret's replica regions and where a promoted one came from", () => {
-  const state = fold([
-    ...withFirstVersion(),
-    added([{ region: "eu-west-1", kmsKeyId: "alias/k", forceOverwrite: true }]),
-  ]) as ActiveSecret;
+  const state = fold(
+    [...withFirstVersion(), added([{ region: "eu-west-1", kmsKeyId: "alias/k", forceOverwrite: true }])],
+    initialState,
+    7,
+  ) as ActiveSecret;
   const entry = { state: { ...state, promotedFrom: "arn:elsewhere" }, subjectSeq: 7 };
   const back = entryFromLine(entryLine("db", entry));
   assert.ok(E.isRight(back));

@@ -7,7 +7,7 @@ import { secretDecider } from "../../src/domain/decider.js";
 import { event, type SecretEvent } from "../../src/domain/events.js";
 import { selectVersion } from "../../src/domain/queries.js";
 import { nextRotation } from "../../src/domain/rotation.js";
-import { fold, type ActiveSecret } from "../../src/domain/state.js";
+import { fold, valueRef, type ActiveSecret } from "../../src/domain/state.js";
 import {
   HOUR,
   NOW,
@@ -91,7 +91,7 @@ test("RotateSecret's refusals: no token, no function, scheduled for deletion, a 
 test("the function's writes fill the pending version and move AWSCURRENT; completion cleans AWSPENDING up", () => {
   const filled = run(rotating(), putSecretValue("2", sealed("new"), ["AWSPENDING"]));
   assert.equal(filled.at(-1)?.type, "VersionFilled");
-  assert.equal(stateOf(filled).versions.get(v("2"))?.value, sealed("new"));
+  assert.equal(stateOf(filled).versions.get(v("2"))?.value, valueRef(sealed("new"), undefined));
   const finished = run(filled, updateStage("AWSCURRENT", "2", "1"));
   assert.equal(
     stateOf(finished).rotation?.inFlight?.versionId,
@@ -181,7 +181,7 @@ test("CancelRotateSecret on a secret whose rotation was never configured is refu
 test("RotateImmediately=false: testSecret against a copy of the current value, AWSPENDING removed after", () => {
   const testing = run(withFirstVersion("1"), rotate("2", { rotateImmediately: false, currentCopy: sealed("1") }));
   const state = stateOf(testing);
-  assert.equal(state.versions.get(v("2"))?.value, sealed("1"));
+  assert.equal(state.versions.get(v("2"))?.value, valueRef(sealed("1"), undefined));
   assert.is(state.rotation?.inFlight?.testOnly, true);
   given(testing)
     .when({ type: "CompleteRotation", data: { versionId: v("2"), attempt: 1, now: NOW } })

@@ -81,8 +81,11 @@ const currentValue = async (
 ): Promise<E.Either<ServiceError, { readonly secret: ActiveSecret; readonly values: PlainValues }> | undefined> => {
   if (state.status !== "active" || state.deletion !== undefined) return undefined;
   const versionId = state.labels.get(AWSCURRENT);
-  const sealed = versionId === undefined ? undefined : state.versions.get(versionId)?.value;
-  if (versionId === undefined || sealed === undefined) return undefined;
+  const ref = versionId === undefined ? undefined : state.versions.get(versionId)?.value;
+  if (versionId === undefined || ref === undefined) return undefined;
+  const read = await service.values.sealed(versionId, ref);
+  if (E.isLeft(read)) return read;
+  const sealed = read.right;
   const plaintext = await openSealed(service, state, versionId, sealed);
   return E.map((bytes: Buffer) => ({
     secret: state,

@@ -30,12 +30,14 @@ export const stopReplicationToReplica = async (
     async (_state, now) => {
       const versions: Array<{ versionId: VersionId; createdAt: number; value?: SealedValue }> = [];
       for (const version of secret.versions.values()) {
-        const sealed = version.value;
         // An empty version (a rotation's, not yet filled) stays empty.
-        if (sealed === undefined) {
+        if (version.value === undefined) {
           versions.push({ versionId: version.versionId, createdAt: version.createdAt });
           continue;
         }
+        const read = await replica.values.sealed(version.versionId, version.value);
+        if (E.isLeft(read)) return read;
+        const sealed = read.right;
         // The replica's data keys are in this region's key store, by version: the promoted secret's stay there.
         const ctx: VersionContext = { arn: secret.arn, versionId: version.versionId };
         const byVersion = { in: "key-store" } as const;

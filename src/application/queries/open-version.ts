@@ -15,10 +15,12 @@ export const openVersion = async (
   version: Version,
 ): Promise<
   | { readonly SecretString?: string; readonly SecretBinary?: string }
-  | { readonly unavailable: "shredded" | "key unavailable" | "empty" }
+  | { readonly unavailable: "shredded" | "key unavailable" | "log unavailable" | "empty" }
 > => {
   if (version.value === undefined) return { unavailable: "empty" };
-  const sealed = version.value;
+  const read = await service.values.sealed(version.versionId, version.value);
+  if (E.isLeft(read)) return { unavailable: "log unavailable" };
+  const sealed = read.right;
   const now = service.catalog.entry(secret.name).state;
   const holder = {
     arn: secret.arn,
