@@ -2,41 +2,22 @@
 // catalog in this process, once with one version each and once with three (each version with its labels moved,
 // as PutSecretValue leaves them), and prints the heap after a full garbage collection, and the cost per version
 // (the difference between the two, divided by the versions added). Values are 64 bytes of plaintext, sealed.
-import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { SecretCatalog } from "../projections/secret-catalog.js";
-import { labelMoved, secretCreated, versionCreated, type SecretEvent } from "../src/domain/events.js";
-import type { SecretName, StagingLabel, VersionId } from "../src/domain/types.js";
+import { secretCreated, type SecretEvent } from "../src/domain/events.js";
+import type { SecretName } from "../src/domain/types.js";
 import { machine } from "./measures.js";
+import { randomSealedValue, versionEvents } from "./seed.js";
 
 const { values: args } = parseArgs({ options: { secrets: { type: "string" } } });
 const SECRETS = Number(args.secrets ?? 100_000);
-const CURRENT = "AWSCURRENT" as StagingLabel;
-const PREVIOUS = "AWSPREVIOUS" as StagingLabel;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error("run with node --expose-gc (npm run bench:memory does)");
-
-/** A sealed 64-byte value as the log carries it: 12-byte nonce, ciphertext, 16-byte tag, base64; a fingerprint. */
-const sealed = () => ({
-  kind: "string" as const,
-  ciphertext: randomBytes(12 + 64 + 16).toString("base64"),
-  fingerprint: randomBytes(32).toString("base64"),
-  key: { in: "log" as const, epoch: 1, wrapped: randomBytes(61).toString("base64") },
-});
 
 /** One secret's events: created, then `versions` versions, each taking AWSCURRENT (the one before, AWSPREVIOUS). */
 const secretEvents = (name: SecretName, versions: number, at: number): SecretEvent[] => {
   const arn = `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`;
-  const events: SecretEvent[] = [secretCreated({ name, arn }, at)];
-  let current: VersionId | undefined;
-  let previous: VersionId | undefined;
-  for (let v = 0; v < versions; v++) {
-    const id = randomUUID() as VersionId;
-    events.push(versionCreated(id, sealed(), at), labelMoved(CURRENT, current, id, at));
-    if (current !== undefined) events.push(labelMoved(PREVIOUS, previous, current, at));
-    [previous, current] = [current, id];
-  }
-  return events;
+  return [secretCreated({ name, arn }, at), ...versionEvents(versions, at)];
 };
 
 /** The heap a catalog of SECRETS secrets with `versions` versions each takes, measured while it is held. */
@@ -65,6 +46,6 @@ process.stdout.write(
   `${SECRETS} secrets: the catalog holds ${mib(one.heap)} MiB with 1 version each, ${mib(three.heap)} MiB with 3 ` +
     `(the process then resident at ${mib(three.resident)} MiB)\n` +
     `per secret with 1 version: ${(one.heap / SECRETS).toFixed(0)} bytes; per further version: ` +
-    `${((three.heap - one.heap) / (2 * SECRETS)).toFixed(0)} bytes (a 64-byte value sealed is ${sealed().ciphertext.length} characters of ciphertext)\n` +
+    `${((three.heap - one.heap) / (2 * SECRETS)).toFixed(0)} bytes (a 64-byte value sealed is ${randomSealedValue().ciphertext.length} characters of ciphertext)\n` +
     `${machine()}\n`,
 );

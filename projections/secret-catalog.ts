@@ -9,6 +9,10 @@ import {
   type Version,
 } from "../src/domain/state.js";
 import type { StagingLabel } from "../src/domain/types.js";
+import { SecretIndex } from "./secret-index.js";
+
+/** How many secrets go into the listings' index between two turns of the event loop while it is first made. */
+const SLICE = 5000;
 
 /** One secret as folded from its subject, with the stream sequence of the last record on that subject. */
 export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: number };
@@ -22,6 +26,10 @@ export class SecretCatalog {
   private applied = 0;
   private existing = 0;
   private waiters: Array<{ readonly seq: number; readonly resolve: () => void }> = [];
+  /** The listings' index: made a slice at a time once asked for (a restart does not wait for it), then kept. */
+  private listing: { readonly index: SecretIndex; readonly ready: Promise<SecretIndex> } | undefined;
+  /** While the index is being made: the states in it so far (a change to one of them is a change of the index). */
+  private indexedStates: WeakSet<ActiveSecret> | undefined;
 
   /** A catalog as a snapshot kept it: the secrets folded up to `checkpoint` (see catalog-snapshot.ts). */
   static restored(checkpoint: number, entries: ReadonlyArray<readonly [string, CatalogEntry]>): SecretCatalog {
@@ -51,6 +59,7 @@ export class SecretCatalog {
     const after = fold(events, before, seq);
     this.existing += (after.status === "active" ? 1 : 0) - (before.status === "active" ? 1 : 0);
     this.secrets.set(secretName, { state: after, subjectSeq: seq });
+    this.reindex(before, after);
     this.advance(seq);
   }
 
@@ -77,6 +86,46 @@ export class SecretCatalog {
   /** How many secrets exist, scheduled for deletion or not: what the secrets-per-region quota counts. */
   get secretCount(): number {
     return this.existing;
+  }
+
+  /**
+   * The index listings use (every secret that exists in each sort order, and what filters look up), once made:
+   * the first call starts making it, SLICE secrets at a time between other work.
+   */
+  indexed(): Promise<SecretIndex> {
+    if (this.listing === undefined) {
+      const index = new SecretIndex();
+      this.indexedStates = new WeakSet();
+      const names = [...this.secrets.keys()];
+      const ready = new Promise<SecretIndex>((resolve) => {
+        const slice = (from: number): void => {
+          for (const name of names.slice(from, from + SLICE)) {
+            const state = this.secrets.get(name)?.state;
+            // Changed since the index began: the change went into it already.
+            if (state?.status !== "active" || this.indexedStates?.has(state) === true) continue;
+            index.update(initialState, state);
+            this.indexedStates?.add(state);
+          }
+          if (from + SLICE < names.length) setImmediate(() => slice(from + SLICE));
+          else {
+            this.indexedStates = undefined;
+            resolve(index);
+          }
+        };
+        slice(0);
+      });
+      this.listing = { index, ready };
+    }
+    return this.listing.ready;
+  }
+
+  /** A secret's change, into the index: once made, or while being made if the index holds the secret already. */
+  private reindex(before: SecretState, after: SecretState): void {
+    if (this.listing === undefined) return;
+    const indexing = this.indexedStates;
+    if (indexing !== undefined && before.status === "active" && !indexing.has(before)) return;
+    this.listing.index.update(before, after);
+    if (indexing !== undefined && after.status === "active") indexing.add(after);
   }
 
   /** Every secret that exists (scheduled for deletion or not). */

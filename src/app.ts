@@ -180,6 +180,16 @@ export const startApp = async (
       }),
     );
     ownProjection.appended = projection.appended;
+    // The listings' index, made a slice at a time while the service already answers (a listing waits for it).
+    const indexing = performance.now();
+    void catalog.indexed().then((index) =>
+      logger({
+        level: "info",
+        msg: "listings' index ready",
+        secrets: index.size,
+        ms: Math.round(performance.now() - indexing),
+      }),
+    );
 
     const versionPolicy = {
       keep: config.versions.keep,

@@ -188,7 +188,7 @@ export const operationsOf = (base: Service, authorizer: Authorizer): Readonly<Re
     DescribeSecret: (input, _caller, service) =>
       Promise.resolve(respond(describeSecretOutput)(describeSecret(service, input as DescribeSecretInput))),
     ListSecrets: (input, _caller, service) =>
-      Promise.resolve(respond(listSecretsOutput)(listSecrets(service, input as ListSecretsInput))),
+      listSecrets(service, input as ListSecretsInput).then(respond(listSecretsOutput)),
     ListSecretVersionIds: (input, _caller, service) =>
       Promise.resolve(
         respond(listSecretVersionIdsOutput)(listSecretVersionIds(service, input as ListSecretVersionIdsInput)),

@@ -8,6 +8,7 @@ import {
   type SortBy,
   type SortKey,
 } from "../domain/search.js";
+import type { SecretIndex } from "../../projections/secret-index.js";
 import type { ServiceError } from "./errors.js";
 import { primaryRegionOf, type Served } from "./lookup.js";
 import type { Service } from "./service.js";
@@ -39,13 +40,20 @@ const isSortKey = (u: unknown): u is SortKey =>
   (typeof u[0] === "string" || typeof u[0] === "number") &&
   typeof u[1] === "string";
 
-/** One page of the secrets a listing's filters match, in its order, with the token for the next page. */
-export const pageOfSecrets = (
-  service: Service,
-  listing: string,
-  input: SecretsSelection,
-  defaultPage: number,
-): E.Either<ServiceError, SecretsPage> => {
+/** A listing as asked for: what passes, in which order, from where. */
+type Query = {
+  readonly filters: ReadonlyArray<SecretFilter>;
+  readonly sortBy: SortBy;
+  /** 1: ascending, -1: descending. */
+  readonly direction: 1 | -1;
+  readonly includeScheduled: boolean;
+  /** The key of the last secret of the page before. */
+  readonly after?: SortKey;
+  /** What a NextToken is signed for: the one listing it continues. */
+  readonly signed: string;
+};
+
+const queryOf = (service: Service, listing: string, input: SecretsSelection): E.Either<ServiceError, Query> => {
   const filters: SecretFilter[] = [];
   for (const f of input.Filters ?? []) {
     if (f.Key === undefined || f.Values === undefined) return E.left({ _tag: "FilterIncomplete" });
@@ -55,30 +63,92 @@ export const pageOfSecrets = (
   // Ascending by default: AWS's recorded listings came back in creation order.
   const direction = input.SortOrder === "desc" ? -1 : 1;
   const includeScheduled = input.IncludePlannedDeletion === true;
-  const query = JSON.stringify([listing, filters, sortBy, direction, includeScheduled]);
-  let after: SortKey | undefined;
-  if (input.NextToken !== undefined) {
-    const cursor = service.pageTokens.read(query, input.NextToken);
-    if (!isSortKey(cursor)) return E.left({ _tag: "InvalidNextToken" });
-    after = cursor;
+  const signed = JSON.stringify([listing, filters, sortBy, direction, includeScheduled]);
+  if (input.NextToken === undefined) return E.right({ filters, sortBy, direction, includeScheduled, signed });
+  const after = service.pageTokens.read(signed, input.NextToken);
+  if (!isSortKey(after)) return E.left({ _tag: "InvalidNextToken" });
+  return E.right({ filters, sortBy, direction, includeScheduled, after, signed });
+};
+
+/** One secret of a listing, with the key it sorts by. */
+type Row = { readonly secret: Listed; readonly key: SortKey };
+
+/**
+ * When a filter's index says at most this many secrets can pass, those are checked and sorted; with more, the
+ * listing walks the order it was asked for instead (where most of them pass, a page fills quickly).
+ */
+const FEW_ENOUGH_TO_SORT = 20_000;
+
+/** The secret as the listing shows it, if it passes the query's filters. */
+const listed = (service: Service, query: Query, s: Served): Listed | undefined => {
+  if (!query.includeScheduled && s.state.deletion !== undefined) return undefined;
+  const row: Listed = { ...s, primaryRegion: primaryRegionOf(service, s) };
+  return matchesFilters(s.state, query.filters, row.primaryRegion) ? row : undefined;
+};
+
+const rowOf = (query: Query, secret: Listed): Row => ({
+  secret,
+  key: [sortValue(secret.state, query.sortBy), secret.state.name],
+});
+
+/**
+ * This region's secrets for a page of `limit` (and one more, to tell whether there are more), from its index:
+ * the few a filter can let through, checked and sorted; or a walk in the order asked for, from the cursor.
+ */
+const ownRows = (index: SecretIndex, service: Service, query: Query, limit: number): Row[] => {
+  const rows: Row[] = [];
+  const candidates = index.candidates(query.filters, FEW_ENOUGH_TO_SORT);
+  if (candidates === undefined) {
+    for (const [key, state] of index.inOrder(query.sortBy, query.direction, query.after)) {
+      const secret = listed(service, query, { state });
+      if (secret !== undefined) rows.push({ secret, key });
+      if (rows.length > limit) break;
+    }
+    return rows;
   }
-  const served: Served[] = [...service.catalog.allSecrets()].map((state) => ({ state }));
-  for (const replica of service.replicas.all())
-    if (service.catalog.entry(replica.state.name).state.status !== "active")
-      served.push({ state: replica.state, replica });
-  const rows = served
-    .filter(({ state }) => includeScheduled || state.deletion === undefined)
-    .map((s): Listed => ({ ...s, primaryRegion: primaryRegionOf(service, s) }))
-    .filter((s) => matchesFilters(s.state, filters, s.primaryRegion))
-    .map((s) => ({ secret: s, key: [sortValue(s.state, sortBy), s.state.name] as SortKey }))
-    .sort((a, b) => direction * compareSortKeys(a.key, b.key));
-  const remaining = after === undefined ? rows : rows.filter((r) => direction * compareSortKeys(r.key, after) > 0);
-  const page = remaining.slice(0, input.MaxResults ?? defaultPage);
+  for (const name of candidates) {
+    const state = service.catalog.entry(name).state;
+    const secret = state.status === "active" ? listed(service, query, { state }) : undefined;
+    if (secret !== undefined) rows.push(rowOf(query, secret));
+  }
+  return rows;
+};
+
+/** The replicas served here (of other regions' secrets) that pass, looked at one by one. */
+const replicaRows = (service: Service, query: Query): Row[] => {
+  const rows: Row[] = [];
+  for (const replica of service.replicas.all()) {
+    if (service.catalog.entry(replica.state.name).state.status === "active") continue;
+    const secret = listed(service, query, { state: replica.state, replica });
+    if (secret !== undefined) rows.push(rowOf(query, secret));
+  }
+  return rows;
+};
+
+/** One page of the secrets a listing's filters match, in its order, with the token for the next page. */
+export const pageOfSecrets = async (
+  service: Service,
+  listing: string,
+  input: SecretsSelection,
+  defaultPage: number,
+): Promise<E.Either<ServiceError, SecretsPage>> => {
+  const asked = queryOf(service, listing, input);
+  if (E.isLeft(asked)) return asked;
+  const index = await service.catalog.indexed();
+  const query = asked.right;
+  const { direction, after } = query;
+  const limit = input.MaxResults ?? defaultPage;
+  const inOrder = (a: Row, b: Row): number => direction * compareSortKeys(a.key, b.key);
+  const isAfter = (row: Row): boolean => after === undefined || direction * compareSortKeys(row.key, after) > 0;
+  const remaining = [...ownRows(index, service, query, limit), ...replicaRows(service, query)]
+    .filter(isAfter)
+    .sort(inOrder);
+  const page = remaining.slice(0, limit);
   const last = page[page.length - 1];
   return E.right({
     secrets: page.map((r) => r.secret),
     ...(last !== undefined && remaining.length > page.length
-      ? { nextToken: service.pageTokens.issue(query, last.key) }
+      ? { nextToken: service.pageTokens.issue(query.signed, last.key) }
       : {}),
   });
 };

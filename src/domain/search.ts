@@ -7,8 +7,8 @@ export type FilterKey = "description" | "name" | "tag-key" | "tag-value" | "prim
 export type SecretFilter = { readonly key: FilterKey; readonly values: ReadonlyArray<string> };
 export type SortBy = "created-date" | "last-accessed-date" | "last-changed-date" | "name";
 
-/** Words of a filter value: split at spaces. */
-const spaceWords = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
+/** Words of a description, or of a description filter's value: split at spaces. */
+export const descriptionWords = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
 
 /**
  * Words of an attribute for the `all` filter: split at / _ + = . @ - and spaces, then where lower case turns to
@@ -42,7 +42,7 @@ const matchesValue = (
     case "tag-value":
       return tagsOf(secret).some((tag) => tag.Value.startsWith(value));
     case "description":
-      return wordPrefixMatch(value, spaceWords(secret.description ?? ""), spaceWords);
+      return wordPrefixMatch(value, descriptionWords(secret.description ?? ""), descriptionWords);
     case "all": {
       const attributes = [secret.name, secret.description ?? "", ...tagsOf(secret).flatMap((t) => [t.Key, t.Value])];
       return attributes.some((attribute) => wordPrefixMatch(value, attributeWords(attribute), attributeWords));

@@ -38,7 +38,7 @@ export const batchGetSecretValue = async (
   let nextToken: string | undefined;
   if (input.SecretIdList !== undefined) ids = input.SecretIdList;
   else {
-    const page = pageOfSecrets(service, "BatchGetSecretValue", input, MAX_BATCH);
+    const page = await pageOfSecrets(service, "BatchGetSecretValue", input, MAX_BATCH);
     if (E.isLeft(page)) return page;
     ids = page.right.secrets.map((secret) => secret.state.arn);
     nextToken = page.right.nextToken;

@@ -6,5 +6,5 @@ import type { Service } from "../service.js";
 export type ListSecretsInput = SecretsSelection;
 
 /** ListSecrets: filtered, sorted, paged by a cursor (the last entry's sort key) in a signed token. */
-export const listSecrets = (service: Service, input: ListSecretsInput): E.Either<ServiceError, SecretsPage> =>
+export const listSecrets = (service: Service, input: ListSecretsInput): Promise<E.Either<ServiceError, SecretsPage>> =>
   pageOfSecrets(service, "ListSecrets", input, DEFAULT_PAGE);

@@ -1,0 +1,191 @@
+import BTreeModule from "sorted-btree";
+import {
+  compareSortKeys,
+  descriptionWords,
+  sortValue,
+  type SecretFilter,
+  type SortBy,
+  type SortKey,
+} from "../src/domain/search.js";
+import type { ActiveSecret, SecretState } from "../src/domain/state.js";
+
+// What ListSecrets needs to answer a page out of a million secrets without looking at each: the secrets in each
+// order it sorts by (a B+ tree per order), and, for its filters, the names of the secrets by name, tag key, tag
+// value and description word (a sorted set of each, so that a prefix is a range). Kept up to date by the catalog
+// as it applies records. A page is then either a walk in the order asked for, from the cursor, until it is full
+// (most filters let most secrets through), or, when a filter's own index says few secrets can match, those few,
+// checked and sorted.
+
+const BTree = BTreeModule.default;
+type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
+
+const SORTS: ReadonlyArray<SortBy> = ["created-date", "last-changed-date", "last-accessed-date", "name"];
+
+/** What a sort order compares: the value sorted by, then the name. */
+const keyOf = (secret: ActiveSecret, sortBy: SortBy): SortKey => [sortValue(secret, sortBy), secret.name];
+
+/**
+ * Names by a string (a tag key, a tag value, a description word), with the strings in order so that those
+ * starting with a prefix are one range. One name is kept as itself, more as a set: most strings name one secret.
+ */
+class Postings {
+  private readonly byString = new BTree<string, string | Set<string>>();
+
+  add(s: string, name: string): void {
+    const held = this.byString.get(s);
+    if (held === undefined) this.byString.set(s, name);
+    else if (typeof held === "string") {
+      if (held !== name) this.byString.set(s, new Set([held, name]));
+    } else held.add(name);
+  }
+
+  remove(s: string, name: string): void {
+    const held = this.byString.get(s);
+    if (held === undefined) return;
+    if (typeof held === "string") {
+      if (held === name) this.byString.delete(s);
+    } else {
+      held.delete(name);
+      if (held.size === 1) this.byString.set(s, [...held][0] as string);
+    }
+  }
+
+  /** The names under every string that starts with `prefix`; undefined once there would be more than `cap`. */
+  withPrefix(prefix: string, cap: number, into: Set<string> = new Set()): Set<string> | undefined {
+    for (const [s, held] of this.byString.entries(prefix)) {
+      if (!s.startsWith(prefix)) break;
+      if (typeof held === "string") into.add(held);
+      else for (const name of held) into.add(name);
+      if (into.size > cap) return undefined;
+    }
+    return into;
+  }
+}
+
+/** A filter's words of a description, lower case, as the description filter matches them (by prefix). */
+const wordsOf = (secret: ActiveSecret): ReadonlyArray<string> => [
+  ...new Set(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase())),
+];
+
+export class SecretIndex {
+  private readonly orders = new Map<SortBy, BTree<SortKey, ActiveSecret>>(
+    SORTS.map((sortBy) => [sortBy, new BTree<SortKey, ActiveSecret>(undefined, compareSortKeys)]),
+  );
+  private readonly tagKeys = new Postings();
+  private readonly tagValues = new Postings();
+  private readonly words = new Postings();
+
+  /** The secrets by name (each key `[name, name]`): also where a name prefix is a range. */
+  private get byName(): BTree<SortKey, ActiveSecret> {
+    return this.orders.get("name") as BTree<SortKey, ActiveSecret>;
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /** The secret `before` became `after` (either absent: created, or gone). */
+  update(before: SecretState, after: SecretState): void {
+    if (before.status === "active") this.remove(before);
+    if (after.status === "active") this.add(after);
+  }
+
+  private add(secret: ActiveSecret): void {
+    for (const [sortBy, order] of this.orders) order.set(keyOf(secret, sortBy), secret);
+    for (const tag of secret.tags ?? []) {
+      this.tagKeys.add(tag.Key, secret.name);
+      this.tagValues.add(tag.Value, secret.name);
+    }
+    for (const word of wordsOf(secret)) this.words.add(word, secret.name);
+  }
+
+  private remove(secret: ActiveSecret): void {
+    for (const [sortBy, order] of this.orders) order.delete(keyOf(secret, sortBy));
+    for (const tag of secret.tags ?? []) {
+      this.tagKeys.remove(tag.Key, secret.name);
+      this.tagValues.remove(tag.Value, secret.name);
+    }
+    for (const word of wordsOf(secret)) this.words.remove(word, secret.name);
+  }
+
+  /**
+   * The names of the only secrets `filters` can let through, as far as one filter's index tells (the smallest
+   * such set), or undefined when no filter narrows it to `cap` names or fewer (a negated value, a filter without
+   * an index, or one most secrets pass).
+   */
+  candidates(filters: ReadonlyArray<SecretFilter>, cap: number): ReadonlySet<string> | undefined {
+    let best: Set<string> | undefined;
+    for (const filter of filters) {
+      if (filter.values.some((v) => v.startsWith("!"))) continue;
+      const names = this.namesFor(filter, Math.min(cap, best?.size ?? cap));
+      if (names !== undefined && (best === undefined || names.size < best.size)) best = names;
+    }
+    return best;
+  }
+
+  private namesFor(filter: SecretFilter, cap: number): Set<string> | undefined {
+    const into = new Set<string>();
+    for (const value of filter.values) {
+      let found: Set<string> | undefined;
+      switch (filter.key) {
+        case "name":
+          found = this.namesWithPrefix(value, cap, into);
+          break;
+        case "tag-key":
+          found = this.tagKeys.withPrefix(value, cap, into);
+          break;
+        case "tag-value":
+          found = this.tagValues.withPrefix(value, cap, into);
+          break;
+        case "description":
+          found = this.describedBy(value, cap, into);
+          break;
+        // Without an index of their own: the listing walks its order and checks them.
+        case "all":
+        case "primary-region":
+        case "owning-service":
+          return undefined;
+        default: {
+          const unknownKey: never = filter.key;
+          return unknownKey;
+        }
+      }
+      if (found === undefined) return undefined;
+    }
+    return into;
+  }
+
+  private namesWithPrefix(prefix: string, cap: number, into: Set<string>): Set<string> | undefined {
+    for (const [[name]] of this.byName.entries([prefix, ""])) {
+      if (typeof name !== "string" || !name.startsWith(prefix)) break;
+      into.add(name);
+      if (into.size > cap) return undefined;
+    }
+    return into;
+  }
+
+  /** Descriptions with a word starting with each word of `value` (case-insensitive): those of its rarest word. */
+  private describedBy(value: string, cap: number, into: Set<string>): Set<string> | undefined {
+    let fewest: Set<string> | undefined;
+    for (const word of descriptionWords(value)) {
+      const names = this.words.withPrefix(word.toLowerCase(), Math.min(cap, fewest?.size ?? cap));
+      if (names !== undefined && (fewest === undefined || names.size < fewest.size)) fewest = names;
+    }
+    if (fewest === undefined) return undefined;
+    for (const name of fewest) into.add(name);
+    return into.size > cap ? undefined : into;
+  }
+
+  /**
+   * The secrets in the order `sortBy` (`direction` 1: ascending, -1: descending), from just past `after`, as long
+   * as the caller keeps taking them.
+   */
+  *inOrder(sortBy: SortBy, direction: 1 | -1, after?: SortKey): Iterable<readonly [SortKey, ActiveSecret]> {
+    const order = this.orders.get(sortBy) as BTree<SortKey, ActiveSecret>;
+    const entries = direction === 1 ? order.entries(after) : order.entriesReversed(after);
+    for (const entry of entries) {
+      if (after !== undefined && compareSortKeys(entry[0], after) === 0) continue;
+      yield entry;
+    }
+  }
+}
