@@ -31,7 +31,13 @@ const keyOf = (secret: ActiveSecret, sortBy: SortBy): SortKey => [sortValue(secr
 class Postings {
   private readonly byString = new BTree<string, string | Set<string>>();
 
-  add(s: string, name: string): void {
+  /** Secret `name`'s strings were `before` and are `after` (each without repeats). */
+  replace(before: ReadonlyArray<string>, after: ReadonlyArray<string>, name: string): void {
+    for (const s of before) if (!after.includes(s)) this.remove(s, name);
+    for (const s of after) if (!before.includes(s)) this.add(s, name);
+  }
+
+  private add(s: string, name: string): void {
     const held = this.byString.get(s);
     if (held === undefined) this.byString.set(s, name);
     else if (typeof held === "string") {
@@ -39,7 +45,7 @@ class Postings {
     } else held.add(name);
   }
 
-  remove(s: string, name: string): void {
+  private remove(s: string, name: string): void {
     const held = this.byString.get(s);
     if (held === undefined) return;
     if (typeof held === "string") {
@@ -62,10 +68,13 @@ class Postings {
   }
 }
 
-/** A filter's words of a description, lower case, as the description filter matches them (by prefix). */
-const wordsOf = (secret: ActiveSecret): ReadonlyArray<string> => [
-  ...new Set(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase())),
-];
+/** A secret's strings of one kind, each once. */
+const distinct = (strings: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(strings)];
+const tagKeysOf = (secret: ActiveSecret) => distinct((secret.tags ?? []).map((t) => t.Key));
+const tagValuesOf = (secret: ActiveSecret) => distinct((secret.tags ?? []).map((t) => t.Value));
+/** The words of a description, lower case, as the description filter matches them (by prefix). */
+const wordsOf = (secret: ActiveSecret) =>
+  distinct(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase()));
 
 export class SecretIndex {
   private readonly orders = new Map<SortBy, BTree<SortKey, ActiveSecret>>(
@@ -86,26 +95,39 @@ export class SecretIndex {
 
   /** The secret `before` became `after` (either absent: created, or gone). */
   update(before: SecretState, after: SecretState): void {
+    if (before.status === "active" && after.status === "active" && before.name === after.name)
+      return this.change(before, after);
     if (before.status === "active") this.remove(before);
     if (after.status === "active") this.add(after);
   }
 
+  /** A secret changed: only what moved is moved (a write changes its last-changed date, seldom its tags). */
+  private change(before: ActiveSecret, after: ActiveSecret): void {
+    for (const [sortBy, order] of this.orders) {
+      const was = keyOf(before, sortBy);
+      const is = keyOf(after, sortBy);
+      if (compareSortKeys(was, is) !== 0) order.delete(was);
+      order.set(is, after);
+    }
+    if (before.tags !== after.tags) {
+      this.tagKeys.replace(tagKeysOf(before), tagKeysOf(after), after.name);
+      this.tagValues.replace(tagValuesOf(before), tagValuesOf(after), after.name);
+    }
+    if (before.description !== after.description) this.words.replace(wordsOf(before), wordsOf(after), after.name);
+  }
+
   private add(secret: ActiveSecret): void {
     for (const [sortBy, order] of this.orders) order.set(keyOf(secret, sortBy), secret);
-    for (const tag of secret.tags ?? []) {
-      this.tagKeys.add(tag.Key, secret.name);
-      this.tagValues.add(tag.Value, secret.name);
-    }
-    for (const word of wordsOf(secret)) this.words.add(word, secret.name);
+    this.tagKeys.replace([], tagKeysOf(secret), secret.name);
+    this.tagValues.replace([], tagValuesOf(secret), secret.name);
+    this.words.replace([], wordsOf(secret), secret.name);
   }
 
   private remove(secret: ActiveSecret): void {
     for (const [sortBy, order] of this.orders) order.delete(keyOf(secret, sortBy));
-    for (const tag of secret.tags ?? []) {
-      this.tagKeys.remove(tag.Key, secret.name);
-      this.tagValues.remove(tag.Value, secret.name);
-    }
-    for (const word of wordsOf(secret)) this.words.remove(word, secret.name);
+    this.tagKeys.replace(tagKeysOf(secret), [], secret.name);
+    this.tagValues.replace(tagValuesOf(secret), [], secret.name);
+    this.words.replace(wordsOf(secret), [], secret.name);
   }
 
   /**

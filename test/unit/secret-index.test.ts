@@ -125,6 +125,31 @@ test("a cap on the candidates gives none when more secrets could pass", async ()
   assert.is(index.candidates([{ key: "all", values: ["team"] }], 100), undefined);
 });
 
+test("a tag value two of a secret's tags share stays found when one of them goes", async () => {
+  const catalog = new SecretCatalog();
+  const index = await catalog.indexed();
+  const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shared-AbCdEf";
+  catalog.apply(1, "shared", [secretCreated({ name: "shared" as SecretName, arn, description: "db db prod" }, at(1))]);
+  catalog.apply(2, "shared", [
+    event(
+      "SecretTagged",
+      {
+        tags: [
+          { Key: "a", Value: "x" },
+          { Key: "b", Value: "x" },
+        ],
+      },
+      at(2),
+    ),
+  ]);
+  catalog.apply(3, "shared", [event("SecretUntagged", { tagKeys: ["a"] }, at(3))]);
+  catalog.apply(4, "shared", [event("SecretUpdated", { description: "db staging" }, at(4))]);
+  assert.equal([...(index.candidates([{ key: "tag-value", values: ["x"] }], 10) ?? [])], ["shared"]);
+  assert.equal([...(index.candidates([{ key: "tag-key", values: ["a"] }], 10) ?? [])], []);
+  assert.equal([...(index.candidates([{ key: "description", values: ["db"] }], 10) ?? [])], ["shared"]);
+  assert.equal([...(index.candidates([{ key: "description", values: ["prod"] }], 10) ?? [])], []);
+});
+
 test("records that come while the index is first made, a slice at a time, are in it once it is ready", async () => {
   const catalog = new SecretCatalog();
   const make = (i: number, t: number): SecretEvent =>
