@@ -1,5 +1,5 @@
 import type { CommandRecord } from "../domain/events.js";
-import type { RotationStep } from "../domain/types.js";
+import type { RotationStep, SealedValue } from "../domain/types.js";
 import type { AppendResult } from "../store/event-log.js";
 import type { StoredSecretKey, WrappedDataKey } from "../store/key-store.js";
 
@@ -14,6 +14,9 @@ export type CommandLog = {
   append(secretName: string, expectedSubjectSeq: number, record: CommandRecord): Promise<AppendOutcome>;
   lastSeq(): Promise<number>;
 };
+
+/** The log, as far as reading a value goes: the values the record at `seq` holds, by VersionId. */
+export type ValueLog = { valuesAt(seq: number): Promise<ReadonlyMap<string, SealedValue>> };
 
 /**
  * The keys kept outside the log so that destroying one shreds what it opens: each secret's key, by epoch (it

@@ -2,13 +2,11 @@ import * as E from "fp-ts/lib/Either.js";
 import { valuesOf, type CommandRecord, type SecretEvent } from "../domain/events.js";
 import type { SealedValue, ValueRef, VersionId } from "../domain/types.js";
 import type { ServiceError } from "./errors.js";
+import type { ValueLog } from "./ports.js";
 
 // A version's value stays in the log record that wrote it (its ciphertext, and its data key wrapped beside it);
 // the projection keeps only where it is (ValueRef.seq). A value is read from its record when it is opened, behind
 // a cache of ciphertext bounded in bytes: never plaintext, which only ever exists while a request is answered.
-
-/** The log, as far as reading a value goes: the record at `seq`'s values (the port EventLog implements). */
-export type ValueLog = { valuesAt(seq: number): Promise<ReadonlyMap<string, SealedValue>> };
 
 /** What one cached value is counted as besides its ciphertext and wrapped key: the objects and the Map's entry. */
 const ENTRY_OVERHEAD = 200;
