@@ -3,7 +3,8 @@ import { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { KeyShredder } from "../application/key-shredder.js";
 import type { CommandRecord, SecretEvent } from "../domain/events.js";
 import type { SecretState } from "../domain/state.js";
-import { readCheckpoint, writeCheckpoint } from "../store/checkpoint-file.js";
+import { readCheckpoint, writeCheckpoint, type LogIdentity } from "../store/checkpoint-file.js";
+import { isUnreachable } from "../store/nats-link.js";
 import type { EventLog, LoggedRecord } from "../store/event-log.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
@@ -17,6 +18,8 @@ export type StartedFrom = { readonly checkpoint: number } | { readonly replay: s
 /** A catalog as restored from its checkpoint (or empty, to be replayed from the log's first record). */
 export type RestoredProjection = {
   readonly log: EventLog;
+  /** Which log it is, as it was when the service started: what a checkpoint names when NATS is out of reach. */
+  readonly identity: LogIdentity;
   readonly file: string;
   readonly catalog: SecretCatalog;
   readonly startedFrom: StartedFrom;
@@ -43,10 +46,11 @@ export const restoreProjection = async (
   file: string,
   report: { readonly logger: Logger; readonly what: string; readonly about?: Record<string, string> },
 ): Promise<RestoredProjection> => {
-  const restored = await readCheckpoint(file, await log.identity());
+  const identity = await log.identity();
+  const restored = await readCheckpoint(file, identity);
   const projection: RestoredProjection = E.isRight(restored)
-    ? { log, file, catalog: restored.right, startedFrom: { checkpoint: restored.right.checkpoint } }
-    : { log, file, catalog: new SecretCatalog(), startedFrom: { replay: restored.left } };
+    ? { log, identity, file, catalog: restored.right, startedFrom: { checkpoint: restored.right.checkpoint } }
+    : { log, identity, file, catalog: new SecretCatalog(), startedFrom: { replay: restored.left } };
   report.logger({
     level: "info",
     msg: `${report.what} ${"checkpoint" in projection.startedFrom ? "restored from its checkpoint" : "replayed from the start"}`,
@@ -94,7 +98,11 @@ export const startProjection = async (
   let written = "checkpoint" in startedFrom ? startedFrom.checkpoint : 0;
   const writeIfDue = async (): Promise<boolean> => {
     if (catalog.checkpoint === written || !deps.shredder.settled) return false;
-    const identity = await log.identity();
+    // NATS out of reach (a stop during an outage): the log the catalog was folded from, as it was at the start.
+    const identity = await log.identity().catch((e: unknown) => {
+      if (isUnreachable(e)) return restored.identity;
+      throw e;
+    });
     if (!deps.shredder.settled) return false;
     const at = catalog.checkpoint;
     await writeCheckpoint(file, identity, catalog);

@@ -8,7 +8,7 @@ import { AuditStream } from "../store/audit-stream.js";
 import { EventLog } from "../store/event-log.js";
 import { KeyStore } from "../store/key-store.js";
 import { connectService, natsUrlOf, ownNatsServer } from "../store/nats-connection.js";
-import { NatsLink } from "../store/nats-link.js";
+import { isUnreachable, NatsLink } from "../store/nats-link.js";
 import type { WatchedFile } from "../watched-file.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started, StopStack } from "./parts.js";
@@ -35,7 +35,14 @@ export const openStore = async (
   if (nats !== undefined) stack.push(nats);
   const natsUrl = natsUrlOf(config, nats);
   const nc = await connectService(natsUrl);
-  stack.push({ stop: () => nc.drain() });
+  // Drained at the stop; out of reach (a stop during an outage), there is nothing to drain: it is closed.
+  stack.push({
+    stop: () =>
+      nc.drain().catch((e: unknown) => {
+        if (!isUnreachable(e)) throw e;
+        return nc.close();
+      }),
+  });
   const replicas = config.streamReplicas;
   const log = await EventLog.open(nc, config.region, replicas);
   const keys = await KeyStore.open(nc, config.region, replicas);

@@ -58,7 +58,9 @@ export const isDisconnection = (e: unknown): boolean =>
   e instanceof ClosedConnectionError ||
   e instanceof DrainingConnectionError ||
   e instanceof TimeoutError ||
-  (e instanceof RequestError && e.cause instanceof TimeoutError);
+  (e instanceof RequestError && e.cause instanceof TimeoutError) ||
+  // What the client rejects a flush (or a drain's) with when the connection dropped: only its message says so.
+  (e instanceof RequestError && e.message === "connection disconnected");
 
 /**
  * Whether an error is NATS being out of reach, not a refusal or a bug: a disconnection, nobody answering (a

@@ -73,6 +73,13 @@ Outage("writes get 503 ServiceUnavailable at once, reads are served and audited,
     const { $metadata: _m, ...described } = await app.client.send(new DescribeSecretCommand({ SecretId: "steady" }));
     const { $metadata: _b, ...describedBefore } = before;
     assert.equal(described, describedBefore);
+    // The projection's checkpoint is still written (as a stop writes it): it names the log as it was at the start.
+    assert.ok(await app.checkpoint(), "a checkpoint written while NATS is out of reach");
+    const checkpointFile = join(app.config.dataDir, "projections", `catalog-${app.config.region}.checkpoint`);
+    const trailer = JSON.parse(readFileSync(checkpointFile, "utf8").trim().split("\n").pop() ?? "") as {
+      checkpoint: number;
+    };
+    assert.is(trailer.checkpoint, app.catalog.checkpoint);
 
     // NATS back, on the same store and port: the service notices by itself.
     nats = await startOwnNatsServer(natsDir, nats.port);

@@ -9,9 +9,12 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
-import { checkpointPath } from "../../src/store/checkpoint-file.js";
+import { connect } from "@nats-io/transport-node";
+import * as E from "fp-ts/lib/Either.js";
+import { checkpointPath, readCheckpoint } from "../../src/store/checkpoint-file.js";
+import { EventLog } from "../../src/store/event-log.js";
 import { startTestApp, TEST_CREDENTIALS } from "../support/app.js";
-import { within } from "../support/nats.js";
+import { startOwnNatsServer, tempDir, within } from "../support/nats.js";
 import { startServiceProcess } from "../support/service-process.js";
 
 // SIGTERM: the service stops taking connections, answers the requests under way (their writes land), and
@@ -105,6 +108,41 @@ Shutdown(
       again.process.kill("SIGTERM");
       assert.is(await within(20_000, "a stop", again.exited), 0, `start ${i + 2} ended by the signal`);
       assert.ok(existsSync(checkpoint), `start ${i + 2}'s stop wrote no checkpoint`);
+    }
+  },
+);
+
+Shutdown(
+  "SIGTERM while NATS is out of reach: exit 0, the checkpoint written, the next start restores from it",
+  async () => {
+    const natsDir = tempDir("shutdown-outage-nats");
+    let nats = await startOwnNatsServer(natsDir);
+    try {
+      const service = await startServiceProcess({ NATS_URL: nats.url });
+      const client = new SecretsManagerClient({
+        endpoint: service.endpoint,
+        region: service.region,
+        credentials: TEST_CREDENTIALS,
+        maxAttempts: 1,
+      });
+      await client.send(new CreateSecretCommand({ Name: "kept", SecretString: "v", ClientRequestToken: randomUUID() }));
+      client.destroy();
+      await nats.stop();
+      service.process.kill("SIGTERM");
+      assert.is(await within(30_000, "the service exited", service.exited), 0);
+      const file = checkpointPath(service.dataDir, service.region);
+      assert.ok(existsSync(file), "the checkpoint written");
+      nats = await startOwnNatsServer(natsDir, nats.port);
+      const nc = await connect({ servers: nats.url });
+      try {
+        const restored = await readCheckpoint(file, await (await EventLog.open(nc, service.region)).identity());
+        assert.ok(E.isRight(restored), "the checkpoint is one a start uses");
+        if (E.isRight(restored)) assert.is(restored.right.entry("kept").state.status, "active");
+      } finally {
+        await nc.drain();
+      }
+    } finally {
+      await nats.stop();
     }
   },
 );
