@@ -163,6 +163,7 @@ export const startApp = async (
             shredder,
             commands,
             logger,
+            available: () => link.available,
           }),
         ),
       );

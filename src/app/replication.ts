@@ -39,6 +39,8 @@ export const startFollowedRegion = async (
     readonly shredder: KeyShredder;
     readonly commands: CommandHandler;
     readonly logger: Logger;
+    /** Whether NATS is in reach (the mirror is on this region's nats-server). */
+    readonly available: () => boolean;
   },
 ): Promise<Started<Followed>> => {
   const { config, nc, logger } = deps;
@@ -54,7 +56,10 @@ export const startFollowedRegion = async (
     catalog: restored.catalog,
     ownCatalog: deps.ownCatalog,
     keys: deps.keys,
-    primaryKeys: keySourceOf(mirror, KeyStore.ofRegion(nc, primary), deps.keyring, config.valueCacheBytes),
+    primaryKeys: {
+      values: new ValueReader(mirror, config.valueCacheBytes, deps.available),
+      ...keySourceOf(KeyStore.ofRegion(nc, primary), deps.keyring),
+    },
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),
@@ -73,12 +78,8 @@ export const startFollowedRegion = async (
   return { primary, projection, region, stop: projection.stop };
 };
 
-/**
- * A followed region's values and keys: the values from its log as mirrored here, the keys read through its JetStream
- * domain (data keys by version, and its secrets' keys).
- */
-const keySourceOf = (mirror: EventLog, reader: KeyReader, keyring: () => Keyring, cacheBytes: number): KeySource => ({
-  values: new ValueReader(mirror, cacheBytes),
+/** A followed region's keys, read through its JetStream domain: data keys by version, and its secrets' keys. */
+const keySourceOf = (reader: KeyReader, keyring: () => Keyring): Omit<KeySource, "values"> => ({
   keys: reader,
   secretKeys: new SecretKeys(reader, keyring),
   keyring,

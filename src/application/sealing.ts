@@ -12,7 +12,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { Carrying, SecretCommand } from "../domain/commands.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { ActiveSecret, SecretState } from "../domain/state.js";
-import type { DataKeyRef, SealedValue, VersionId } from "../domain/types.js";
+import type { DataKeyRef, SealedValue, ValueRef, VersionId } from "../domain/types.js";
 import type { KeyReader, WrappedDataKey } from "../store/key-store.js";
 import type { ServiceError } from "./errors.js";
 import type { DataKeyStore } from "./ports.js";
@@ -136,19 +136,25 @@ export const usingVersionKey = async <T>(
   E.mapLeft((): ServiceError => DECRYPTION_FAILED)(await usingDataKey(sealing, holder, versionId, ref, use));
 
 /**
- * A version's value, opened; `sealedFor`: the ARN it was sealed for, when not the holder's (a replica's primary).
- * The plaintext is never kept: each read opens the ciphertext (one AES-GCM operation once the data key is known).
+ * A version's value, read where `ref` places it (from `values`: the log the holder's state was folded from) and
+ * opened; `sealedFor`: the ARN it was sealed for, when not the holder's (a replica's primary). The plaintext is never
+ * kept: each read opens the ciphertext (one AES-GCM operation once the data key is known).
  */
-export const openSealed = (
+export const openSealed = async (
   sealing: KeySource,
+  values: ValueReader,
   holder: KeyHolder,
   versionId: VersionId,
-  sealed: SealedValue,
+  ref: ValueRef,
   sealedFor: string = holder.arn,
-): Promise<E.Either<ServiceError, Buffer>> =>
-  usingVersionKey(sealing, holder, versionId, sealed.key, (dataKey) =>
+): Promise<E.Either<ServiceError, Buffer>> => {
+  const read = await values.sealed(versionId, ref);
+  if (E.isLeft(read)) return read;
+  const sealed = read.right;
+  return usingVersionKey(sealing, holder, versionId, sealed.key, (dataKey) =>
     openValue(dataKey, sealed, { arn: sealedFor, versionId }),
   );
+};
 
 /** `dataKey` wrapped under the master key `wrapping` for version `ctx`, to be kept in the key store by version. */
 export const wrapWith = (

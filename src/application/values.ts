@@ -66,11 +66,6 @@ export class ValueReader {
     for (const [versionId, value] of valuesOf(record.events)) this.keep(`${seq} ${versionId}`, value);
   }
 
-  /** How many bytes the cache holds now. */
-  get cachedBytes(): number {
-    return this.bytes;
-  }
-
   private keep(key: string, value: SealedValue): void {
     const size = sizeOf(value);
     if (size > this.maxBytes || this.cache.has(key)) return;

@@ -83,12 +83,9 @@ const currentValue = async (
   const versionId = state.labels.get(AWSCURRENT);
   const ref = versionId === undefined ? undefined : state.versions.get(versionId)?.value;
   if (versionId === undefined || ref === undefined) return undefined;
-  const read = await service.values.sealed(versionId, ref);
-  if (E.isLeft(read)) return read;
-  const sealed = read.right;
-  const plaintext = await openSealed(service, state, versionId, sealed);
+  const plaintext = await openSealed(service, service.values, state, versionId, ref);
   return E.map((bytes: Buffer) => ({
     secret: state,
-    values: sealed.kind === "string" ? { SecretString: bytes.toString("utf8") } : { SecretBinary: bytes },
+    values: ref.kind === "string" ? { SecretString: bytes.toString("utf8") } : { SecretBinary: bytes },
   }))(plaintext);
 };

@@ -34,13 +34,17 @@ export const getSecretValue = async (
   if (E.isLeft(selected)) return selected;
   const { secret, version } = selected.right;
   const replica = found?.replica;
-  const read = await (replica?.values ?? service.values).sealed(version.versionId, version.value);
-  if (E.isLeft(read)) return read;
-  const sealed = read.right;
   const plaintext =
     replica === undefined
-      ? await openSealed(service, secret, version.versionId, sealed)
-      : await openSealed(service, { arn: secret.arn, byVersion: true }, version.versionId, sealed, replica.primaryArn);
+      ? await openSealed(service, service.values, secret, version.versionId, version.value)
+      : await openSealed(
+          service,
+          replica.values,
+          { arn: secret.arn, byVersion: true },
+          version.versionId,
+          version.value,
+          replica.primaryArn,
+        );
   if (E.isLeft(plaintext)) return plaintext;
   // A replica's reads are not recorded: its log is the primary's, written only there.
   if (replica === undefined) await recordAccess(service, secret.name, version);
