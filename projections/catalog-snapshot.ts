@@ -1,18 +1,21 @@
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { ReplicaRegion } from "../src/domain/events.js";
-import type { ActiveSecret, SecretState, Version } from "../src/domain/state.js";
-import { RotationRules, SecretName, StagingLabel, Tag, ValueRef, VersionId } from "../src/domain/types.js";
+import type { ActiveSecret, SecretState } from "../src/domain/state.js";
+import { SecretLabels, SecretVersions } from "../src/domain/versions.js";
+import { RotationRules, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
 // The catalog as data, to be kept beside the log with the position it was folded to: a restart then folds
 // only what came after. The codec checks every field on the way back in.
+//
+// In a checkpoint, an entry is bytes (entryBytes): its length (u32), whether the secret exists (u8), its name's
+// length (u16) and name (UTF-8), its subject's last sequence (f64), its state's length (u32) and state (JSON, the
+// versions' records left out), then the versions' records as they are in memory. An entry is decoded when it is
+// first needed (entryAt).
 
-/** A version: its value as the projection keeps it (where it is in the log), not the value itself. */
-const VersionData = t.intersection([
-  t.type({ versionId: VersionId, createdAt: t.number }),
-  t.partial({ value: t.intersection([ValueRef, t.type({ seq: t.number })]), lastAccessedDay: t.number }),
-]);
+/** The versions, packed as the projection keeps them (see versions.ts): their values' places, not the values. */
+const VersionsData = t.type({ records: t.string, odd: t.array(t.string) });
 
 const RotationData = t.intersection([
   t.type({ enabled: t.boolean, configuredAt: t.number }),
@@ -33,7 +36,7 @@ const ActiveData = t.intersection([
     arn: t.string,
     createdAt: t.number,
     lastChangedAt: t.number,
-    versions: t.array(VersionData),
+    versions: VersionsData,
     labels: t.array(t.tuple([StagingLabel, VersionId])),
   }),
   t.partial({
@@ -65,20 +68,16 @@ export const CatalogSnapshot = t.type({
 });
 export type CatalogSnapshot = t.TypeOf<typeof CatalogSnapshot>;
 
-/** A version of the catalog: folded from the log, its value has its place there. */
-const versionData = (v: Version): t.TypeOf<typeof VersionData> => {
-  if (v.value !== undefined && v.value.seq === undefined)
-    throw new Error(`version ${v.versionId} of the catalog has a value that is not in the log`);
-  return v as t.TypeOf<typeof VersionData>;
-};
-
 const activeData = (s: ActiveSecret): t.TypeOf<typeof ActiveData> => {
   const { status: _status, versions, labels, tags, replicas, ...rest } = s;
+  // Folded from the log, every value of the catalog has its place there.
+  if (!versions.allInLog()) throw new Error(`a version of ${s.name} in the catalog has a value not in the log`);
+  const { records, odd } = versions.data();
   return {
     ...rest,
     ...(tags === undefined ? {} : { tags: [...tags] }),
     ...(replicas === undefined ? {} : { replicas: [...replicas] }),
-    versions: [...versions.values()].map(versionData),
+    versions: { records, odd: [...odd] },
     labels: [...labels.entries()],
   };
 };
@@ -100,35 +99,57 @@ export const snapshotOf = (catalog: SecretCatalog): CatalogSnapshot => ({
  */
 export const frozenEntries = (
   catalog: SecretCatalog,
-): { readonly checkpoint: number; readonly entries: ReadonlyArray<readonly [string, CatalogEntry]> } => ({
+): { readonly checkpoint: number; readonly entries: ReadonlyArray<readonly [string, CatalogEntry | Uint8Array]> } => ({
   checkpoint: catalog.checkpoint,
-  entries: [...catalog.entries()],
+  entries: [...catalog.keptEntries()],
 });
 
-/** One entry as one line of JSON. */
-export const entryLine = (name: string, entry: CatalogEntry): string => JSON.stringify(entryData(name, entry));
-
-const stateOf = (data: SnapshotEntry["state"]): SecretState => {
-  if ("status" in data) return { status: "absent" };
-  const { versions, labels, ...rest } = data;
-  return {
-    status: "active",
-    ...rest,
-    versions: new Map(versions.map((v): [VersionId, Version] => [v.versionId, v])),
-    labels: new Map(labels),
-  };
+/** One entry as a checkpoint keeps it; an entry not read since the checkpoint it came from, as it was there. */
+export const entryBytes = (name: string, entry: CatalogEntry | Uint8Array): Uint8Array => {
+  if (entry instanceof Uint8Array) return entry;
+  const { state } = entryData(name, entry);
+  const records = "versions" in state ? state.versions.records : "";
+  const json = JSON.stringify("versions" in state ? { ...state, versions: { ...state.versions, records: "" } } : state);
+  const nameBytes = Buffer.byteLength(name);
+  const jsonBytes = Buffer.byteLength(json);
+  const bytes = Buffer.allocUnsafe(4 + 1 + 2 + nameBytes + 8 + 4 + jsonBytes + records.length);
+  let at = bytes.writeUInt32LE(bytes.length, 0);
+  at = bytes.writeUInt8(entry.state.status === "active" ? 1 : 0, at);
+  at = bytes.writeUInt16LE(nameBytes, at);
+  at += bytes.write(name, at, "utf8");
+  at = bytes.writeDoubleLE(entry.subjectSeq, at);
+  at = bytes.writeUInt32LE(jsonBytes, at);
+  at += bytes.write(json, at, "utf8");
+  bytes.write(records, at, "latin1");
+  return bytes;
 };
 
-/** An entry read back from one line, checked field by field. */
-export const entryFromLine = (line: string): E.Either<string, readonly [string, CatalogEntry]> => {
-  let json: unknown;
+/** The entry at `at` of `body` (as entryBytes wrote it), checked field by field. */
+export const entryAt = (body: Buffer, at = 0): E.Either<string, CatalogEntry> => {
+  const end = at + body.readUInt32LE(at);
+  const nameEnd = at + 7 + body.readUInt16LE(at + 5);
+  const subjectSeq = body.readDoubleLE(nameEnd);
+  const jsonEnd = nameEnd + 12 + body.readUInt32LE(nameEnd + 8);
+  let state: unknown;
   try {
-    json = JSON.parse(line);
+    state = JSON.parse(body.toString("utf8", nameEnd + 12, jsonEnd));
   } catch {
-    return E.left("a line that is not JSON");
+    return E.left("an entry that is not JSON");
   }
-  return E.bimap(
-    () => "a line that is not a catalog entry",
-    (e: SnapshotEntry) => [e.name, { state: stateOf(e.state), subjectSeq: e.subjectSeq }] as const,
-  )(SnapshotEntry.decode(json));
+  if (typeof state === "object" && state !== null && "versions" in state)
+    state = { ...state, versions: { ...(state.versions as object), records: body.toString("latin1", jsonEnd, end) } };
+  const name = body.toString("utf8", at + 7, nameEnd);
+  const decoded = SnapshotEntry.decode({ name, subjectSeq, state });
+  const kept = E.isRight(decoded) ? stateOf(decoded.right.state) : undefined;
+  return kept === undefined ? E.left("an entry that is not a catalog entry") : E.right({ state: kept, subjectSeq });
+};
+
+/** A state as a snapshot kept it, or undefined if its versions are not versions. */
+const stateOf = (data: SnapshotEntry["state"]): SecretState | undefined => {
+  if ("status" in data) return { status: "absent" };
+  const { versions, labels, ...rest } = data;
+  const kept = SecretVersions.fromData(versions);
+  return kept === undefined
+    ? undefined
+    : { status: "active", ...rest, versions: kept, labels: SecretLabels.of(labels) };
 };

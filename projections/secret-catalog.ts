@@ -12,17 +12,28 @@ import type { StagingLabel } from "../src/domain/types.js";
 import { SecretIndex } from "./secret-index.js";
 
 /** How many secrets go into the listings' index between two turns of the event loop while it is first made. */
-const SLICE = 5000;
+const SLICE = 1000;
 
 /** One secret as folded from its subject, with the stream sequence of the last record on that subject. */
 export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: number };
+
+/** The entries of a checkpoint, each by its place there (see catalog-snapshot.ts): decoded, or as they are kept. */
+export type KeptEntries = {
+  readonly entry: (at: number) => CatalogEntry;
+  readonly bytes: (at: number) => Uint8Array;
+  /** Called once every entry is read: the checkpoint is let go of. */
+  readonly done: () => void;
+};
 
 /**
  * The read model of every secret in a region, folded from the log with the decider's own `evolve`. It is pure:
  * a log follower feeds it records in stream order, and it tells waiters when it has applied a sequence.
  */
 export class SecretCatalog {
-  private readonly secrets = new Map<string, CatalogEntry>();
+  /** Each secret's entry; a number: the place of an entry of the checkpoint restored from, not read yet. */
+  private secrets = new Map<string, CatalogEntry | number>();
+  /** The checkpoint's entries while some are not read yet, and how many. */
+  private unread: { readonly kept: KeptEntries; left: number } | undefined;
   private applied = 0;
   private existing = 0;
   private waiters: Array<{ readonly seq: number; readonly resolve: () => void }> = [];
@@ -42,9 +53,38 @@ export class SecretCatalog {
     return catalog;
   }
 
+  /**
+   * A catalog as a checkpoint keeps it, its entries read only when first needed: `places`, where each secret's
+   * entry is among `kept`; `existing`, how many of them exist.
+   */
+  static restoredLazily(
+    checkpoint: number,
+    places: Map<string, number>,
+    existing: number,
+    kept: KeptEntries,
+  ): SecretCatalog {
+    const catalog = new SecretCatalog();
+    catalog.secrets = places;
+    catalog.existing = existing;
+    catalog.applied = checkpoint;
+    if (places.size > 0) catalog.unread = { kept, left: places.size };
+    return catalog;
+  }
+
   /** Every secret name the log has seen, with its entry: what a snapshot keeps. */
-  entries(): Iterable<readonly [string, CatalogEntry]> {
-    return this.secrets.entries();
+  *entries(): Iterable<readonly [string, CatalogEntry]> {
+    for (const [name, entry] of this.secrets) yield [name, typeof entry === "number" ? this.read(name, entry) : entry];
+  }
+
+  /** As `entries`, an entry not read since the checkpoint as the bytes it is there: what the next checkpoint keeps. */
+  *keptEntries(): Iterable<readonly [string, CatalogEntry | Uint8Array]> {
+    for (const [name, entry] of this.secrets)
+      yield [name, typeof entry === "number" ? (this.unread as { kept: KeptEntries }).kept.bytes(entry) : entry];
+  }
+
+  /** Whether entries of the checkpoint restored from are still to be read. */
+  get reading(): boolean {
+    return this.unread !== undefined;
   }
 
   /** The stream sequence of the last record applied (or passed over): the projection's checkpoint. */
@@ -55,10 +95,12 @@ export class SecretCatalog {
   apply(seq: number, secretName: string, events: ReadonlyArray<SecretEvent>): void {
     // Delivery is at least once: a record at or below the checkpoint was applied already.
     if (seq <= this.applied) return;
-    const before = this.secrets.get(secretName)?.state ?? initialState;
+    const before = this.got(secretName)?.state ?? initialState;
     const after = fold(events, before, seq);
     this.existing += (after.status === "active" ? 1 : 0) - (before.status === "active" ? 1 : 0);
-    this.secrets.set(secretName, { state: after, subjectSeq: seq });
+    // A new name is kept as the state's own string, not a second copy of it (a Map keeps the key it was given first).
+    const key = after.status === "active" && after.name === secretName ? after.name : secretName;
+    this.secrets.set(key, { state: after, subjectSeq: seq });
     this.reindex(before, after);
     this.advance(seq);
   }
@@ -77,7 +119,7 @@ export class SecretCatalog {
   /** Names of the secrets whose recovery window has ended by `now`: deletions for the service to complete. */
   dueDeletions(now: number): ReadonlyArray<string> {
     const due: string[] = [];
-    for (const [name, { state }] of this.secrets)
+    for (const [name, { state }] of this.entries())
       if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now)
         due.push(name);
     return due;
@@ -97,14 +139,20 @@ export class SecretCatalog {
       const index = new SecretIndex();
       this.indexedStates = new WeakSet();
       const names = [...this.secrets.keys()];
-      const ready = new Promise<SecretIndex>((resolve) => {
+      const ready = new Promise<SecretIndex>((resolve, reject) => {
         const slice = (from: number): void => {
-          for (const name of names.slice(from, from + SLICE)) {
-            const state = this.secrets.get(name)?.state;
-            // Changed since the index began: the change went into it already.
-            if (state?.status !== "active" || this.indexedStates?.has(state) === true) continue;
-            index.update(initialState, state);
-            this.indexedStates?.add(state);
+          try {
+            for (const name of names.slice(from, from + SLICE)) {
+              const state = this.got(name)?.state;
+              // Changed since the index began: the change went into it already.
+              if (state?.status !== "active" || this.indexedStates?.has(state) === true) continue;
+              index.update(initialState, state);
+              this.indexedStates?.add(state);
+            }
+          } catch (e) {
+            // An entry of the checkpoint restored from that cannot be read: no index, listings fail.
+            reject(e instanceof Error ? e : new Error(String(e)));
+            return;
           }
           if (from + SLICE < names.length) setImmediate(() => slice(from + SLICE));
           else {
@@ -112,7 +160,7 @@ export class SecretCatalog {
             resolve(index);
           }
         };
-        slice(0);
+        setImmediate(() => slice(0));
       });
       this.listing = { index, ready };
     }
@@ -130,21 +178,38 @@ export class SecretCatalog {
 
   /** Every secret that exists (scheduled for deletion or not). */
   *allSecrets(): Iterable<ActiveSecret> {
-    for (const { state } of this.secrets.values()) if (state.status === "active") yield state;
+    for (const [, { state }] of this.entries()) if (state.status === "active") yield state;
   }
 
   entry(name: string): CatalogEntry {
-    return this.secrets.get(name) ?? { state: initialState, subjectSeq: 0 };
+    return this.got(name) ?? { state: initialState, subjectSeq: 0 };
   }
 
   /** The secret a SecretId names: its name, its full ARN, or its partial ARN. */
   resolve(reference: SecretReference): { readonly name: string; readonly entry: CatalogEntry } | undefined {
     const name = resolveReference(reference, (n) => {
-      const state = this.secrets.get(n)?.state;
+      const state = this.got(n)?.state;
       return state?.status === "active" ? state : undefined;
     });
-    const entry = name === undefined ? undefined : this.secrets.get(name);
+    const entry = name === undefined ? undefined : this.got(name);
     return name === undefined || entry === undefined ? undefined : { name, entry };
+  }
+
+  private got(name: string): CatalogEntry | undefined {
+    const entry = this.secrets.get(name);
+    return typeof entry === "number" ? this.read(name, entry) : entry;
+  }
+
+  /** The checkpoint's entry of `name`, at `at` there, read and kept; the checkpoint let go of once all are read. */
+  private read(name: string, at: number): CatalogEntry {
+    const unread = this.unread as { readonly kept: KeptEntries; left: number };
+    const entry = unread.kept.entry(at);
+    this.secrets.set(name, entry);
+    if (--unread.left === 0) {
+      this.unread = undefined;
+      unread.kept.done();
+    }
+    return entry;
   }
 
   private advance(seq: number): void {

@@ -181,17 +181,6 @@ export const startApp = async (
       }),
     );
     ownProjection.appended = projection.appended;
-    // The listings' index, made a slice at a time while the service already answers (a listing waits for it).
-    const indexing = performance.now();
-    void catalog.indexed().then((index) =>
-      logger({
-        level: "info",
-        msg: "listings' index ready",
-        secrets: index.size,
-        ms: Math.round(performance.now() - indexing),
-      }),
-    );
-
     const versionPolicy = {
       keep: config.versions.keep,
       minAgeMs: config.versions.minAgeHours * 60 * 60 * 1000,
@@ -250,6 +239,20 @@ export const startApp = async (
     );
 
     rotation.listening(http.endpoint);
+    // The listings' index, made a slice at a time once the service answers (a listing waits for it):
+    // it reads every entry a checkpoint restored, which a start does not wait for.
+    const indexing = performance.now();
+    void catalog.indexed().then(
+      (index) =>
+        logger({
+          level: "info",
+          msg: "listings' index ready",
+          secrets: index.size,
+          ms: Math.round(performance.now() - indexing),
+        }),
+      (e: unknown) => logger({ level: "error", msg: "listings' index not made", error: errorText(e) }),
+    );
+
     stack.push(rotation);
     // The command line beside it finds the service through this file (its endpoint and nats-server).
     if (options.announce !== false)

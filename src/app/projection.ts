@@ -47,7 +47,7 @@ export const restoreProjection = async (
   report: { readonly logger: Logger; readonly what: string; readonly about?: Record<string, string> },
 ): Promise<RestoredProjection> => {
   const identity = await log.identity();
-  const restored = await readCheckpoint(file, identity);
+  const restored = readCheckpoint(file, identity);
   const projection: RestoredProjection = E.isRight(restored)
     ? { log, identity, file, catalog: restored.right, startedFrom: { checkpoint: restored.right.checkpoint } }
     : { log, identity, file, catalog: new SecretCatalog(), startedFrom: { replay: restored.left } };

@@ -1,6 +1,5 @@
 import { isRotationEvent, type ReplicaRegion, type RotationEvent, type SecretEvent } from "./events.js";
 import type {
-  KeyPlace,
   Millis,
   RotationRules,
   SealedValue,
@@ -10,18 +9,9 @@ import type {
   ValueRef,
   VersionId,
 } from "./types.js";
+import { keyPlaceOf, SecretLabels, SecretVersions } from "./versions.js";
 
-export type Version = {
-  readonly versionId: VersionId;
-  readonly createdAt: Millis;
-  /**
-   * Absent while the version is empty: made by RotateSecret, not yet filled by its rotation function. The value
-   * itself (its ciphertext) stays in the log record `value.seq`.
-   */
-  readonly value?: ValueRef;
-  /** Midnight (UTC) of the last day this version was read. */
-  readonly lastAccessedDay?: Millis;
-};
+export type { Version } from "./versions.js";
 
 export type ActiveSecret = {
   readonly status: "active";
@@ -51,9 +41,9 @@ export type ActiveSecret = {
    */
   readonly keyEpoch?: number;
   /** Every version that exists, labelled or deprecated, in creation order. */
-  readonly versions: ReadonlyMap<VersionId, Version>;
+  readonly versions: SecretVersions;
   /** Which version each staging label is on; a label is on at most one version. */
-  readonly labels: ReadonlyMap<StagingLabel, VersionId>;
+  readonly labels: SecretLabels;
 };
 
 /** A secret's rotation: its configuration, when it last completed, and the rotation under way, if any. */
@@ -88,12 +78,6 @@ export type SecretState = { readonly status: "absent" } | ActiveSecret;
 
 export const initialState: SecretState = { status: "absent" };
 
-/** The place of a data key in the log under epoch `epoch`: one object per epoch, shared by the versions. */
-const logPlaces: KeyPlace[] = [];
-const keyPlaceOf = (key: SealedValue["key"]): KeyPlace =>
-  key.in === "key-store" ? KEY_STORE : (logPlaces[key.epoch] ??= { in: "log", epoch: key.epoch });
-const KEY_STORE: KeyPlace = { in: "key-store" };
-
 /** What the projection keeps of a value of the log record `seq` (none: not yet appended). */
 export const valueRef = (value: SealedValue, seq: number | undefined): ValueRef => ({
   kind: value.kind,
@@ -122,15 +106,14 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
         ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
         ...(tags === undefined ? {} : { tags }),
         ...(promotedFrom === undefined ? {} : { promotedFrom }),
-        versions: new Map(),
-        labels: new Map(),
+        versions: SecretVersions.none,
+        labels: SecretLabels.none,
       };
     }
     case "VersionCreated": {
       if (state.status !== "active") return state;
-      const versions = new Map(state.versions);
       const { versionId, value, createdAt } = event.data;
-      versions.set(versionId, {
+      const versions = state.versions.with({
         versionId,
         createdAt: createdAt ?? event.meta.at,
         ...(value === undefined ? {} : { value: valueRef(value, seq) }),
@@ -139,9 +122,7 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     }
     case "LabelMoved": {
       if (state.status !== "active") return state;
-      const labels = new Map(state.labels);
-      if (event.data.to === undefined) labels.delete(event.data.label);
-      else labels.set(event.data.label, event.data.to);
+      const labels = state.labels.with(event.data.label, event.data.to);
       return { ...state, labels, lastChangedAt: event.meta.at };
     }
     case "SecretUpdated": {
@@ -191,9 +172,7 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     }
     case "VersionsPruned": {
       if (state.status !== "active") return state;
-      const versions = new Map(state.versions);
-      for (const versionId of event.data.versionIds) versions.delete(versionId);
-      return { ...state, versions };
+      return { ...state, versions: state.versions.without(new Set(event.data.versionIds)) };
     }
     case "SecretKeyReplaced":
       return state.status === "active" ? { ...state, keyEpoch: event.data.keyEpoch } : state;
@@ -214,13 +193,13 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     }
     case "VersionFilled": {
       if (state.status !== "active") return state;
-      const versions = withVersion(state, event.data.versionId, { value: valueRef(event.data.value, seq) });
+      const versions = state.versions.changed(event.data.versionId, { value: valueRef(event.data.value, seq) });
       if (versions === undefined) return state;
       return { ...state, ...keyEpochOf(state, event.data.value), versions, lastChangedAt: event.meta.at };
     }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
-      const versions = withVersion(state, event.data.versionId, { lastAccessedDay: event.data.day });
+      const versions = state.versions.changed(event.data.versionId, { lastAccessedDay: event.data.day });
       if (versions === undefined) return state;
       return { ...state, versions, lastAccessedDay: Math.max(state.lastAccessedDay ?? 0, event.data.day) };
     }
@@ -229,17 +208,6 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
       return unknownEvent;
     }
   }
-};
-
-/** The versions with version `versionId` changed by `change` (undefined: there is no such version). */
-const withVersion = (
-  state: ActiveSecret,
-  versionId: VersionId,
-  change: Partial<Version>,
-): ReadonlyMap<VersionId, Version> | undefined => {
-  const version = state.versions.get(versionId);
-  if (version === undefined) return undefined;
-  return new Map(state.versions).set(versionId, { ...version, ...change });
 };
 
 /** A new value's data key in the log is wrapped under the secret's key of its epoch: the secret's key now. */

@@ -1,5 +1,5 @@
 import * as E from "fp-ts/lib/Either.js";
-import { frozenEntries, snapshotOf, type CatalogSnapshot } from "../../projections/catalog-snapshot.js";
+import { snapshotOf, type CatalogSnapshot } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog, versionIndex } from "../../projections/secret-catalog.js";
 import { historyOf, type HistoryEntry } from "../../projections/secret-history.js";
 import { parseSecretId, type Home } from "../domain/queries.js";
@@ -196,8 +196,8 @@ export const verifyLive = async (
   log: EventLog,
   live: SecretCatalog,
 ): Promise<Rebuilt & { readonly differences: ReadonlyArray<string> }> => {
-  const frozen = frozenEntries(live);
-  const kept = SecretCatalog.restored(frozen.checkpoint, frozen.entries);
-  const rebuilt = await rebuild(log, frozen.checkpoint);
+  const checkpoint = live.checkpoint;
+  const kept = SecretCatalog.restored(checkpoint, [...live.entries()]);
+  const rebuilt = await rebuild(log, checkpoint);
   return { ...rebuilt, differences: differences(snapshotOf(rebuilt.catalog), snapshotOf(kept)) };
 };

@@ -45,7 +45,7 @@ export const replayCommand = (config: Config, verify: boolean, output: Output): 
     const identity = await log.identity();
     let kept: SecretCatalog | undefined;
     if (verify) {
-      const checkpoint = await readCheckpoint(checkpointPath(config.dataDir, config.region), identity);
+      const checkpoint = readCheckpoint(checkpointPath(config.dataDir, config.region), identity);
       if (E.isLeft(checkpoint)) {
         output.out(`nothing to verify against: ${checkpoint.left} (${checkpointPath(config.dataDir, config.region)})`);
         return 2;

@@ -190,10 +190,7 @@ Restart(
       }
       // The stop after a replay writes the checkpoint, even though nothing was written meanwhile.
       const log = await identity();
-      assert.equal(
-        E.map((c: { checkpoint: number }) => c.checkpoint)(await readCheckpoint(file, log)),
-        E.right(log.lastSeq),
-      );
+      assert.equal(E.map((c: { checkpoint: number }) => c.checkpoint)(readCheckpoint(file, log)), E.right(log.lastSeq));
     };
     await restartAfter(
       () => writeFileSync(file, intact.replace('"one"', '"One"')),

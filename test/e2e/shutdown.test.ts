@@ -135,7 +135,7 @@ Shutdown(
       nats = await startOwnNatsServer(natsDir, nats.port);
       const nc = await connect({ servers: nats.url });
       try {
-        const restored = await readCheckpoint(file, await (await EventLog.open(nc, service.region)).identity());
+        const restored = readCheckpoint(file, await (await EventLog.open(nc, service.region)).identity());
         assert.ok(E.isRight(restored), "the checkpoint is one a start uses");
         if (E.isRight(restored)) assert.is(restored.right.entry("kept").state.status, "active");
       } finally {

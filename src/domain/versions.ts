@@ -1,0 +1,359 @@
+import type { KeyPlace, Millis, SealedValue, StagingLabel, ValueRef, VersionId } from "./types.js";
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "./types.js";
+
+// A secret's versions and labels as the projection keeps them, a million secrets at a time. A Map of version
+// objects costs about 280 bytes a version (the Map's table, the version, its value's place, the id and the
+// fingerprint as strings of their own); packed, a version is one record of RECORD bytes in one string of one-byte
+// characters per secret (a string: immutable, as states are, and 16 bytes of overhead). Both classes read as the
+// ReadonlyMaps they replace; a version is made into an object only when it is read.
+
+export type Version = {
+  readonly versionId: VersionId;
+  readonly createdAt: Millis;
+  /**
+   * Absent while the version is empty: made by RotateSecret, not yet filled by its rotation function. The value
+   * itself (its ciphertext) stays in the log record `value.seq`.
+   */
+  readonly value?: ValueRef;
+  /** Midnight (UTC) of the last day this version was read. */
+  readonly lastAccessedDay?: Millis;
+};
+
+// A record: flags, then four numbers (float64, big-endian), then the id's 16 bytes, then the fingerprint's 32.
+// An id that is not a UUID in lower case, or a fingerprint that is not 32 bytes of base64, is kept in the `odd`
+// strings instead, its place there in the record's first 4 bytes for it.
+const HAS_VALUE = 1;
+const BINARY = 2;
+const KEY_IN_LOG = 4;
+const ODD_ID = 8;
+const ODD_FINGERPRINT = 16;
+const ACCESSED = 32;
+const IN_LOG = 64;
+const CREATED_AT = 1;
+const SEQ = 9;
+const ACCESSED_DAY = 17;
+const EPOCH = 25;
+const ID = 33;
+const FINGERPRINT = 49;
+/** The bytes a version takes. */
+export const RECORD = 81;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+const scratch = Buffer.alloc(RECORD);
+
+/** The 16 characters a UUID packs into, or undefined if `id` is not one in lower case. */
+const packedId = (id: string): string | undefined =>
+  UUID.test(id) ? Buffer.from(id.replaceAll("-", ""), "hex").toString("latin1") : undefined;
+
+/** The 32 characters a fingerprint packs into, or undefined if it is not 32 bytes of base64 as node writes it. */
+const packedFingerprint = (fingerprint: string): string | undefined => {
+  if (fingerprint.length !== 44) return undefined;
+  const bytes = Buffer.from(fingerprint, "base64");
+  return bytes.length === 32 && bytes.toString("base64") === fingerprint ? bytes.toString("latin1") : undefined;
+};
+
+/** The place of a data key in the log under epoch `epoch`: one object per epoch, shared by the versions. */
+const logPlaces: KeyPlace[] = [];
+const KEY_STORE: KeyPlace = { in: "key-store" };
+const logPlace = (epoch: number): KeyPlace =>
+  Number.isInteger(epoch) && epoch >= 0 && epoch < 1 << 20
+    ? (logPlaces[epoch] ??= { in: "log", epoch })
+    : { in: "log", epoch };
+
+/** Where a value's data key is, from the key ref it was sealed with: what the projection keeps of it. */
+export const keyPlaceOf = (key: SealedValue["key"]): KeyPlace =>
+  key.in === "key-store" ? KEY_STORE : logPlace(key.epoch);
+
+export class SecretVersions implements ReadonlyMap<VersionId, Version> {
+  static readonly none = new SecretVersions("", []);
+
+  private constructor(
+    /** One record per version, in creation order. */
+    private readonly packed: string,
+    /** The ids and fingerprints that do not pack; a record names its own by their place here. */
+    private readonly odd: ReadonlyArray<string>,
+  ) {}
+
+  static of(versions: Iterable<Version>): SecretVersions {
+    let made = SecretVersions.none;
+    for (const version of versions) made = made.with(version);
+    return made;
+  }
+
+  /** Versions as `data` gave them (see `data`), or undefined if they are not versions of this form. */
+  static fromData(data: { readonly records: string; readonly odd: ReadonlyArray<string> }): SecretVersions | undefined {
+    const packed = data.records;
+    if (packed.length % RECORD !== 0) return undefined;
+    const versions = new SecretVersions(packed, data.odd);
+    for (let i = 0; i < versions.size; i++) {
+      const flags = packed.charCodeAt(i * RECORD);
+      if (flags >= IN_LOG * 2 || ((flags & HAS_VALUE) === 0 && (flags & ~(ODD_ID | ACCESSED)) !== 0)) return undefined;
+      if ((flags & ODD_ID) !== 0 && versions.oddAt(i, ID) === undefined) return undefined;
+      if ((flags & ODD_FINGERPRINT) !== 0 && versions.oddAt(i, FINGERPRINT) === undefined) return undefined;
+    }
+    return versions;
+  }
+
+  /** The versions as data for a checkpoint: the records (a byte a character), and the strings that do not pack. */
+  data(): { readonly records: string; readonly odd: ReadonlyArray<string> } {
+    return { records: this.packed, odd: this.odd };
+  }
+
+  get size(): number {
+    return this.packed.length / RECORD;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "SecretVersions";
+  }
+
+  has(versionId: VersionId): boolean {
+    return this.indexOf(versionId) >= 0;
+  }
+
+  get(versionId: VersionId): Version | undefined {
+    const i = this.indexOf(versionId);
+    return i < 0 ? undefined : this.at(i, versionId);
+  }
+
+  /** Whether every version with a value has it in the log (none is the outcome of a command not yet appended). */
+  allInLog(): boolean {
+    for (let i = 0; i < this.size; i++) {
+      const flags = this.packed.charCodeAt(i * RECORD);
+      if ((flags & HAS_VALUE) !== 0 && (flags & IN_LOG) === 0) return false;
+    }
+    return true;
+  }
+
+  /** These versions with `version` added last, or in its place if one of its id is here already (as Map.set). */
+  with(version: Version): SecretVersions {
+    const added: string[] = [];
+    const record = this.record(version, added);
+    const i = this.indexOf(version.versionId);
+    const at = i < 0 ? this.packed.length : i * RECORD;
+    const size = i < 0 ? this.packed.length + RECORD : this.packed.length;
+    // Written into one buffer and read out as one string: a concatenation would keep its parts.
+    const bytes = Buffer.allocUnsafe(size);
+    bytes.write(this.packed, 0, at, "latin1");
+    bytes.write(record, at, "latin1");
+    if (at + RECORD < size) bytes.write(this.packed.slice(at + RECORD), at + RECORD, "latin1");
+    return new SecretVersions(
+      bytes.toString("latin1", 0, size),
+      added.length === 0 ? this.odd : [...this.odd, ...added],
+    );
+  }
+
+  /** These versions with version `versionId` changed by `change`, or undefined if there is no such version. */
+  changed(versionId: VersionId, change: Partial<Omit<Version, "versionId">>): SecretVersions | undefined {
+    const version = this.get(versionId);
+    return version === undefined ? undefined : this.with({ ...version, ...change });
+  }
+
+  /** These versions but those of `removed`. */
+  without(removed: ReadonlySet<VersionId>): SecretVersions {
+    return SecretVersions.of([...this.values()].filter((v) => !removed.has(v.versionId)));
+  }
+
+  *values(): MapIterator<Version> {
+    for (let i = 0; i < this.size; i++) yield this.at(i);
+    return undefined;
+  }
+
+  *keys(): MapIterator<VersionId> {
+    for (let i = 0; i < this.size; i++) yield this.idAt(i);
+    return undefined;
+  }
+
+  *entries(): MapIterator<[VersionId, Version]> {
+    for (let i = 0; i < this.size; i++) {
+      const version = this.at(i);
+      yield [version.versionId, version];
+    }
+    return undefined;
+  }
+
+  [Symbol.iterator](): MapIterator<[VersionId, Version]> {
+    return this.entries();
+  }
+
+  forEach(each: (value: Version, key: VersionId, map: ReadonlyMap<VersionId, Version>) => void): void {
+    for (const [versionId, version] of this) each(version, versionId, this);
+  }
+
+  private indexOf(versionId: string): number {
+    const id = packedId(versionId);
+    if (id !== undefined) {
+      for (let i = 0; i < this.size; i++)
+        if ((this.packed.charCodeAt(i * RECORD) & ODD_ID) === 0 && this.packed.startsWith(id, i * RECORD + ID))
+          return i;
+      return -1;
+    }
+    for (let i = 0; i < this.size; i++)
+      if ((this.packed.charCodeAt(i * RECORD) & ODD_ID) !== 0 && this.oddAt(i, ID) === versionId) return i;
+    return -1;
+  }
+
+  private at(i: number, versionId: VersionId = this.idAt(i)): Version {
+    const base = i * RECORD;
+    const flags = this.packed.charCodeAt(base);
+    const createdAt = this.number(base + CREATED_AT);
+    const lastAccessedDay = (flags & ACCESSED) === 0 ? undefined : this.number(base + ACCESSED_DAY);
+    const value: ValueRef | undefined =
+      (flags & HAS_VALUE) === 0
+        ? undefined
+        : {
+            kind: (flags & BINARY) === 0 ? "string" : "binary",
+            fingerprint: this.fingerprintAt(i, flags),
+            key: (flags & KEY_IN_LOG) === 0 ? KEY_STORE : logPlace(this.number(base + EPOCH)),
+            ...((flags & IN_LOG) === 0 ? {} : { seq: this.number(base + SEQ) }),
+          };
+    return {
+      versionId,
+      createdAt,
+      ...(value === undefined ? {} : { value }),
+      ...(lastAccessedDay === undefined ? {} : { lastAccessedDay }),
+    };
+  }
+
+  private idAt(i: number): VersionId {
+    const base = i * RECORD;
+    if ((this.packed.charCodeAt(base) & ODD_ID) !== 0) return this.oddAt(i, ID) as VersionId;
+    let hex = "";
+    for (let b = 0; b < 16; b++) {
+      hex += HEX[this.packed.charCodeAt(base + ID + b)];
+      if (b === 3 || b === 5 || b === 7 || b === 9) hex += "-";
+    }
+    return hex as VersionId;
+  }
+
+  private fingerprintAt(i: number, flags: number): string {
+    if ((flags & ODD_FINGERPRINT) !== 0) return this.oddAt(i, FINGERPRINT) ?? "";
+    const at = i * RECORD + FINGERPRINT;
+    return Buffer.from(this.packed.slice(at, at + 32), "latin1").toString("base64");
+  }
+
+  /** The odd string a record's field names (the place in `odd` in the field's first 4 bytes). */
+  private oddAt(i: number, field: number): string | undefined {
+    const at = i * RECORD + field;
+    for (let b = 0; b < 4; b++) scratch[b] = this.packed.charCodeAt(at + b);
+    return this.odd[scratch.readUInt32BE(0)];
+  }
+
+  private number(at: number): number {
+    for (let b = 0; b < 8; b++) scratch[b] = this.packed.charCodeAt(at + b);
+    return scratch.readDoubleBE(0);
+  }
+
+  /** `version` as a record; the strings that do not pack go to `added` (their places follow this.odd's). */
+  private record(version: Version, added: string[]): string {
+    const odd = { push: (s: string): number => this.odd.length + added.push(s) };
+    scratch.fill(0);
+    const { value } = version;
+    let flags = 0;
+    const id = packedId(version.versionId);
+    if (id === undefined) {
+      flags |= ODD_ID;
+      scratch.writeUInt32BE(odd.push(version.versionId) - 1, ID);
+    } else scratch.write(id, ID, "latin1");
+    scratch.writeDoubleBE(version.createdAt, CREATED_AT);
+    if (version.lastAccessedDay !== undefined) {
+      flags |= ACCESSED;
+      scratch.writeDoubleBE(version.lastAccessedDay, ACCESSED_DAY);
+    }
+    if (value !== undefined) {
+      flags |= HAS_VALUE | (value.kind === "binary" ? BINARY : 0);
+      if (value.key.in === "log") {
+        flags |= KEY_IN_LOG;
+        scratch.writeDoubleBE(value.key.epoch, EPOCH);
+      }
+      if (value.seq !== undefined) {
+        flags |= IN_LOG;
+        scratch.writeDoubleBE(value.seq, SEQ);
+      }
+      const fingerprint = packedFingerprint(value.fingerprint);
+      if (fingerprint === undefined) {
+        flags |= ODD_FINGERPRINT;
+        scratch.writeUInt32BE(odd.push(value.fingerprint) - 1, FINGERPRINT);
+      } else scratch.write(fingerprint, FINGERPRINT, "latin1");
+    }
+    scratch[0] = flags;
+    return scratch.toString("latin1", 0, RECORD);
+  }
+}
+
+/** The three labels AWS gives meaning to, as one string each however many secrets carry them. */
+const known = (label: StagingLabel): StagingLabel =>
+  label === AWSCURRENT ? AWSCURRENT : label === AWSPREVIOUS ? AWSPREVIOUS : label === AWSPENDING ? AWSPENDING : label;
+
+/** A secret's staging labels, each on the version that carries it: label and version id in turn, in one array. */
+export class SecretLabels implements ReadonlyMap<StagingLabel, VersionId> {
+  static readonly none = new SecretLabels([]);
+
+  private constructor(private readonly pairs: ReadonlyArray<string>) {}
+
+  static of(labels: Iterable<readonly [StagingLabel, VersionId]>): SecretLabels {
+    let made = SecretLabels.none;
+    for (const [label, versionId] of labels) made = made.with(label, versionId);
+    return made;
+  }
+
+  get size(): number {
+    return this.pairs.length / 2;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "SecretLabels";
+  }
+
+  has(label: StagingLabel): boolean {
+    return this.indexOf(label) >= 0;
+  }
+
+  get(label: StagingLabel): VersionId | undefined {
+    const i = this.indexOf(label);
+    return i < 0 ? undefined : (this.pairs[i + 1] as VersionId);
+  }
+
+  /** These labels with `label` on version `versionId` (undefined: on none), as Map.set and Map.delete do. */
+  with(label: StagingLabel, versionId: VersionId | undefined): SecretLabels {
+    const i = this.indexOf(label);
+    const pairs = [...this.pairs];
+    if (versionId === undefined) {
+      if (i < 0) return this;
+      pairs.splice(i, 2);
+    } else if (i < 0) pairs.push(known(label), versionId);
+    else pairs[i + 1] = versionId;
+    return new SecretLabels(pairs);
+  }
+
+  *entries(): MapIterator<[StagingLabel, VersionId]> {
+    for (let i = 0; i < this.pairs.length; i += 2)
+      yield [this.pairs[i] as StagingLabel, this.pairs[i + 1] as VersionId];
+    return undefined;
+  }
+
+  *keys(): MapIterator<StagingLabel> {
+    for (let i = 0; i < this.pairs.length; i += 2) yield this.pairs[i] as StagingLabel;
+    return undefined;
+  }
+
+  *values(): MapIterator<VersionId> {
+    for (let i = 1; i < this.pairs.length; i += 2) yield this.pairs[i] as VersionId;
+    return undefined;
+  }
+
+  [Symbol.iterator](): MapIterator<[StagingLabel, VersionId]> {
+    return this.entries();
+  }
+
+  forEach(each: (value: VersionId, key: StagingLabel, map: ReadonlyMap<StagingLabel, VersionId>) => void): void {
+    for (const [label, versionId] of this) each(versionId, label, this);
+  }
+
+  private indexOf(label: string): number {
+    for (let i = 0; i < this.pairs.length; i += 2) if (this.pairs[i] === label) return i;
+    return -1;
+  }
+}

@@ -1,0 +1,112 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes, randomUUID } from "node:crypto";
+import { RECORD, SecretLabels, SecretVersions, type Version } from "../../src/domain/versions.js";
+import { AWSCURRENT, AWSPREVIOUS, type StagingLabel, type VersionId } from "../../src/domain/types.js";
+
+// Packed versions read back as the versions that went in, whatever their ids and fingerprints, and change as a Map
+// of them would.
+
+const id = (s: string): VersionId => s as VersionId;
+const uuid = (): VersionId => randomUUID() as VersionId;
+const fingerprint = (): string => randomBytes(32).toString("base64");
+
+/** One version of each form a log can hold. */
+const forms = (): Version[] => [
+  {
+    versionId: uuid(),
+    createdAt: 1_700_000_000_123,
+    value: { kind: "string", fingerprint: fingerprint(), key: { in: "log", epoch: 3 }, seq: 42 },
+  },
+  // A token that is not a UUID in lower case, a fingerprint that is not 32 bytes of base64, a value not yet appended.
+  {
+    versionId: id("EXAMPLE1-90AB-CDEF-FEDC-BA987EXAMPLE"),
+    createdAt: 1.5,
+    value: { kind: "binary", fingerprint: "not base64!", key: { in: "key-store" } },
+  },
+  { versionId: id("a-client-request-token-of-40-characters.."), createdAt: 0, lastAccessedDay: 1_699_920_000_000 },
+  {
+    versionId: uuid(),
+    createdAt: Number.MAX_SAFE_INTEGER,
+    value: { kind: "binary", fingerprint: fingerprint(), key: { in: "log", epoch: 1 }, seq: 2 ** 40 + 1 },
+    lastAccessedDay: 0,
+  },
+];
+
+test("versions read back as they went in, in order, from their records and from a checkpoint's data", () => {
+  const versions = forms();
+  const packed = SecretVersions.of(versions);
+  assert.is(packed.size, 4);
+  assert.equal([...packed.values()], versions);
+  assert.equal(
+    [...packed.keys()],
+    versions.map((v) => v.versionId),
+  );
+  for (const version of versions) {
+    assert.ok(packed.has(version.versionId));
+    assert.equal(packed.get(version.versionId), version);
+  }
+  assert.not.ok(packed.has(uuid()));
+  assert.is(packed.get(id("EXAMPLE1-90AB-CDEF-FEDC-BA987EXAMPLF")), undefined);
+  assert.equal(new Map(packed), new Map(versions.map((v) => [v.versionId, v])));
+
+  const restored = SecretVersions.fromData(JSON.parse(JSON.stringify(packed.data())) as ReturnType<typeof packed.data>);
+  assert.equal([...(restored?.values() ?? [])], versions);
+  assert.not.ok(packed.allInLog(), "the second version's value is not in the log yet");
+  assert.ok(SecretVersions.of([versions[0] as Version, versions[2] as Version]).allInLog());
+});
+
+test("a version of an id already there takes its place; changed and without leave the rest as they were", () => {
+  const [a, b, c] = forms() as [Version, Version, Version];
+  const before = SecretVersions.of([a, b, c]);
+  const replaced = before.with({ ...b, createdAt: 7 });
+  assert.equal([...replaced.keys()], [a.versionId, b.versionId, c.versionId]);
+  assert.is(replaced.get(b.versionId)?.createdAt, 7);
+  assert.is(before.get(b.versionId)?.createdAt, 1.5, "a state, once made, does not change");
+
+  const read = before.changed(a.versionId, { lastAccessedDay: 86_400_000 });
+  assert.equal(read?.get(a.versionId), { ...a, lastAccessedDay: 86_400_000 });
+  assert.is(before.changed(uuid(), { lastAccessedDay: 0 }), undefined);
+
+  const pruned = before.without(new Set([a.versionId, c.versionId]));
+  assert.equal([...pruned.values()], [b]);
+  assert.is(SecretVersions.none.size, 0);
+});
+
+test("a checkpoint's versions that are not whole records, or name odd strings it lacks, are refused", () => {
+  const [, b] = forms() as [Version, Version];
+  const data = SecretVersions.of([b]).data();
+  assert.ok(SecretVersions.fromData(data) !== undefined);
+  assert.is(SecretVersions.fromData({ records: data.records, odd: [] }), undefined);
+  assert.is(SecretVersions.fromData({ records: "\0".repeat(RECORD - 1), odd: [] }), undefined);
+  assert.is(SecretVersions.fromData({ records: "\xff".repeat(RECORD), odd: [] }), undefined);
+});
+
+test("labels move, come off and read back as a Map of them would", () => {
+  const [x, y] = [uuid(), uuid()];
+  const custom = "blue" as StagingLabel;
+  const labels = SecretLabels.none.with(AWSCURRENT, x).with(custom, x).with(AWSPREVIOUS, y);
+  assert.equal(
+    [...labels],
+    [
+      [AWSCURRENT, x],
+      [custom, x],
+      [AWSPREVIOUS, y],
+    ],
+  );
+  const moved = labels.with(AWSCURRENT, y).with(custom, undefined);
+  assert.equal(
+    new Map(moved),
+    new Map([
+      [AWSCURRENT, y],
+      [AWSPREVIOUS, y],
+    ]),
+  );
+  assert.is(labels.get(custom), x, "a state, once made, does not change");
+  assert.is(moved.with(custom, undefined), moved);
+  assert.equal(SecretLabels.of(labels), labels);
+  assert.is(moved.size, 2);
+  assert.not.ok(moved.has(custom));
+});
+
+test.run();
