@@ -25,6 +25,21 @@ const SORTS: ReadonlyArray<SortBy> = ["created-date", "last-changed-date", "last
 const keyOf = (secret: ActiveSecret, sortBy: SortBy): SortKey => [sortValue(secret, sortBy), secret.name];
 
 /**
+ * What an order's tree holds: the secrets themselves (no key of their own: a million secrets, four orders), and a
+ * cursor's key to look one up by.
+ */
+type Ordered = ActiveSecret | SortKey;
+
+/** Compares what `sortBy` orders by: the value, then the name, of a secret or a cursor's key. */
+const comparing =
+  (sortBy: SortBy) =>
+  (a: Ordered, b: Ordered): number => {
+    const [av, an] = Array.isArray(a) ? a : [sortValue(a as ActiveSecret, sortBy), (a as ActiveSecret).name];
+    const [bv, bn] = Array.isArray(b) ? b : [sortValue(b as ActiveSecret, sortBy), (b as ActiveSecret).name];
+    return av < bv ? -1 : av > bv ? 1 : an < bn ? -1 : an > bn ? 1 : 0;
+  };
+
+/**
  * Names by a string (a tag key, a tag value, a description word), with the strings in order so that those
  * starting with a prefix are one range. One name is kept as itself, more as a set: most strings name one secret.
  */
@@ -77,16 +92,16 @@ const wordsOf = (secret: ActiveSecret) =>
   distinct(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase()));
 
 export class SecretIndex {
-  private readonly orders = new Map<SortBy, BTree<SortKey, ActiveSecret>>(
-    SORTS.map((sortBy) => [sortBy, new BTree<SortKey, ActiveSecret>(undefined, compareSortKeys)]),
+  private readonly orders = new Map<SortBy, BTree<Ordered, undefined>>(
+    SORTS.map((sortBy) => [sortBy, new BTree<Ordered, undefined>(undefined, comparing(sortBy))]),
   );
   private readonly tagKeys = new Postings();
   private readonly tagValues = new Postings();
   private readonly words = new Postings();
 
-  /** The secrets by name (each key `[name, name]`): also where a name prefix is a range. */
-  private get byName(): BTree<SortKey, ActiveSecret> {
-    return this.orders.get("name") as BTree<SortKey, ActiveSecret>;
+  /** The secrets by name: also where a name prefix is a range. */
+  private get byName(): BTree<Ordered, undefined> {
+    return this.orders.get("name") as BTree<Ordered, undefined>;
   }
 
   get size(): number {
@@ -104,10 +119,9 @@ export class SecretIndex {
   /** A secret changed: only what moved is moved (a write changes its last-changed date, seldom its tags). */
   private change(before: ActiveSecret, after: ActiveSecret): void {
     for (const [sortBy, order] of this.orders) {
-      const was = keyOf(before, sortBy);
-      const is = keyOf(after, sortBy);
-      if (compareSortKeys(was, is) !== 0) order.delete(was);
-      order.set(is, after);
+      // In its place (the tree takes the new state for the old one), or out and in again if it moved.
+      if (sortValue(before, sortBy) !== sortValue(after, sortBy)) order.delete(before);
+      order.set(after, undefined);
     }
     if (before.tags !== after.tags) {
       this.tagKeys.replace(tagKeysOf(before), tagKeysOf(after), after.name);
@@ -117,14 +131,14 @@ export class SecretIndex {
   }
 
   private add(secret: ActiveSecret): void {
-    for (const [sortBy, order] of this.orders) order.set(keyOf(secret, sortBy), secret);
+    for (const order of this.orders.values()) order.set(secret, undefined);
     this.tagKeys.replace([], tagKeysOf(secret), secret.name);
     this.tagValues.replace([], tagValuesOf(secret), secret.name);
     this.words.replace([], wordsOf(secret), secret.name);
   }
 
   private remove(secret: ActiveSecret): void {
-    for (const [sortBy, order] of this.orders) order.delete(keyOf(secret, sortBy));
+    for (const order of this.orders.values()) order.delete(secret);
     this.tagKeys.replace(tagKeysOf(secret), [], secret.name);
     this.tagValues.replace(tagValuesOf(secret), [], secret.name);
     this.words.replace(wordsOf(secret), [], secret.name);
@@ -178,8 +192,9 @@ export class SecretIndex {
   }
 
   private namesWithPrefix(prefix: string, cap: number, into: Set<string>): Set<string> | undefined {
-    for (const [[name]] of this.byName.entries([prefix, ""])) {
-      if (typeof name !== "string" || !name.startsWith(prefix)) break;
+    for (const [secret] of this.byName.entries([prefix, ""])) {
+      const { name } = secret as ActiveSecret;
+      if (!name.startsWith(prefix)) break;
       into.add(name);
       if (into.size > cap) return undefined;
     }
@@ -203,11 +218,13 @@ export class SecretIndex {
    * as the caller keeps taking them.
    */
   *inOrder(sortBy: SortBy, direction: 1 | -1, after?: SortKey): Iterable<readonly [SortKey, ActiveSecret]> {
-    const order = this.orders.get(sortBy) as BTree<SortKey, ActiveSecret>;
+    const order = this.orders.get(sortBy) as BTree<Ordered, undefined>;
     const entries = direction === 1 ? order.entries(after) : order.entriesReversed(after);
-    for (const entry of entries) {
-      if (after !== undefined && compareSortKeys(entry[0], after) === 0) continue;
-      yield entry;
+    for (const [held] of entries) {
+      const secret = held as ActiveSecret;
+      const key = keyOf(secret, sortBy);
+      if (after !== undefined && compareSortKeys(key, after) === 0) continue;
+      yield [key, secret];
     }
   }
 }
