@@ -10,7 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startApp } from "../src/app.js";
-import { DEFAULT_HTTP_LIMITS, DEFAULT_ROTATION, DEFAULT_VALUE_CACHE_BYTES, DEFAULT_VERSIONS } from "../src/config.js";
+import {
+  DEFAULT_HTTP_LIMITS,
+  DEFAULT_ROTATION,
+  DEFAULT_SECRET_QUOTA,
+  DEFAULT_VALUE_CACHE_BYTES,
+  DEFAULT_VERSIONS,
+} from "../src/config.js";
 import { newDataKey, sealValue, wrapDataKey } from "../src/crypto/envelope.js";
 import { DEFAULT_ALIAS, loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { labelMoved, secretCreated, versionCreated, type CommandRecord } from "../src/domain/events.js";
@@ -98,6 +104,7 @@ const main = async (): Promise<void> => {
         logRequests: false,
         rateLimits: false,
         versions: DEFAULT_VERSIONS,
+        secretQuota: DEFAULT_SECRET_QUOTA,
         compactEverySeconds: 86_400,
         checkpointEverySeconds: 86_400,
         valueCacheBytes: DEFAULT_VALUE_CACHE_BYTES,

@@ -84,6 +84,8 @@ const startService = async (
         SECRET_LEDGER_LISTEN: "127.0.0.1:0",
         SECRET_LEDGER_REGION: region,
         SECRET_LEDGER_ACCOUNT: account,
+        // AWS holds a region to 500,000 secrets; a larger seed needs room for the ones the API makes.
+        SECRET_LEDGER_SECRET_QUOTA: String(Math.max(500_000, SECRETS + READABLE)),
         SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
         SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       },

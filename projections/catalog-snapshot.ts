@@ -2,7 +2,8 @@ import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { ReplicaRegion } from "../src/domain/events.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
-import { SecretLabels, SecretVersions } from "../src/domain/versions.js";
+import { SecretLabels } from "../src/domain/secret-labels.js";
+import { SecretVersions } from "../src/domain/versions.js";
 import { RotationRules, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
@@ -144,12 +145,13 @@ export const entryAt = (body: Buffer, at = 0): E.Either<string, CatalogEntry> =>
   return kept === undefined ? E.left("an entry that is not a catalog entry") : E.right({ state: kept, subjectSeq });
 };
 
-/** A state as a snapshot kept it, or undefined if its versions are not versions. */
+/** A state as a snapshot kept it, or undefined if its versions are not versions, or do not carry its labels. */
 const stateOf = (data: SnapshotEntry["state"]): SecretState | undefined => {
   if ("status" in data) return { status: "absent" };
   const { versions, labels, ...rest } = data;
   const kept = SecretVersions.fromData(versions);
-  return kept === undefined
+  const restored = kept === undefined ? undefined : SecretLabels.restored(kept, labels);
+  return restored === undefined
     ? undefined
-    : { status: "active", ...rest, versions: kept, labels: SecretLabels.of(labels) };
+    : { status: "active", ...rest, versions: restored.versions, labels: restored };
 };

@@ -40,11 +40,20 @@ const comparing =
   };
 
 /**
+ * The most names a filter's index gives a listing to check and sort; with more, the listing walks its order. Past
+ * it, a string's names are not kept, only that there are many: a word every secret's description has would cost
+ * a set entry a secret and never be used.
+ */
+export const MOST_CANDIDATES = 20_000;
+const MANY = "many";
+
+/**
  * Names by a string (a tag key, a tag value, a description word), with the strings in order so that those
- * starting with a prefix are one range. One name is kept as itself, more as a set: most strings name one secret.
+ * starting with a prefix are one range. One name is kept as itself, more as a set: most strings name one secret;
+ * past MOST_CANDIDATES names, MANY (for good: a listing then walks).
  */
 class Postings {
-  private readonly byString = new BTree<string, string | Set<string>>();
+  private readonly byString = new BTree<string, string | Set<string> | { readonly many: typeof MANY }>();
 
   /** Secret `name`'s strings were `before` and are `after` (each without repeats). */
   replace(before: ReadonlyArray<string>, after: ReadonlyArray<string>, name: string): void {
@@ -57,7 +66,10 @@ class Postings {
     if (held === undefined) this.byString.set(s, name);
     else if (typeof held === "string") {
       if (held !== name) this.byString.set(s, new Set([held, name]));
-    } else held.add(name);
+    } else if (held instanceof Set) {
+      held.add(name);
+      if (held.size > MOST_CANDIDATES) this.byString.set(s, { many: MANY });
+    }
   }
 
   private remove(s: string, name: string): void {
@@ -65,18 +77,22 @@ class Postings {
     if (held === undefined) return;
     if (typeof held === "string") {
       if (held === name) this.byString.delete(s);
-    } else {
+    } else if (held instanceof Set) {
       held.delete(name);
       if (held.size === 1) this.byString.set(s, [...held][0] as string);
     }
   }
 
-  /** The names under every string that starts with `prefix`; undefined once there would be more than `cap`. */
+  /**
+   * The names under every string that starts with `prefix`; undefined once there would be more than `cap` (at
+   * most MOST_CANDIDATES).
+   */
   withPrefix(prefix: string, cap: number, into: Set<string> = new Set()): Set<string> | undefined {
     for (const [s, held] of this.byString.entries(prefix)) {
       if (!s.startsWith(prefix)) break;
       if (typeof held === "string") into.add(held);
-      else for (const name of held) into.add(name);
+      else if (held instanceof Set) for (const name of held) into.add(name);
+      else return undefined;
       if (into.size > cap) return undefined;
     }
     return into;

@@ -89,8 +89,6 @@ export const startApp = async (
     readonly authClock?: Clock;
     readonly logger?: Logger;
     readonly operations?: Readonly<Record<string, Operation>>;
-    /** The secrets-per-region quota; AWS's 500,000 unless a test needs a small one. */
-    readonly maxSecrets?: number;
     /** Told of each step of replacing a secret's key (a test stops the process between two of them). */
     readonly onKeyStep?: (step: KeyStep) => void;
     /**
@@ -209,7 +207,7 @@ export const startApp = async (
       arnSuffix: randomArnSuffix,
       versionPolicy,
       rotations: rotation.runner,
-      ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
+      maxSecrets: config.secretQuota,
       replicas: replicasOf(followed),
       // The monitor is made just below; this is asked only once requests are served.
       replicationStatus: (secret, subjectSeq) => monitor.statusOf(secret, subjectSeq),

@@ -47,6 +47,8 @@ export type Config = {
   readonly rateLimits: boolean;
   /** Versions: how many a secret keeps before pruning, how old a prunable one must be, and the quota. */
   readonly versions: { readonly keep: number; readonly minAgeHours: number; readonly quota: number };
+  /** The most secrets the region may hold, scheduled for deletion or not (AWS: 500,000). */
+  readonly secretQuota: number;
   /** How often the compactor runs inside the service. */
   readonly compactEverySeconds: number;
   /** How often the projection's checkpoint is written (and at every stop). */
@@ -118,6 +120,7 @@ const Env = t.partial({
   SECRET_LEDGER_VERSIONS_KEEP: Count,
   SECRET_LEDGER_VERSIONS_MIN_AGE_HOURS: Count,
   SECRET_LEDGER_VERSION_QUOTA: Count,
+  SECRET_LEDGER_SECRET_QUOTA: Count,
   SECRET_LEDGER_COMPACT_EVERY_SECONDS: Count,
   SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS: Count,
   SECRET_LEDGER_VALUE_CACHE_MB: Count,
@@ -145,6 +148,8 @@ const seconds = (s: string | undefined): number | undefined => (s === undefined 
  * than 24 hours (unprunable) plus the labelled ones, so the quota sits just above that, at 150.
  */
 export const DEFAULT_VERSIONS = { keep: 100, minAgeHours: 24, quota: 150 } as const;
+/** AWS's quota of secrets a region: 500,000. */
+export const DEFAULT_SECRET_QUOTA = 500_000;
 
 export const DEFAULT_LISTEN = "127.0.0.1:4584";
 
@@ -223,6 +228,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv): E.Either<string, Config> => 
       minAgeHours: Number(v.SECRET_LEDGER_VERSIONS_MIN_AGE_HOURS ?? DEFAULT_VERSIONS.minAgeHours),
       quota: Number(v.SECRET_LEDGER_VERSION_QUOTA ?? DEFAULT_VERSIONS.quota),
     },
+    secretQuota: Number(v.SECRET_LEDGER_SECRET_QUOTA ?? DEFAULT_SECRET_QUOTA),
     compactEverySeconds: Number(v.SECRET_LEDGER_COMPACT_EVERY_SECONDS ?? 300),
     checkpointEverySeconds: Number(v.SECRET_LEDGER_CHECKPOINT_EVERY_SECONDS ?? 60),
     valueCacheBytes:

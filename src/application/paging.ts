@@ -8,7 +8,7 @@ import {
   type SortBy,
   type SortKey,
 } from "../domain/search.js";
-import type { SecretIndex } from "../../projections/secret-index.js";
+import { MOST_CANDIDATES, type SecretIndex } from "../../projections/secret-index.js";
 import type { ServiceError } from "./errors.js";
 import { primaryRegionOf, type Served } from "./lookup.js";
 import type { Service } from "./service.js";
@@ -73,12 +73,6 @@ const queryOf = (service: Service, listing: string, input: SecretsSelection): E.
 /** One secret of a listing, with the key it sorts by. */
 type Row = { readonly secret: Listed; readonly key: SortKey };
 
-/**
- * When a filter's index says at most this many secrets can pass, those are checked and sorted; with more, the
- * listing walks the order it was asked for instead (where most of them pass, a page fills quickly).
- */
-const FEW_ENOUGH_TO_SORT = 20_000;
-
 /** The secret as the listing shows it, if it passes the query's filters. */
 const listed = (service: Service, query: Query, s: Served): Listed | undefined => {
   if (!query.includeScheduled && s.state.deletion !== undefined) return undefined;
@@ -97,7 +91,9 @@ const rowOf = (query: Query, secret: Listed): Row => ({
  */
 const ownRows = (index: SecretIndex, service: Service, query: Query, limit: number): Row[] => {
   const rows: Row[] = [];
-  const candidates = index.candidates(query.filters, FEW_ENOUGH_TO_SORT);
+  // When a filter's index says few secrets can pass, those are checked and sorted; with more, the listing walks
+  // the order it was asked for instead (where most of them pass, a page fills quickly).
+  const candidates = index.candidates(query.filters, MOST_CANDIDATES);
   if (candidates === undefined) {
     for (const [key, state] of index.inOrder(query.sortBy, query.direction, query.after)) {
       const secret = listed(service, query, { state });

@@ -49,8 +49,6 @@ export type Service = Sealing & {
   readonly rotations: RotationRunner;
 };
 
-const MAX_SECRETS = 500_000;
-
 export const serviceOf = (deps: {
   /** The command pipeline (made first: the followed regions' ForceOverwriteReplicaSecret uses it too). */
   readonly commands: CommandHandler;
@@ -67,7 +65,8 @@ export const serviceOf = (deps: {
   readonly onBackgroundError: (what: string, error: unknown) => void;
   readonly rotations: RotationRunner;
   readonly versionPolicy: VersionPolicy;
-  readonly maxSecrets?: number;
+  /** The most secrets the region may hold (SECRET_LEDGER_SECRET_QUOTA). */
+  readonly maxSecrets: number;
   readonly replicas: Replicas;
   readonly replicationStatus: Service["replicationStatus"];
   /** Whether requests wait for the projection to reach the log's end first (several servers on one log). */
@@ -76,7 +75,7 @@ export const serviceOf = (deps: {
   const { log, logFence: fenced, maxSecrets, ...shared } = deps;
   return {
     ...shared,
-    maxSecrets: maxSecrets ?? MAX_SECRETS,
+    maxSecrets,
     pageTokens: new PageTokens(deps.keyring().derivedKey("page-token")),
     logFence: fenced ? logFence(log, deps.catalog) : () => Promise.resolve(),
   };

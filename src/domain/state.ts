@@ -9,7 +9,8 @@ import type {
   ValueRef,
   VersionId,
 } from "./types.js";
-import { keyPlaceOf, SecretLabels, SecretVersions } from "./versions.js";
+import { SecretLabels } from "./secret-labels.js";
+import { keyPlaceOf, SecretVersions } from "./versions.js";
 
 export type { Version } from "./versions.js";
 
@@ -113,17 +114,18 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     case "VersionCreated": {
       if (state.status !== "active") return state;
       const { versionId, value, createdAt } = event.data;
-      const versions = state.versions.with({
+      const versions: SecretVersions = state.versions.with({
         versionId,
         createdAt: createdAt ?? event.meta.at,
         ...(value === undefined ? {} : { value: valueRef(value, seq) }),
       });
-      return { ...state, ...keyEpochOf(state, value), versions, lastChangedAt: event.meta.at };
+      const labels = state.labels.over(versions);
+      return { ...state, ...keyEpochOf(state, value), versions, labels, lastChangedAt: event.meta.at };
     }
     case "LabelMoved": {
       if (state.status !== "active") return state;
       const labels = state.labels.with(event.data.label, event.data.to);
-      return { ...state, labels, lastChangedAt: event.meta.at };
+      return { ...state, versions: labels.versions, labels, lastChangedAt: event.meta.at };
     }
     case "SecretUpdated": {
       if (state.status !== "active") return state;
@@ -172,7 +174,8 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     }
     case "VersionsPruned": {
       if (state.status !== "active") return state;
-      return { ...state, versions: state.versions.without(new Set(event.data.versionIds)) };
+      const labels = state.labels.without(new Set(event.data.versionIds));
+      return { ...state, versions: labels.versions, labels };
     }
     case "SecretKeyReplaced":
       return state.status === "active" ? { ...state, keyEpoch: event.data.keyEpoch } : state;
@@ -195,13 +198,15 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
       if (state.status !== "active") return state;
       const versions = state.versions.changed(event.data.versionId, { value: valueRef(event.data.value, seq) });
       if (versions === undefined) return state;
-      return { ...state, ...keyEpochOf(state, event.data.value), versions, lastChangedAt: event.meta.at };
+      const labels = state.labels.over(versions);
+      return { ...state, ...keyEpochOf(state, event.data.value), versions, labels, lastChangedAt: event.meta.at };
     }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
       const versions = state.versions.changed(event.data.versionId, { lastAccessedDay: event.data.day });
       if (versions === undefined) return state;
-      return { ...state, versions, lastAccessedDay: Math.max(state.lastAccessedDay ?? 0, event.data.day) };
+      const lastAccessedDay = Math.max(state.lastAccessedDay ?? 0, event.data.day);
+      return { ...state, versions, labels: state.labels.over(versions), lastAccessedDay };
     }
     default: {
       const unknownEvent: never = event;

@@ -1,11 +1,11 @@
 import type { KeyPlace, Millis, SealedValue, StagingLabel, ValueRef, VersionId } from "./types.js";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from "./types.js";
 
-// A secret's versions and labels as the projection keeps them, a million secrets at a time. A Map of version
-// objects costs about 280 bytes a version (the Map's table, the version, its value's place, the id and the
-// fingerprint as strings of their own); packed, a version is one record of RECORD bytes in one string of one-byte
-// characters per secret (a string: immutable, as states are, and 16 bytes of overhead). Both classes read as the
-// ReadonlyMaps they replace; a version is made into an object only when it is read.
+// A secret's versions as the projection keeps them, a million secrets at a time. A Map of version objects cost
+// about 280 bytes a version (the Map's table, the version, its value's place, the id and the fingerprint as strings
+// of their own); packed, a version is one record of RECORD bytes in one string of one-byte characters per secret (a
+// string: immutable, as states are, and 16 bytes of overhead), AWS's labels on it included (secret-labels.ts). It
+// reads as the ReadonlyMap it replaces; a version is made into an object only when it is read.
 
 export type Version = {
   readonly versionId: VersionId;
@@ -19,9 +19,11 @@ export type Version = {
   readonly lastAccessedDay?: Millis;
 };
 
-// A record: flags, then four numbers (float64, big-endian), then the id's 16 bytes, then the fingerprint's 32.
-// An id that is not a UUID in lower case, or a fingerprint that is not 32 bytes of base64, is kept in the `odd`
-// strings instead, its place there in the record's first 4 bytes for it.
+// A record: flags; when it was created (ms) and its value's log record (6 bytes each, big-endian), the day it was
+// last read and its data key's epoch (4 bytes each); the id's 16 bytes, the fingerprint's 32; which of AWS's three
+// labels the version carries (a bit each). An id that is not a UUID in lower case, or a fingerprint that is not 32
+// bytes of base64, is kept in the `odd` strings instead, its place there in the field's first 4 bytes; numbers that
+// do not fit (none the service writes) likewise, the four as one JSON array, its place in the first number's.
 const HAS_VALUE = 1;
 const BINARY = 2;
 const KEY_IN_LOG = 4;
@@ -29,14 +31,25 @@ const ODD_ID = 8;
 const ODD_FINGERPRINT = 16;
 const ACCESSED = 32;
 const IN_LOG = 64;
+const ODD_NUMBERS = 128;
 const CREATED_AT = 1;
-const SEQ = 9;
-const ACCESSED_DAY = 17;
-const EPOCH = 25;
-const ID = 33;
-const FINGERPRINT = 49;
+const SEQ = 7;
+const ACCESSED_DAY = 13;
+const EPOCH = 17;
+const ID = 21;
+const FINGERPRINT = 37;
+const LABELS = 69;
 /** The bytes a version takes. */
-export const RECORD = 81;
+export const RECORD = 70;
+const DAY = 24 * 60 * 60 * 1000;
+const fitsIn = (n: number, bytes: number): boolean => Number.isInteger(n) && n >= 0 && n < 2 ** (8 * bytes);
+/** The labels a record carries as bits: 1, 2 and 4. */
+export const LABEL_BITS: ReadonlyArray<StagingLabel> = [AWSCURRENT, AWSPREVIOUS, AWSPENDING];
+/** The bit AWS label `label` is in a record (0: it is not one of those). */
+export const bitOf = (label: string): number => {
+  const i = LABEL_BITS.indexOf(label as StagingLabel);
+  return i < 0 ? 0 : 1 << i;
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
@@ -87,9 +100,14 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
     const packed = data.records;
     if (packed.length % RECORD !== 0) return undefined;
     const versions = new SecretVersions(packed, data.odd);
+    let labels = 0;
     for (let i = 0; i < versions.size; i++) {
+      const bits = packed.charCodeAt(i * RECORD + LABELS);
+      if (bits >= 1 << LABEL_BITS.length || (labels & bits) !== 0) return undefined;
+      labels |= bits;
       const flags = packed.charCodeAt(i * RECORD);
-      if (flags >= IN_LOG * 2 || ((flags & HAS_VALUE) === 0 && (flags & ~(ODD_ID | ACCESSED)) !== 0)) return undefined;
+      if ((flags & HAS_VALUE) === 0 && (flags & ~(ODD_ID | ACCESSED | ODD_NUMBERS)) !== 0) return undefined;
+      if ((flags & ODD_NUMBERS) !== 0 && versions.oddAt(i, CREATED_AT) === undefined) return undefined;
       if ((flags & ODD_ID) !== 0 && versions.oddAt(i, ID) === undefined) return undefined;
       if ((flags & ODD_FINGERPRINT) !== 0 && versions.oddAt(i, FINGERPRINT) === undefined) return undefined;
     }
@@ -129,9 +147,10 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
 
   /** These versions with `version` added last, or in its place if one of its id is here already (as Map.set). */
   with(version: Version): SecretVersions {
-    const added: string[] = [];
-    const record = this.record(version, added);
     const i = this.indexOf(version.versionId);
+    const added: string[] = [];
+    // A version in the place of one of its id keeps the labels that one carries.
+    const record = this.record(version, added, i < 0 ? 0 : this.labelBitsAt(i));
     const at = i < 0 ? this.packed.length : i * RECORD;
     const size = i < 0 ? this.packed.length + RECORD : this.packed.length;
     // Written into one buffer and read out as one string: a concatenation would keep its parts.
@@ -145,6 +164,33 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
     );
   }
 
+  /** The version that carries AWS label `bit`, by its place (-1: none). */
+  labelHolder(bit: number): number {
+    for (let i = 0; i < this.size; i++) if ((this.labelBitsAt(i) & bit) !== 0) return i;
+    return -1;
+  }
+
+  /** The AWS labels the versions carry, as bits. */
+  labelBits(): number {
+    let bits = 0;
+    for (let i = 0; i < this.size; i++) bits |= this.labelBitsAt(i);
+    return bits;
+  }
+
+  /** These versions with AWS label `bit` on the version at `to` (-1: on none). */
+  withLabel(bit: number, to: number): SecretVersions {
+    const from = this.labelHolder(bit);
+    if (from === to) return this;
+    const bytes = Buffer.from(this.packed, "latin1");
+    if (from >= 0) bytes[from * RECORD + LABELS] = this.labelBitsAt(from) & ~bit;
+    if (to >= 0) bytes[to * RECORD + LABELS] = this.labelBitsAt(to) | bit;
+    return new SecretVersions(bytes.toString("latin1"), this.odd);
+  }
+
+  private labelBitsAt(i: number): number {
+    return this.packed.charCodeAt(i * RECORD + LABELS);
+  }
+
   /** These versions with version `versionId` changed by `change`, or undefined if there is no such version. */
   changed(versionId: VersionId, change: Partial<Omit<Version, "versionId">>): SecretVersions | undefined {
     const version = this.get(versionId);
@@ -153,7 +199,10 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
 
   /** These versions but those of `removed`. */
   without(removed: ReadonlySet<VersionId>): SecretVersions {
-    return SecretVersions.of([...this.values()].filter((v) => !removed.has(v.versionId)));
+    let packed = "";
+    for (let i = 0; i < this.size; i++)
+      if (!removed.has(this.idAt(i))) packed += this.packed.slice(i * RECORD, (i + 1) * RECORD);
+    return new SecretVersions(Buffer.from(packed, "latin1").toString("latin1"), this.odd);
   }
 
   *values(): MapIterator<Version> {
@@ -182,7 +231,8 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
     for (const [versionId, version] of this) each(version, versionId, this);
   }
 
-  private indexOf(versionId: string): number {
+  /** The place of version `versionId` (-1: there is none). */
+  indexOf(versionId: string): number {
     const id = packedId(versionId);
     if (id !== undefined) {
       for (let i = 0; i < this.size; i++)
@@ -198,26 +248,34 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
   private at(i: number, versionId: VersionId = this.idAt(i)): Version {
     const base = i * RECORD;
     const flags = this.packed.charCodeAt(base);
-    const createdAt = this.number(base + CREATED_AT);
-    const lastAccessedDay = (flags & ACCESSED) === 0 ? undefined : this.number(base + ACCESSED_DAY);
+    const [createdAt, seq, day, epoch] =
+      (flags & ODD_NUMBERS) !== 0
+        ? (JSON.parse(this.oddAt(i, CREATED_AT) ?? "[]") as number[])
+        : [
+            this.uint(base + CREATED_AT, 6),
+            this.uint(base + SEQ, 6),
+            this.uint(base + ACCESSED_DAY, 4) * DAY,
+            this.uint(base + EPOCH, 4),
+          ];
+    const lastAccessedDay = (flags & ACCESSED) === 0 ? undefined : day;
     const value: ValueRef | undefined =
       (flags & HAS_VALUE) === 0
         ? undefined
         : {
             kind: (flags & BINARY) === 0 ? "string" : "binary",
             fingerprint: this.fingerprintAt(i, flags),
-            key: (flags & KEY_IN_LOG) === 0 ? KEY_STORE : logPlace(this.number(base + EPOCH)),
-            ...((flags & IN_LOG) === 0 ? {} : { seq: this.number(base + SEQ) }),
+            key: (flags & KEY_IN_LOG) === 0 ? KEY_STORE : logPlace(epoch ?? 0),
+            ...((flags & IN_LOG) === 0 ? {} : { seq: seq ?? 0 }),
           };
     return {
       versionId,
-      createdAt,
+      createdAt: createdAt ?? 0,
       ...(value === undefined ? {} : { value }),
       ...(lastAccessedDay === undefined ? {} : { lastAccessedDay }),
     };
   }
 
-  private idAt(i: number): VersionId {
+  idAt(i: number): VersionId {
     const base = i * RECORD;
     if ((this.packed.charCodeAt(base) & ODD_ID) !== 0) return this.oddAt(i, ID) as VersionId;
     let hex = "";
@@ -241,13 +299,16 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
     return this.odd[scratch.readUInt32BE(0)];
   }
 
-  private number(at: number): number {
-    for (let b = 0; b < 8; b++) scratch[b] = this.packed.charCodeAt(at + b);
-    return scratch.readDoubleBE(0);
+  private uint(at: number, bytes: number): number {
+    for (let b = 0; b < bytes; b++) scratch[b] = this.packed.charCodeAt(at + b);
+    return scratch.readUIntBE(0, bytes);
   }
 
-  /** `version` as a record; the strings that do not pack go to `added` (their places follow this.odd's). */
-  private record(version: Version, added: string[]): string {
+  /**
+   * `version` as a record, carrying AWS labels `labels`; the strings that do not pack go to `added` (their places
+   * follow this.odd's).
+   */
+  private record(version: Version, added: string[], labels: number): string {
     const odd = { push: (s: string): number => this.odd.length + added.push(s) };
     scratch.fill(0);
     const { value } = version;
@@ -257,21 +318,24 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
       flags |= ODD_ID;
       scratch.writeUInt32BE(odd.push(version.versionId) - 1, ID);
     } else scratch.write(id, ID, "latin1");
-    scratch.writeDoubleBE(version.createdAt, CREATED_AT);
-    if (version.lastAccessedDay !== undefined) {
-      flags |= ACCESSED;
-      scratch.writeDoubleBE(version.lastAccessedDay, ACCESSED_DAY);
+    const { createdAt, lastAccessedDay } = version;
+    const seq = value?.seq ?? 0;
+    const epoch = value?.key.in === "log" ? value.key.epoch : 0;
+    const day = (lastAccessedDay ?? 0) / DAY;
+    if (lastAccessedDay !== undefined) flags |= ACCESSED;
+    if (fitsIn(createdAt, 6) && fitsIn(seq, 6) && fitsIn(day, 4) && fitsIn(epoch, 4)) {
+      scratch.writeUIntBE(createdAt, CREATED_AT, 6);
+      scratch.writeUIntBE(seq, SEQ, 6);
+      scratch.writeUInt32BE(day, ACCESSED_DAY);
+      scratch.writeUInt32BE(epoch, EPOCH);
+    } else {
+      flags |= ODD_NUMBERS;
+      scratch.writeUInt32BE(odd.push(JSON.stringify([createdAt, seq, lastAccessedDay ?? 0, epoch])) - 1, CREATED_AT);
     }
     if (value !== undefined) {
       flags |= HAS_VALUE | (value.kind === "binary" ? BINARY : 0);
-      if (value.key.in === "log") {
-        flags |= KEY_IN_LOG;
-        scratch.writeDoubleBE(value.key.epoch, EPOCH);
-      }
-      if (value.seq !== undefined) {
-        flags |= IN_LOG;
-        scratch.writeDoubleBE(value.seq, SEQ);
-      }
+      if (value.key.in === "log") flags |= KEY_IN_LOG;
+      if (value.seq !== undefined) flags |= IN_LOG;
       const fingerprint = packedFingerprint(value.fingerprint);
       if (fingerprint === undefined) {
         flags |= ODD_FINGERPRINT;
@@ -279,81 +343,7 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
       } else scratch.write(fingerprint, FINGERPRINT, "latin1");
     }
     scratch[0] = flags;
+    scratch[LABELS] = labels;
     return scratch.toString("latin1", 0, RECORD);
-  }
-}
-
-/** The three labels AWS gives meaning to, as one string each however many secrets carry them. */
-const known = (label: StagingLabel): StagingLabel =>
-  label === AWSCURRENT ? AWSCURRENT : label === AWSPREVIOUS ? AWSPREVIOUS : label === AWSPENDING ? AWSPENDING : label;
-
-/** A secret's staging labels, each on the version that carries it: label and version id in turn, in one array. */
-export class SecretLabels implements ReadonlyMap<StagingLabel, VersionId> {
-  static readonly none = new SecretLabels([]);
-
-  private constructor(private readonly pairs: ReadonlyArray<string>) {}
-
-  static of(labels: Iterable<readonly [StagingLabel, VersionId]>): SecretLabels {
-    let made = SecretLabels.none;
-    for (const [label, versionId] of labels) made = made.with(label, versionId);
-    return made;
-  }
-
-  get size(): number {
-    return this.pairs.length / 2;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return "SecretLabels";
-  }
-
-  has(label: StagingLabel): boolean {
-    return this.indexOf(label) >= 0;
-  }
-
-  get(label: StagingLabel): VersionId | undefined {
-    const i = this.indexOf(label);
-    return i < 0 ? undefined : (this.pairs[i + 1] as VersionId);
-  }
-
-  /** These labels with `label` on version `versionId` (undefined: on none), as Map.set and Map.delete do. */
-  with(label: StagingLabel, versionId: VersionId | undefined): SecretLabels {
-    const i = this.indexOf(label);
-    const pairs = [...this.pairs];
-    if (versionId === undefined) {
-      if (i < 0) return this;
-      pairs.splice(i, 2);
-    } else if (i < 0) pairs.push(known(label), versionId);
-    else pairs[i + 1] = versionId;
-    return new SecretLabels(pairs);
-  }
-
-  *entries(): MapIterator<[StagingLabel, VersionId]> {
-    for (let i = 0; i < this.pairs.length; i += 2)
-      yield [this.pairs[i] as StagingLabel, this.pairs[i + 1] as VersionId];
-    return undefined;
-  }
-
-  *keys(): MapIterator<StagingLabel> {
-    for (let i = 0; i < this.pairs.length; i += 2) yield this.pairs[i] as StagingLabel;
-    return undefined;
-  }
-
-  *values(): MapIterator<VersionId> {
-    for (let i = 1; i < this.pairs.length; i += 2) yield this.pairs[i] as VersionId;
-    return undefined;
-  }
-
-  [Symbol.iterator](): MapIterator<[StagingLabel, VersionId]> {
-    return this.entries();
-  }
-
-  forEach(each: (value: VersionId, key: StagingLabel, map: ReadonlyMap<StagingLabel, VersionId>) => void): void {
-    for (const [label, versionId] of this) each(versionId, label, this);
-  }
-
-  private indexOf(label: string): number {
-    for (let i = 0; i < this.pairs.length; i += 2) if (this.pairs[i] === label) return i;
-    return -1;
   }
 }

@@ -8,6 +8,7 @@ import type { Clock } from "../../src/application/ports.js";
 import {
   DEFAULT_HTTP_LIMITS,
   DEFAULT_ROTATION,
+  DEFAULT_SECRET_QUOTA,
   DEFAULT_VALUE_CACHE_BYTES,
   DEFAULT_VERSIONS,
   type Config,
@@ -75,6 +76,7 @@ export const startTestApp = async (
     logRequests: options.logRequests ?? true,
     rateLimits: options.rateLimits ?? false,
     versions: options.versions ?? DEFAULT_VERSIONS,
+    secretQuota: options.maxSecrets ?? DEFAULT_SECRET_QUOTA,
     compactEverySeconds: 3600,
     checkpointEverySeconds: 3600,
     valueCacheBytes: options.valueCacheBytes ?? DEFAULT_VALUE_CACHE_BYTES,
@@ -94,7 +96,6 @@ export const startTestApp = async (
   // A test moves the service's clock; signatures from the SDK are still checked against real time.
   const app = await startApp(config, {
     logger: (line) => logged.push(line),
-    ...(options.maxSecrets === undefined ? {} : { maxSecrets: options.maxSecrets }),
     ...(options.clock === undefined ? {} : { clock: options.clock, authClock: Date.now }),
   });
   const client = new SecretsManagerClient({

@@ -1,8 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes, randomUUID } from "node:crypto";
-import { RECORD, SecretLabels, SecretVersions, type Version } from "../../src/domain/versions.js";
-import { AWSCURRENT, AWSPREVIOUS, type StagingLabel, type VersionId } from "../../src/domain/types.js";
+import { SecretLabels } from "../../src/domain/secret-labels.js";
+import { RECORD, SecretVersions, type Version } from "../../src/domain/versions.js";
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type StagingLabel, type VersionId } from "../../src/domain/types.js";
 
 // Packed versions read back as the versions that went in, whatever their ids and fingerprints, and change as a Map
 // of them would.
@@ -82,19 +83,31 @@ test("a checkpoint's versions that are not whole records, or name odd strings it
   assert.is(SecretVersions.fromData({ records: "\xff".repeat(RECORD), odd: [] }), undefined);
 });
 
-test("labels move, come off and read back as a Map of them would", () => {
-  const [x, y] = [uuid(), uuid()];
+test("labels move, come off and read back as a Map of them would; AWS's ride on the versions' records", () => {
+  const [vx, vy] = forms() as [Version, Version];
+  const [x, y, elsewhere] = [vx.versionId, vy.versionId, uuid()];
   const custom = "blue" as StagingLabel;
-  const labels = SecretLabels.none.with(AWSCURRENT, x).with(custom, x).with(AWSPREVIOUS, y);
+  const versions = SecretVersions.of([vx, vy]);
+  const labels = SecretLabels.none
+    .over(versions)
+    .with(AWSCURRENT, x)
+    .with(custom, x)
+    .with(AWSPREVIOUS, y)
+    .with(AWSPENDING, elsewhere);
   assert.equal(
-    [...labels],
-    [
+    new Map(labels),
+    new Map([
       [AWSCURRENT, x],
-      [custom, x],
       [AWSPREVIOUS, y],
-    ],
+      [custom, x],
+      [AWSPENDING, elsewhere],
+    ]),
   );
-  const moved = labels.with(AWSCURRENT, y).with(custom, undefined);
+  assert.is(labels.size, 4);
+  assert.is(labels.versions.get(x)?.createdAt, vx.createdAt, "the versions read as they did");
+  assert.equal(SecretLabels.none.over(versions).get(AWSCURRENT), undefined, "the versions, once made, do not change");
+
+  const moved = labels.with(AWSCURRENT, y).with(custom, undefined).with(AWSPENDING, undefined);
   assert.equal(
     new Map(moved),
     new Map([
@@ -104,9 +117,34 @@ test("labels move, come off and read back as a Map of them would", () => {
   );
   assert.is(labels.get(custom), x, "a state, once made, does not change");
   assert.is(moved.with(custom, undefined), moved);
-  assert.equal(SecretLabels.of(labels), labels);
-  assert.is(moved.size, 2);
   assert.not.ok(moved.has(custom));
+  // A version written again in its place keeps its labels.
+  assert.is(moved.over(moved.versions.with({ ...vy, createdAt: 5 })).get(AWSCURRENT), y);
+
+  // Pruned from under its labels (the rules do not, the fold must not lose them): they stay, on a version not there.
+  const pruned = labels.without(new Set([y]));
+  assert.equal(
+    new Map(pruned),
+    new Map([
+      [AWSCURRENT, x],
+      [custom, x],
+      [AWSPENDING, elsewhere],
+      [AWSPREVIOUS, y],
+    ]),
+  );
+  assert.equal([...pruned.versions.keys()], [x]);
+
+  // A checkpoint's labels over its versions: as they were, or refused when the records do not carry them.
+  const kept = SecretVersions.fromData(labels.versions.data()) as SecretVersions;
+  assert.equal(new Map(SecretLabels.restored(kept, [...labels]) ?? []), new Map(labels));
+  assert.is(SecretLabels.restored(kept, [[AWSCURRENT, x]]), undefined);
+  assert.is(
+    SecretLabels.restored(
+      kept,
+      [...labels].map(([l, v]) => [l, l === AWSCURRENT ? y : v] as const),
+    ),
+    undefined,
+  );
 });
 
 test.run();
