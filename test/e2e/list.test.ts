@@ -7,6 +7,7 @@ import {
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   paginateListSecrets,
+  type ListSecretsCommandInput,
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
 import { randomUUID } from "node:crypto";
@@ -99,6 +100,27 @@ List("pages: every secret once, in order; the SDK's paginator follows the tokens
   }
   assert.equal(seen, ["a/audit", "a/orders", "b/payments", "c/search"]);
   assert.is(pages, 4);
+});
+
+List("a filtered listing pages too, either way, from what the filter's index lets through", async ({ app }) => {
+  for (const [order, expected] of [
+    ["asc", ["a/audit", "a/orders", "b/payments"]],
+    ["desc", ["b/payments", "a/orders", "a/audit"]],
+  ] as const) {
+    const seen: string[] = [];
+    let pages = 0;
+    const input: ListSecretsCommandInput = {
+      SortBy: "name",
+      SortOrder: order,
+      Filters: [{ Key: "tag-key", Values: ["team", "env"] }],
+    };
+    for await (const page of paginateListSecrets({ client: app.client, pageSize: 2 }, input)) {
+      pages++;
+      seen.push(...names(page.SecretList));
+    }
+    assert.equal(seen, expected);
+    assert.is(pages, 2);
+  }
 });
 
 List("a page token is good for its own listing only, and cannot be forged", async ({ app }) => {
