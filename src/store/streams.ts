@@ -101,7 +101,10 @@ export const readUpTo = async (
   if (lastSeq === 0) return;
   const consumer = await js.consumers.get(stream, {
     deliver_policy: DeliverPolicy.All,
-    ...(subject === undefined ? {} : { filter_subjects: [subject] }),
+    // One subject as a string (filter_subject): nats-server 2.10 finds its records by its index of subjects; as a
+    // list of one (filter_subjects) it reads its way there (a secret of a 3,000,000-record stream: 3 ms against
+    // 0.7–1 s).
+    ...(subject === undefined ? {} : { filter_subjects: subject }),
   });
   for (;;) {
     let delivered = 0;
