@@ -51,14 +51,32 @@ export const bitOf = (label: string): number => {
   return i < 0 ? 0 : 1 << i;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+/** A hex digit's value by its character code (lower case only), -1 for any other character. */
+const DIGIT = Array.from({ length: 128 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1));
+/** Where a UUID's 32 digits are (its hyphens at 8, 13, 18 and 23). */
+const DIGITS = Array.from({ length: 36 }, (_, i) => i).filter((i) => ![8, 13, 18, 23].includes(i));
+const idBytes = Buffer.alloc(16);
 
 const scratch = Buffer.alloc(RECORD);
 
 /** The 16 characters a UUID packs into, or undefined if `id` is not one in lower case. */
-const packedId = (id: string): string | undefined =>
-  UUID.test(id) ? Buffer.from(id.replaceAll("-", ""), "hex").toString("latin1") : undefined;
+const packedId = (id: string): string | undefined => {
+  if (id === lastId) return lastPacked;
+  if (id.length !== 36 || id[8] !== "-" || id[13] !== "-" || id[18] !== "-" || id[23] !== "-") return undefined;
+  for (let b = 0; b < 16; b++) {
+    const high = DIGIT[id.charCodeAt(DIGITS[2 * b] as number)] ?? -1;
+    const low = DIGIT[id.charCodeAt(DIGITS[2 * b + 1] as number)] ?? -1;
+    if (high < 0 || low < 0) return undefined;
+    idBytes[b] = high * 16 + low;
+  }
+  // A fold looks the same id up several times in a row (its version, then the labels moved onto it).
+  lastId = id;
+  lastPacked = idBytes.toString("latin1");
+  return lastPacked;
+};
+let lastId = "";
+let lastPacked: string | undefined;
 
 /** The 32 characters a fingerprint packs into, or undefined if it is not 32 bytes of base64 as node writes it. */
 const packedFingerprint = (fingerprint: string): string | undefined => {
