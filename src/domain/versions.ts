@@ -327,7 +327,14 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
    * follow this.odd's).
    */
   private record(version: Version, added: string[], labels: number): string {
-    const odd = { push: (s: string): number => this.odd.length + added.push(s) };
+    // A string already among the odd ones is named where it is: a version written again (read on a new day,
+    // filled) does not add its id again.
+    const odd = {
+      push: (s: string): number => {
+        const at = this.odd.indexOf(s);
+        return at >= 0 ? at + 1 : this.odd.length + added.push(s);
+      },
+    };
     scratch.fill(0);
     const { value } = version;
     let flags = 0;

@@ -69,6 +69,13 @@ test("a version of an id already there takes its place; changed and without leav
   assert.equal(read?.get(a.versionId), { ...a, lastAccessedDay: 86_400_000 });
   assert.is(before.changed(uuid(), { lastAccessedDay: 0 }), undefined);
 
+  // Written again and again (read on a new day each time), a version whose id does not pack adds no odd string.
+  let reread = before;
+  for (let day = 1; day <= 5; day++)
+    reread = reread.changed(c.versionId, { lastAccessedDay: day * 86_400_000 }) ?? before;
+  assert.equal(reread.data().odd, before.data().odd);
+  assert.is(reread.get(c.versionId)?.lastAccessedDay, 5 * 86_400_000);
+
   const pruned = before.without(new Set([a.versionId, c.versionId]));
   assert.equal([...pruned.values()], [b]);
   assert.is(SecretVersions.none.size, 0);
