@@ -125,6 +125,9 @@ export const entryBytes = (name: string, entry: CatalogEntry | Uint8Array): Uint
   return bytes;
 };
 
+/** Whether the secret of an entry (as entryBytes wrote it) exists: its fifth byte. */
+export const entryExists = (bytes: Uint8Array): boolean => bytes[4] === 1;
+
 /** The entry at `at` of `body` (as entryBytes wrote it), checked field by field. */
 export const entryAt = (body: Buffer, at = 0): E.Either<string, CatalogEntry> => {
   const end = at + body.readUInt32LE(at);

@@ -31,13 +31,20 @@ const keyOf = (secret: ActiveSecret, sortBy: SortBy): SortKey => [sortValue(secr
 type Ordered = ActiveSecret | SortKey;
 
 /** Compares what `sortBy` orders by: the value, then the name, of a secret or a cursor's key. */
-const comparing =
-  (sortBy: SortBy) =>
-  (a: Ordered, b: Ordered): number => {
-    const [av, an] = Array.isArray(a) ? a : [sortValue(a as ActiveSecret, sortBy), (a as ActiveSecret).name];
-    const [bv, bn] = Array.isArray(b) ? b : [sortValue(b as ActiveSecret, sortBy), (b as ActiveSecret).name];
-    return av < bv ? -1 : av > bv ? 1 : an < bn ? -1 : an > bn ? 1 : 0;
+const comparing = (sortBy: SortBy) => {
+  // Called some twenty times a tree an insert: no key made to compare.
+  const valueOf = (o: Ordered): string | number => (isKey(o) ? o[0] : sortValue(o, sortBy));
+  const nameOf = (o: Ordered): string => (isKey(o) ? o[1] : o.name);
+  return (a: Ordered, b: Ordered): number => {
+    const av = valueOf(a);
+    const bv = valueOf(b);
+    if (av !== bv) return av < bv ? -1 : 1;
+    const an = nameOf(a);
+    const bn = nameOf(b);
+    return an < bn ? -1 : an > bn ? 1 : 0;
   };
+};
+const isKey = (o: Ordered): o is SortKey => Array.isArray(o);
 
 /**
  * The most names a filter's index gives a listing to check and sort; with more, the listing walks its order. Past

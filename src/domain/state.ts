@@ -43,7 +43,10 @@ export type ActiveSecret = {
   readonly keyEpoch?: number;
   /** Every version that exists, labelled or deprecated, in creation order. */
   readonly versions: SecretVersions;
-  /** Which version each staging label is on; a label is on at most one version. */
+  /**
+   * Which version each staging label is on; a label is on at most one version. AWS's three are carried by the
+   * versions' records, so `labels.versions` is `versions`: both are set together, through `versioned`.
+   */
   readonly labels: SecretLabels;
 };
 
@@ -114,18 +117,25 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     case "VersionCreated": {
       if (state.status !== "active") return state;
       const { versionId, value, createdAt } = event.data;
-      const versions: SecretVersions = state.versions.with({
+      const versions = state.versions.with({
         versionId,
         createdAt: createdAt ?? event.meta.at,
         ...(value === undefined ? {} : { value: valueRef(value, seq) }),
       });
-      const labels = state.labels.over(versions);
-      return { ...state, ...keyEpochOf(state, value), versions, labels, lastChangedAt: event.meta.at };
+      return {
+        ...state,
+        ...keyEpochOf(state, value),
+        ...versioned(state.labels.over(versions)),
+        lastChangedAt: event.meta.at,
+      };
     }
     case "LabelMoved": {
       if (state.status !== "active") return state;
-      const labels = state.labels.with(event.data.label, event.data.to);
-      return { ...state, versions: labels.versions, labels, lastChangedAt: event.meta.at };
+      return {
+        ...state,
+        ...versioned(state.labels.with(event.data.label, event.data.to)),
+        lastChangedAt: event.meta.at,
+      };
     }
     case "SecretUpdated": {
       if (state.status !== "active") return state;
@@ -174,8 +184,7 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     }
     case "VersionsPruned": {
       if (state.status !== "active") return state;
-      const labels = state.labels.without(new Set(event.data.versionIds));
-      return { ...state, versions: labels.versions, labels };
+      return { ...state, ...versioned(state.labels.without(new Set(event.data.versionIds))) };
     }
     case "SecretKeyReplaced":
       return state.status === "active" ? { ...state, keyEpoch: event.data.keyEpoch } : state;
@@ -198,15 +207,15 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
       if (state.status !== "active") return state;
       const versions = state.versions.changed(event.data.versionId, { value: valueRef(event.data.value, seq) });
       if (versions === undefined) return state;
-      const labels = state.labels.over(versions);
-      return { ...state, ...keyEpochOf(state, event.data.value), versions, labels, lastChangedAt: event.meta.at };
+      const changed = versioned(state.labels.over(versions));
+      return { ...state, ...keyEpochOf(state, event.data.value), ...changed, lastChangedAt: event.meta.at };
     }
     case "SecretAccessed": {
       if (state.status !== "active") return state;
       const versions = state.versions.changed(event.data.versionId, { lastAccessedDay: event.data.day });
       if (versions === undefined) return state;
       const lastAccessedDay = Math.max(state.lastAccessedDay ?? 0, event.data.day);
-      return { ...state, versions, labels: state.labels.over(versions), lastAccessedDay };
+      return { ...state, ...versioned(state.labels.over(versions)), lastAccessedDay };
     }
     default: {
       const unknownEvent: never = event;
@@ -214,6 +223,15 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
     }
   }
 };
+
+/**
+ * A secret's versions and labels, set together from the labels: as moved (over their versions), or over the
+ * versions as changed (`labels.over(versions)`, the records carrying the labels they did).
+ */
+const versioned = (labels: SecretLabels): Pick<ActiveSecret, "versions" | "labels"> => ({
+  versions: labels.versions,
+  labels,
+});
 
 /** A new value's data key in the log is wrapped under the secret's key of its epoch: the secret's key now. */
 const keyEpochOf = (state: ActiveSecret, value: SealedValue | undefined): { keyEpoch?: number } =>

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { entryAt, entryBytes, frozenEntries } from "../../projections/catalog-snapshot.js";
+import { entryAt, entryBytes, entryExists, frozenEntries } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 
 // The projection's checkpoint on disk: the entries, one per secret (as catalog-snapshot.ts writes them); then the
@@ -59,7 +59,7 @@ export const writeCheckpoint = async (path: string, log: LogIdentity, catalog: S
         const place = Buffer.alloc(PLACE + Buffer.byteLength(name));
         let at = place.writeDoubleLE(offset, 0);
         at = place.writeUInt32LE(bytes.length, at);
-        at = place.writeUInt8(bytes[4] ?? 0, at);
+        at = place.writeUInt8(entryExists(bytes) ? 1 : 0, at);
         at += hash8(bytes).copy(place, at);
         at = place.writeUInt16LE(Buffer.byteLength(name), at);
         place.write(name, at, "utf8");

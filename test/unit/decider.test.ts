@@ -312,6 +312,8 @@ test("label invariants hold after any sequence of commands", () => {
       versions = secret.versions.size;
       // Every label is on a version that exists; a non-empty secret always has AWSCURRENT; at most 20 labels.
       for (const [, holder] of secret.labels) assert.ok(secret.versions.has(holder));
+      // AWS's labels ride on the versions' records: the labels are over the state's own versions.
+      assert.ok(secret.labels.versions === secret.versions);
       assert.is(secret.labels.has(label("AWSCURRENT")), versions > 0);
       assert.ok(secret.labels.size <= MAX_STAGING_LABELS);
     }
