@@ -103,7 +103,7 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
   private constructor(
     /** One record per version, in creation order. */
     private readonly packed: string,
-    /** The ids and fingerprints that do not pack; a record names its own by their place here. */
+    /** The ids, fingerprints and numbers that do not pack; a record names its own by their place here. */
     private readonly odd: ReadonlyArray<string>,
   ) {}
 
