@@ -120,12 +120,9 @@ export class SecretCatalog {
   }
 
   /** Names of the secrets whose recovery window has ended by `now`: deletions for the service to complete. */
-  dueDeletions(now: number): ReadonlyArray<string> {
-    const due: string[] = [];
+  *dueDeletions(now: number): Iterable<string> {
     for (const [name, { state }] of this.entries())
-      if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now)
-        due.push(name);
-    return due;
+      if (state.status === "active" && state.deletion !== undefined && state.deletion.deletionDate <= now) yield name;
   }
 
   /** How many secrets exist, scheduled for deletion or not: what the secrets-per-region quota counts. */

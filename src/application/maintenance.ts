@@ -11,6 +11,25 @@ import type { Service } from "./service.js";
 /** What one compaction did (or, dry, would do). */
 export type CompactionReport = { readonly secretsPruned: number; readonly versionsPruned: number };
 
+/** How long a pass over the secrets runs before it hands the event loop back. */
+const SLICE_MS = 5;
+
+/**
+ * Each item, the event loop handed back every SLICE_MS: a pass over a million secrets (tens of milliseconds, or
+ * seconds when the checkpoint's entries are still to be read) never holds up the requests meanwhile.
+ */
+async function* inSlices<A>(items: Iterable<A>): AsyncGenerator<A> {
+  let until = performance.now() + SLICE_MS;
+  let n = 0;
+  for (const item of items) {
+    if (++n % 64 === 0 && performance.now() >= until) {
+      await new Promise((resolve) => setImmediate(resolve));
+      until = performance.now() + SLICE_MS;
+    }
+    yield item;
+  }
+}
+
 const countPruned = (events: ReadonlyArray<SecretEvent>): number =>
   events.reduce((n, e) => n + (e.type === "VersionsPruned" ? e.data.versionIds.length : 0), 0);
 
@@ -25,7 +44,7 @@ export const compact = async (
   const { keep } = service.versionPolicy;
   let secrets = 0;
   let versions = 0;
-  for (const secret of [...service.catalog.allSecrets()]) {
+  for await (const secret of inSlices(service.catalog.allSecrets())) {
     if (secret.versions.size <= keep) continue;
     const command = (now: number): SecretCommand => ({
       type: "PruneVersions",
@@ -55,7 +74,7 @@ export const compact = async (
 /** Completes every deletion whose recovery window has ended; returns how many secrets were deleted. */
 export const purgeDueDeletions = async (service: Service): Promise<number> => {
   let purged = 0;
-  for (const name of service.catalog.dueDeletions(service.clock())) {
+  for await (const name of inSlices(service.catalog.dueDeletions(service.clock()))) {
     const result = await service.commands.handleCommand(name, { kind: "name", name }, "PurgeDeletedSecret", (_s, now) =>
       prepared({ type: "PurgeDeletedSecret", data: { now } }),
     );

@@ -58,8 +58,8 @@ test("due deletions, and the version index newest first with each version's labe
     moved("AWSPREVIOUS", undefined, "1"),
   ]);
   catalog.apply(2, "b", [...withFirstVersion("1"), event("DeletionScheduled", { deletionDate: NOW + 10 }, NOW)]);
-  assert.equal(catalog.dueDeletions(NOW + 9), []);
-  assert.equal(catalog.dueDeletions(NOW + 10), ["b"]);
+  assert.equal([...catalog.dueDeletions(NOW + 9)], []);
+  assert.equal([...catalog.dueDeletions(NOW + 10)], ["b"]);
   const index = versionIndex(catalog.entry("a").state as ActiveSecret).map((version) => [
     version.versionId,
     version.stages,
