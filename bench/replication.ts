@@ -24,13 +24,20 @@ import { startNatsServer } from "../src/store/nats-server.js";
 import { machine, percentile } from "./measures.js";
 
 const { values: args } = parseArgs({
-  options: { writes: { type: "string" }, replicas: { type: "string" }, "first-pass": { type: "boolean" } },
+  options: {
+    writes: { type: "string" },
+    replicas: { type: "string" },
+    "first-pass": { type: "boolean" },
+    "sync-interval": { type: "string" },
+  },
 });
 /** The replica region is down while the replicated secrets are made: its start is then its first pass over them. */
 const FIRST_PASS = args["first-pass"] === true;
 const WRITES = Number(args.writes ?? 300);
 /** With --replicas N: that many replicated secrets, how long the replica region takes to serve them, and to restart. */
 const REPLICAS = Number(args.replicas ?? 0);
+/** With --sync-interval 2m: both servers fsync in the background, not at each write (what the writes' fsyncs cost). */
+const SYNC_INTERVAL = args["sync-interval"] ?? "always";
 const PRIMARY = "us-east-1";
 const REPLICA = "eu-west-1";
 const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: "bench/secret/key/0123456789abcdefghij" };
@@ -66,11 +73,13 @@ const main = async (): Promise<void> => {
     storeDir: join(dir, "nats-a"),
     logFile: join(dir, "nats-a.log"),
     region: PRIMARY,
+    syncInterval: SYNC_INTERVAL,
   });
   const natsB = await startNatsServer({
     storeDir: join(dir, "nats-b"),
     logFile: join(dir, "nats-b.log"),
     region: REPLICA,
+    syncInterval: SYNC_INTERVAL,
     leafnodeRemotes: [natsA.leafnodeUrl],
   });
   const keyringFile = join(dir, "keyring.json");
@@ -184,6 +193,7 @@ const main = async (): Promise<void> => {
         `  raw JetStream mirror (publish → message in the mirror):        p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, max ${ms(r.max)}\n` +
         `  ratio p50 ${(s.p50 / r.p50).toFixed(1)}x, p99 ${(s.p99 / r.p99).toFixed(1)}x; ${polls} polls\n` +
         scale +
+        `nats-server sync_interval: ${SYNC_INTERVAL}\n` +
         `${machine()}\n`,
     );
   } finally {
