@@ -168,9 +168,9 @@ export const startApp = async (
     const projection = stack.push(
       await startProjection(own, {
         logger,
-        onApplied: (secretName, _before, events) => {
+        onApplied: ({ secretName, record }) => {
           for (const f of followed) f.region.ownChanged(secretName);
-          for (const e of events) {
+          for (const e of record.events) {
             const destruction = destructionOf(e);
             if (destruction !== undefined) shredder.shred(destruction);
           }

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/lib/Either.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 import type { KeyShredder } from "../application/key-shredder.js";
-import type { CommandRecord, SecretEvent } from "../domain/events.js";
+import type { CommandRecord } from "../domain/events.js";
 import type { SecretState } from "../domain/state.js";
 import { readCheckpoint, writeCheckpoint, type LogIdentity } from "../store/checkpoint-file.js";
 import { isUnreachable } from "../store/nats-link.js";
@@ -62,7 +62,8 @@ export const restoreProjection = async (
 
 /**
  * Follows the log from the catalog's position and resolves once the catalog holds every record the log held
- * when it started. `onApplied` sees each record's events after the catalog applied them.
+ * when it started. `onApplied` sees each record (its sequence, secret and events) after the catalog applied it, with
+ * the secret's state before.
  */
 export const startProjection = async (
   restored: RestoredProjection,
@@ -70,17 +71,18 @@ export const startProjection = async (
     readonly logger: Logger;
     /** Extra fields of the projection's log lines (the followed region's name). */
     readonly about?: Record<string, string>;
-    readonly onApplied: (secretName: string, before: SecretState, events: ReadonlyArray<SecretEvent>) => void;
+    readonly onApplied: (record: LoggedRecord, before: SecretState) => void;
     /** The data keys' destruction: a checkpoint must not pass over a deletion or pruning not yet shredded. */
     readonly shredder: Pick<KeyShredder, "settled" | "whenIdle">;
   },
 ): Promise<Projection> => {
   const { log, file, catalog, startedFrom } = restored;
-  const apply = ({ seq, secretName, record }: LoggedRecord): void => {
+  const apply = (logged: LoggedRecord): void => {
+    const { seq, secretName, record } = logged;
     if (seq <= catalog.checkpoint) return;
     const before = catalog.entry(secretName).state;
     catalog.apply(seq, secretName, record.events);
-    deps.onApplied(secretName, before, record.events);
+    deps.onApplied(logged, before);
   };
   const follower = log.follow(
     catalog.checkpoint + 1,

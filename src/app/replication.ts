@@ -17,7 +17,7 @@ import type { ReplicationMonitor } from "../replication/replication-monitor.js";
 import { checkpointPath } from "../store/checkpoint-file.js";
 import { EventLog } from "../store/event-log.js";
 import { KeyStore, type KeyReader } from "../store/key-store.js";
-import { ReplicationReports, sendReplicationReport } from "../store/replication-reports.js";
+import { ReplicationReports, sendReplicationReport, sentReplicationReports } from "../store/replication-reports.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
 import { restoreProjection, startProjection, type Projection } from "./projection.js";
@@ -50,6 +50,9 @@ export const startFollowedRegion = async (
     what: "followed region",
     about: { region: primary },
   });
+  // The values of the records folded from here on are kept (ciphertext, as much as the cache holds): copying a
+  // replica's data keys, which sit beside its values, then reads nothing more from the mirror.
+  const values = new ValueReader(mirror, config.valueCacheBytes, deps.available);
   const region = new FollowedRegion({
     primary,
     home: { region: config.region },
@@ -57,12 +60,13 @@ export const startFollowedRegion = async (
     ownCatalog: deps.ownCatalog,
     keys: deps.keys,
     primaryKeys: {
-      values: new ValueReader(mirror, config.valueCacheBytes, deps.available),
+      values,
       ...keySourceOf(KeyStore.ofRegion(nc, primary), deps.keyring),
     },
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),
+    sent: () => sentReplicationReports(nc, primary, config.region),
     replaceOwn: async (secretName) => {
       const replaced = await deleteAtOnce(deps.commands, secretName);
       return E.isLeft(replaced) ? fromServiceError(replaced.left).message : undefined;
@@ -72,7 +76,10 @@ export const startFollowedRegion = async (
   const projection = await startProjection(restored, {
     logger,
     about: { region: primary },
-    onApplied: (secretName, before, events) => region.applied(secretName, before, events),
+    onApplied: ({ seq, secretName, record }, before) => {
+      values.appended(seq, record);
+      region.applied(secretName, before, record.events);
+    },
     shredder: deps.shredder,
   });
   return { primary, projection, region, stop: projection.stop };

@@ -61,7 +61,10 @@ export class ValueReader {
     return E.right(value);
   }
 
-  /** The values of a record just appended at `seq` (the writer's own): the reads that follow find them here. */
+  /**
+   * The values of the record at `seq`, just appended (the writer's own) or just folded (a followed region's, whose
+   * replicas' keys are copied next): the reads that follow find them here.
+   */
   appended(seq: number, record: CommandRecord): void {
     for (const [versionId, value] of valuesOf(record.events)) this.keep(`${seq} ${versionId}`, value);
   }

@@ -7,10 +7,11 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
 import type { ActiveSecret, Replica, SecretState } from "../domain/state.js";
-import type { VersionId } from "../domain/types.js";
+import type { ValueRef, VersionId } from "../domain/types.js";
 import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
 import type { ReplicationReport } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
+import { ReportQueue, sameReport } from "./report-queue.js";
 
 /** A replica as this region serves it: the primary's secret under this region's ARN and KmsKeyId. */
 export type ReplicaSecret = {
@@ -29,11 +30,11 @@ export const arnInRegion = (arn: string, region: string): string => {
   return parts.join(":");
 };
 
+type WrappedBy = NonNullable<ReplicationReport["wrappedBy"]>;
+
 const RETRY_MS = 1000;
 /** How many replicas are synced at once: each sync mostly waits on a read from the primary and a write here. */
-const CONCURRENT_SYNCS = 16;
-/** How many reports are sent to the primary at once. */
-const CONCURRENT_REPORTS = 64;
+const CONCURRENT_SYNCS = 64;
 
 /**
  * One region this region follows (a primary): its log, mirrored here, folded into a catalog of its secrets,
@@ -49,7 +50,6 @@ export class FollowedRegion {
   private readonly synced = new Map<string, ReplicaSecret>();
   private readonly dirty = new Set<string>();
   private readonly failed = new Set<string>();
-  private readonly unsent = new Map<string, ReplicationReport>();
   /** The secrets being synced now. */
   private readonly inFlight = new Set<string>();
   private retrying = false;
@@ -57,10 +57,15 @@ export class FollowedRegion {
   private running = false;
   /** Past the first pass: a version that is not served yet has no key here yet, unless being copied. */
   private started = false;
-  private sending = false;
+  /**
+   * During the first pass, the last report this region sent the primary about each secret (read from there as it
+   * starts; undefined if it could not be): what it says was copied here is not read again, nor the report sent again.
+   */
+  private reported: ReadonlyMap<string, ReplicationReport> | undefined;
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
   private readonly signal = new Signal();
+  private readonly reports: ReportQueue;
 
   constructor(
     private readonly deps: {
@@ -76,20 +81,33 @@ export class FollowedRegion {
       readonly keyring: () => Keyring;
       readonly shredder: KeyShredder;
       readonly send: (secretName: string, report: ReplicationReport) => Promise<void>;
+      /** The last report this region sent the primary about each secret, by name; fails if the primary is out of reach. */
+      readonly sent: () => Promise<ReadonlyMap<string, ReplicationReport>>;
       /** ForceOverwriteReplicaSecret: deletes this region's own secret of that name; a reason if it cannot. */
       readonly replaceOwn: (secretName: string) => Promise<string | undefined>;
       readonly onError: (what: string, error: unknown) => void;
     },
-  ) {}
+  ) {
+    this.reports = new ReportQueue(deps.send, () => this.signal.changed());
+  }
 
-  /** Starts from the catalog as restored: every replica it holds is checked (its keys) and served again. */
+  /**
+   * Starts from the catalog as restored: every replica it holds is served again once its keys are here. What the
+   * reports this region sent say was copied is taken as here; the rest is checked (every key, if the primary
+   * cannot be reached to read them).
+   */
   async start(): Promise<void> {
+    this.reported = await this.deps.sent().catch((e: unknown) => {
+      this.deps.onError(`reading the reports sent to ${this.deps.primary} (every replica's keys are checked)`, e);
+      return undefined;
+    });
     for (const secret of this.deps.catalog.allSecrets())
       if (this.replicaOf(secret) !== undefined) this.dirty.add(secret.name);
     this.running = true;
     this.work();
     await this.whenIdle();
     this.started = true;
+    this.reported = undefined;
   }
 
   /** Told of each record the catalog applied: destroys what it destroyed, and queues the secret's replica. */
@@ -150,11 +168,7 @@ export class FollowedRegion {
   whenCaughtUp(seq: number): Promise<void> {
     return this.signal.when(
       () =>
-        this.deps.catalog.checkpoint >= seq &&
-        this.inFlight.size === 0 &&
-        this.dirty.size === 0 &&
-        this.unsent.size === 0 &&
-        !this.sending,
+        this.deps.catalog.checkpoint >= seq && this.inFlight.size === 0 && this.dirty.size === 0 && this.reports.idle,
     );
   }
 
@@ -162,7 +176,8 @@ export class FollowedRegion {
   stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
-    return this.signal.when(() => this.inFlight.size === 0 && !this.sending);
+    this.reports.stop();
+    return this.signal.when(() => this.inFlight.size === 0 && this.reports.resting);
   }
 
   private whenIdle(): Promise<void> {
@@ -242,13 +257,14 @@ export class FollowedRegion {
       return;
     }
     const arn = arnInRegion(state.arn, home.region);
-    const report = (status: ReplicationReport["status"], message?: string): void =>
+    const report = (status: ReplicationReport["status"], message?: string, wrappedBy?: WrappedBy): void =>
       this.report(name, {
         arn: state.arn,
         addedAt: replica.addedAt,
         seq: subjectSeq,
         status,
         ...(message === undefined ? {} : { message }),
+        ...(wrappedBy === undefined ? {} : { wrappedBy }),
       });
     const failed = (message: string): void => {
       this.synced.delete(name);
@@ -268,19 +284,17 @@ export class FollowedRegion {
     const wrapping = this.deps.keyring().forWrapping(replica.kmsKeyId);
     if (E.isLeft(wrapping))
       return failed(`KMS key ${replica.kmsKeyId ?? "aws/secretsmanager"} is not available in region ${home.region}.`);
-    const served = this.synced.get(name)?.state.versions;
-    for (const versionId of state.versions.keys()) {
-      // Past the first pass, a version new since the replica was last served has no key here: only this copies
-      // keys here (another server of this region may have, and a second copy does no harm: a destruction erases
-      // every copy).
-      const fresh = this.started && served?.has(versionId) !== true;
-      const here = fresh ? undefined : await keys.get(arn, versionId);
+    const wrappedBy = { keyId: wrapping.right.keyId, generation: wrapping.right.generation };
+    const known = this.copiesOf(name, state, replica, wrappedBy);
+    for (const [versionId, { value }] of state.versions) {
+      const copies = known(versionId, value);
+      if (copies === "here") continue;
+      const here = copies === "none" ? undefined : await keys.get(arn, versionId);
       if (here !== undefined && here.keyId === wrapping.right.keyId && here.generation === wrapping.right.generation)
         continue;
       // A key here under another master key is wrapped anew; otherwise the primary's is copied.
       const to = { arn, versionId };
       const rewrap = (dataKey: Buffer): WrappedDataKey => wrapWith(wrapping.right, dataKey, to);
-      const value = state.versions.get(versionId)?.value;
       let wrapped: E.Either<DataKeyProblem, WrappedDataKey>;
       if (here !== undefined) wrapped = await withDataKey(this.deps.keyring(), here, to, rewrap);
       // An empty version (a rotation's, not yet filled) has no key yet.
@@ -314,7 +328,32 @@ export class FollowedRegion {
     const now = catalog.entry(name).state;
     if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
     this.synced.set(name, this.view(state, replica));
-    report("InSync");
+    report("InSync", undefined, wrappedBy);
+  }
+
+  /**
+   * What is known, without reading this region's key store, of the copy here of each version's key of replica
+   * `name`: "here" (copied, wrapped as it would be now), "none" (not copied by this server; another of this region
+   * may have, and a second copy does no harm: a destruction erases every copy) or "check" (read it).
+   */
+  private copiesOf(
+    name: string,
+    state: ActiveSecret,
+    replica: Replica,
+    wrappedBy: WrappedBy,
+  ): (versionId: VersionId, value: ValueRef | undefined) => "here" | "none" | "check" {
+    if (this.started) {
+      // Past the first pass, a version new since the replica was last served has no key here yet.
+      const served = this.synced.get(name)?.state.versions;
+      return (versionId) => (served?.has(versionId) === true ? "check" : "none");
+    }
+    if (this.reported === undefined) return () => "check";
+    const sent = this.reported.get(name);
+    if (sent?.status !== "InSync" || sent.arn !== state.arn || sent.addedAt !== replica.addedAt) return () => "none";
+    const alike = sent.wrappedBy?.keyId === wrappedBy.keyId && sent.wrappedBy.generation === wrappedBy.generation;
+    // The key of each version whose value the log held when the report was sent was copied then.
+    return (_versionId, value) =>
+      value?.seq === undefined || value.seq > sent.seq ? "none" : alike ? "here" : "check";
   }
 
   /** The primary's secret as the replica shows it: this region's ARN and KmsKeyId, no replica list of its own. */
@@ -332,32 +371,9 @@ export class FollowedRegion {
     };
   }
 
-  /** Queues a report for the primary (the last one per secret is what counts) and sends what is queued. */
+  /** Queues a report for the primary, unless it is the one the primary holds already. */
   private report(name: string, report: ReplicationReport): void {
-    this.unsent.set(name, report);
-    void this.sendAll();
-  }
-
-  private async sendAll(): Promise<void> {
-    if (this.sending || this.stopped) return;
-    this.sending = true;
-    try {
-      // A report that replaces one being sent stays queued: go round until none is left.
-      while (this.unsent.size > 0) {
-        const batch = [...this.unsent].slice(0, CONCURRENT_REPORTS);
-        await Promise.all(
-          batch.map(async ([name, report]) => {
-            await this.deps.send(name, report);
-            if (this.unsent.get(name) === report) this.unsent.delete(name);
-          }),
-        );
-      }
-    } catch {
-      // The primary cannot be reached (a partition, or it is down): the reports wait, and are sent later.
-      this.later(() => void this.sendAll());
-    } finally {
-      this.sending = false;
-      this.signal.changed();
-    }
+    const sent = this.reported?.get(name);
+    if (sent === undefined || !sameReport(sent, report)) this.reports.queue(name, report);
   }
 }

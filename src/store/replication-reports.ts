@@ -9,18 +9,20 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
-import { ensureStream, followStream, type Follower } from "./streams.js";
+import { ensureStream, followStream, readUpTo, type Follower } from "./streams.js";
 import {
   ofReplicationSubject,
   replicationStreamName,
   replicationSubject,
   replicationSubjectPrefix,
+  replicationSubjectsOf,
 } from "./subjects.js";
 
 /**
  * How a replica region stands with one secret of its primary: in sync up to `seq` (the sequence of the secret's
- * last record it applied, its keys copied); failed, and why; or promoted to a standalone secret there. `arn` and
- * `addedAt` say which secret and which addition of the region the report is about.
+ * last record it applied, its keys copied, wrapped by `wrappedBy`: one generation of one of that region's master
+ * keys); failed, and why; or promoted to a standalone secret there. `arn` and `addedAt` say which secret and which
+ * addition of the region the report is about. (Reports sent before `wrappedBy` was added have none.)
  */
 export const ReplicationReport = t.readonly(
   t.intersection([
@@ -30,7 +32,7 @@ export const ReplicationReport = t.readonly(
       seq: t.number,
       status: t.keyof({ InSync: null, Failed: null, Promoted: null }),
     }),
-    t.partial({ message: t.string }),
+    t.partial({ message: t.string, wrappedBy: t.readonly(t.type({ keyId: t.string, generation: t.number })) }),
   ]),
 );
 export type ReplicationReport = t.TypeOf<typeof ReplicationReport>;
@@ -105,4 +107,32 @@ export const sendReplicationReport = async (
   await jetstream(nc).publish(replicationSubject(primary, replica, secretName), JSON.stringify(report), {
     timeout: PUBLISH_TIMEOUT_MS,
   });
+};
+
+/**
+ * The replica region's side: the last report it sent the primary about each secret, read from the primary's
+ * stream over the leafnode (by name). Fails when the primary cannot be reached.
+ */
+export const sentReplicationReports = async (
+  nc: NatsConnection,
+  primary: string,
+  replica: string,
+): Promise<ReadonlyMap<string, ReplicationReport>> => {
+  const stream = replicationStreamName(primary);
+  const jsm = await jetstreamManager(nc, { domain: primary, timeout: PUBLISH_TIMEOUT_MS });
+  const subjects = replicationSubjectsOf(primary, replica);
+  const reports = new Map<string, ReplicationReport>();
+  const last = await jsm.streams.getMessage(stream, { last_by_subj: subjects });
+  if (last === null) return reports;
+  await readUpTo(
+    jetstream(nc, { domain: primary, timeout: PUBLISH_TIMEOUT_MS }),
+    stream,
+    last.seq,
+    (m) => {
+      const report = decodeReport(m.data);
+      if (report !== undefined) reports.set(ofReplicationSubject(m.subject).secretName, report);
+    },
+    subjects,
+  );
+  return reports;
 };

@@ -48,6 +48,10 @@ export const replicationSubjectPrefix = (region: string): string => `secret-ledg
 export const replicationSubject = (primary: string, replica: string, secretName: string): string =>
   `${replicationSubjectPrefix(primary)}.${token(replica)}.${token(secretName)}`;
 
+/** Every report replica region `replica` sends to the primary `primary`: `replicationSubject` with a wildcard. */
+export const replicationSubjectsOf = (primary: string, replica: string): string =>
+  `${replicationSubjectPrefix(primary)}.${token(replica)}.>`;
+
 /** The replica region and secret name a report's subject names. */
 export const ofReplicationSubject = (subject: string): { readonly replica: string; readonly secretName: string } => {
   const [replica = "", secretName = ""] = subject.split(".").slice(-2);

@@ -27,8 +27,8 @@ import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import type { RunningNatsServer } from "../../src/store/nats-server.js";
 import { arnInRegion } from "../../src/replication/followed-region.js";
-import { replicationStreamName, streamName } from "../../src/store/subjects.js";
-import { createKey, readKeyringFile, writeKeyringFile } from "../../src/crypto/keyring.js";
+import { keyStreamName, replicationStreamName, streamName } from "../../src/store/subjects.js";
+import { createKey, readKeyringFile, rotateKey, writeKeyringFile } from "../../src/crypto/keyring.js";
 import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { startOwnNatsServer, tempDir } from "../support/nats.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
@@ -510,25 +510,87 @@ Replication(
   },
 );
 
+/** How many messages the replica region's key store and the primary's stream of reports hold. */
+const keysAndReports = async (ctx: Regions): Promise<{ readonly keys: number; readonly reports: number }> => {
+  const [ncA, ncB] = await Promise.all([connect({ servers: ctx.natsA.url }), connect({ servers: ctx.natsB.url })]);
+  try {
+    const keys = await (await jetstreamManager(ncB)).streams.info(keyStreamName(REPLICA));
+    const reports = await (await jetstreamManager(ncA)).streams.info(replicationStreamName(PRIMARY));
+    return { keys: keys.state.last_seq, reports: reports.state.last_seq };
+  } finally {
+    await Promise.all([ncA.drain(), ncB.drain()]);
+  }
+};
+
+/** Stops the replica region, does `meanwhile`, starts it again and waits until it caught up. */
+const restartReplicaRegion = async (ctx: Regions, meanwhile?: () => unknown): Promise<void> => {
+  const { config } = ctx.b;
+  await ctx.b.stop();
+  await meanwhile?.();
+  ctx.b = await startTestApp({
+    region: REPLICA,
+    natsUrl: ctx.natsB.url,
+    dataDir: config.dataDir,
+    keyringFile: config.keyringFile,
+    follows: [PRIMARY],
+  });
+  await replicated(ctx);
+};
+
 Replication(
   "the replica region restarts from its checkpoint of the mirrored log and serves its replicas at once",
   async (ctx) => {
     const created = await create(ctx.a.client, "app/restarted", "still here");
     await replicated(ctx);
-    const { config } = ctx.b;
-    await ctx.b.stop();
-    ctx.b = await startTestApp({
-      region: REPLICA,
-      natsUrl: ctx.natsB.url,
-      dataDir: config.dataDir,
-      keyringFile: config.keyringFile,
-      follows: [PRIMARY],
-    });
+    const before = await keysAndReports(ctx);
+    await restartReplicaRegion(ctx);
     const value = await ctx.b.client.send(new GetSecretValueCommand({ SecretId: "app/restarted" }));
     assert.is(value.SecretString, "still here");
     assert.is(value.ARN, replicaArnOf(created.ARN as string));
     assert.ok(
       ctx.b.logged.some((l) => l["msg"] === "followed region restored from its checkpoint" && l["region"] === PRIMARY),
+    );
+    // What its reports to the primary say was copied is not copied again, nor is any report sent again.
+    assert.equal(await keysAndReports(ctx), before);
+  },
+);
+
+Replication(
+  "a replica region that was down copies the keys of the versions made meanwhile, and only those",
+  async (ctx) => {
+    const name = "app/while-down";
+    const created = await ctx.a.client.send(
+      new CreateSecretCommand({
+        Name: name,
+        SecretString: "first",
+        ClientRequestToken: randomUUID(),
+        AddReplicaRegions: [{ Region: REPLICA, KmsKeyId: "alias/replica-key" }],
+      }),
+    );
+    await replicated(ctx);
+    const replicaArn = replicaArnOf(created.ARN as string);
+    const before = await keysAndReports(ctx);
+    const second = randomUUID();
+    await restartReplicaRegion(ctx, () =>
+      ctx.a.client.send(
+        new PutSecretValueCommand({ SecretId: name, SecretString: "second", ClientRequestToken: second }),
+      ),
+    );
+    assert.is((await ctx.b.client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString, "second");
+    // One key copied (the new version's) and one report sent (the secret's, in sync further on).
+    assert.equal(await keysAndReports(ctx), { keys: before.keys + 1, reports: before.reports + 1 });
+    // The replica's master key turned to new material while the region was down: its keys are wrapped anew by it
+    // as the region starts (each rewrap: a new message, the old one erased).
+    const keyringFile = ctx.b.config.keyringFile;
+    const rotated = rotateKey(readKeyringFile(keyringFile), ctx.replicaKeyId, ctx.b.config);
+    await restartReplicaRegion(ctx, () => writeKeyringFile(keyringFile, rotated.file));
+    for (const versionId of [created.VersionId as string, second])
+      assert.is((await dataKeyOf(ctx.b, replicaArn, versionId))?.wrapped.generation, rotated.generation);
+    assert.is((await ctx.b.client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString, "second");
+    assert.is(
+      (await ctx.b.client.send(new GetSecretValueCommand({ SecretId: name, VersionId: created.VersionId })))
+        .SecretString,
+      "first",
     );
   },
 );
