@@ -48,6 +48,14 @@ const summary = (lags: number[]): { p50: number; p99: number; max: number } => {
 };
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 
+/** The heap in use after a full collection (npm run bench:replication runs node with --expose-gc). */
+const heap = (): number => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with node --expose-gc (npm run bench:replication does)");
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
 /** A region's configuration, read by the service's own loader from the variables `npm start` would see. */
 const configOf = (dir: string, region: string, natsUrl: string, keyringFile: string, follows: string[]): Config => {
   const config = loadConfig({
@@ -173,17 +181,21 @@ const main = async (): Promise<void> => {
       const served = performance.now();
       cb.destroy();
       await b.stop();
+      const heapWithout = heap();
       const restarting = performance.now();
       b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
       const restarted = performance.now();
       cb = clientOf(b, REPLICA);
       const read = await cb.send(new GetSecretValueCommand({ SecretId: `bench/many-${REPLICAS - 1}` }));
       if (read.SecretString !== `value ${REPLICAS - 1}`) throw new Error("the restarted replica region misread");
+      // What the replica region holds: the heap with it started again, less the heap while it was stopped.
+      const held = heap() - heapWithout;
       scale =
         `${REPLICAS} replicated secrets: created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +
         `all served in ${REPLICA} ${((served - created) / 1000).toFixed(1)} s later` +
         (FIRST_PASS ? ` (its first pass over them: it was down while they were made, and started then); ` : "; ") +
-        `${REPLICA} restarted (from its checkpoint) and serving them in ${((restarted - restarting) / 1000).toFixed(1)} s\n`;
+        `${REPLICA} restarted (from its checkpoint) and serving them in ${((restarted - restarting) / 1000).toFixed(1)} s; ` +
+        `its heap then ${(held / 2 ** 20).toFixed(1)} MiB, ${(held / REPLICAS).toFixed(0)} bytes a replica (1 version each)\n`;
     }
     const s = summary(service);
     const r = summary(raw);
