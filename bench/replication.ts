@@ -7,6 +7,7 @@ import {
   SecretsManagerClient,
   CreateSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -190,12 +191,26 @@ const main = async (): Promise<void> => {
       if (read.SecretString !== `value ${REPLICAS - 1}`) throw new Error("the restarted replica region misread");
       // What the replica region holds: the heap with it started again, less the heap while it was stopped.
       const held = heap() - heapWithout;
+      // Its listings, every replica among what they go through: a page of 100, unfiltered and by a name prefix.
+      const listing = async (filtered: boolean): Promise<number[]> => {
+        const took: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          const started = performance.now();
+          const filters = [{ Key: "name" as const, Values: [`bench/many-${i}`] }];
+          await cb.send(new ListSecretsCommand({ MaxResults: 100, ...(filtered ? { Filters: filters } : {}) }));
+          took.push(performance.now() - started);
+        }
+        return took;
+      };
+      const [unfiltered, byPrefix] = [summary(await listing(false)), summary(await listing(true))];
       scale =
         `${REPLICAS} replicated secrets: created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +
         `all served in ${REPLICA} ${((served - created) / 1000).toFixed(1)} s later` +
         (FIRST_PASS ? ` (its first pass over them: it was down while they were made, and started then); ` : "; ") +
         `${REPLICA} restarted (from its checkpoint) and serving them in ${((restarted - restarting) / 1000).toFixed(1)} s; ` +
-        `its heap then ${(held / 2 ** 20).toFixed(1)} MiB, ${(held / REPLICAS).toFixed(0)} bytes a replica (1 version each)\n`;
+        `its heap then ${(held / 2 ** 20).toFixed(1)} MiB, ${(held / REPLICAS).toFixed(0)} bytes a replica (1 version each)\n` +
+        `ListSecrets in ${REPLICA}, a page of 100 (20 each): p50 ${ms(unfiltered.p50)}, max ${ms(unfiltered.max)}; ` +
+        `by a name prefix: p50 ${ms(byPrefix.p50)}, max ${ms(byPrefix.max)}\n`;
     }
     const s = summary(service);
     const r = summary(raw);

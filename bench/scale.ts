@@ -8,7 +8,8 @@
 //   - ListSecrets, a page of 100, unfiltered and filtered (name prefix, tag key, tag value, description);
 //   - GetSecretValue of secrets made through the API (the seeded values are random bytes no key opens): right
 //     after they were written (cached), and after a restart, the first read of each (read from its log record);
-//   - `secret-ledger state --at <seq> --secret <name>`, the log folded up to a point for one secret.
+//   - `secret-ledger state --at <seq> --secret <name>`, the log folded up to a point for one secret;
+//   - `secret-ledger compact --dry-run`: the compactor's pass over every secret.
 // Prints a table with the goals of issue 19 beside the figures, and keeps it under results/.
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
@@ -298,6 +299,19 @@ const main = async (): Promise<void> => {
       "`state --at <seq> --secret <name>`",
       `${since(folding).toFixed(2)} s (the command line's own start included)`,
       `< 1 s${events >= 10_000_000 ? "" : " (in a 10,000,000-event log)"}`,
+    ]);
+
+    // The compactor over every secret (none has more versions than it keeps), in an instance of the command
+    // line's own, started from the checkpoint beside the running service.
+    const compacting = performance.now();
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, "compact", "--dry-run"], {
+      env: { ...process.env, NATS_URL: nats.url, SECRET_LEDGER_DATA: dataDir, SECRET_LEDGER_REGION: region },
+      maxBuffer: 1 << 26,
+    });
+    rows.push([
+      "`secret-ledger compact --dry-run`",
+      `${since(compacting).toFixed(1)} s (the command line's own start included): ${stdout.trim()}`,
+      "",
     ]);
   } finally {
     for (const child of services) await stopChild(child);

@@ -110,9 +110,7 @@ export const replicasOf = (followed: ReadonlyArray<Followed>): Replicas => ({
     }
     return undefined;
   },
-  all: function* () {
-    for (const f of followed) yield* f.region.replicas();
-  },
+  listed: () => followed.map((f) => f.region),
 });
 
 /** Starts serving the followed regions' replicas, and acting on the reports of this region's replica regions. */

@@ -1,5 +1,4 @@
 import * as E from "fp-ts/lib/Either.js";
-import type { ActiveSecret } from "../domain/state.js";
 import {
   compareSortKeys,
   matchesFilters,
@@ -81,23 +80,22 @@ const listed = (service: Service, query: Query, s: Served): Listed | undefined =
   return matchesFilters(s.state, query.filters, row.primaryRegion) ? row : undefined;
 };
 
-const rowOf = (query: Query, secret: Listed): Row => ({
-  secret,
-  key: [sortValue(secret.state, query.sortBy), secret.state.name],
-});
+/** Where a listing's rows come from: an index of secrets, and what each name there is served as (if listed here). */
+type Source = { readonly index: SecretIndex; readonly served: (name: string) => Served | undefined };
 
 /**
- * This region's secrets for a page of `limit` (and one more, to tell whether there are more), from its index:
- * the few a filter can let through, checked and sorted; or a walk in the order asked for, from the cursor.
+ * A source's secrets for a page of `limit` (and one more, to tell whether there are more), from its index: the
+ * few a filter can let through, checked and sorted; or a walk in the order asked for, from the cursor.
  */
-const ownRows = (index: SecretIndex, service: Service, query: Query, limit: number): Row[] => {
+const rowsFrom = ({ index, served }: Source, service: Service, query: Query, limit: number): Row[] => {
   const rows: Row[] = [];
   // When a filter's index says few secrets can pass, those are checked and sorted; with more, the listing walks
   // the order it was asked for instead (where most of them pass, a page fills quickly).
   const candidates = index.candidates(query.filters, MOST_CANDIDATES);
   if (candidates === undefined) {
     for (const [key, state] of index.inOrder(query.sortBy, query.direction, query.after)) {
-      const secret = listed(service, query, { state });
+      const s = served(state.name);
+      const secret = s === undefined ? undefined : listed(service, query, s);
       if (secret !== undefined) rows.push({ secret, key });
       if (rows.length > limit) break;
     }
@@ -105,32 +103,44 @@ const ownRows = (index: SecretIndex, service: Service, query: Query, limit: numb
   }
   // The few: their keys from the cursor on, in order, then checked until the page is full (10,000 of a million
   // made into rows and sorted took 40 ms).
-  const keyed: Array<{ readonly state: ActiveSecret; readonly key: SortKey }> = [];
+  const keyed: Array<{ readonly s: Served; readonly key: SortKey }> = [];
   for (const name of candidates) {
-    const state = service.catalog.entry(name).state;
-    if (state.status !== "active") continue;
-    const key: SortKey = [sortValue(state, query.sortBy), state.name];
-    if (query.after === undefined || query.direction * compareSortKeys(key, query.after) > 0)
-      keyed.push({ state, key });
+    const s = served(name);
+    if (s === undefined) continue;
+    const key: SortKey = [sortValue(s.state, query.sortBy), s.state.name];
+    if (query.after === undefined || query.direction * compareSortKeys(key, query.after) > 0) keyed.push({ s, key });
   }
   keyed.sort((a, b) => query.direction * compareSortKeys(a.key, b.key));
-  for (const { state, key } of keyed) {
-    const secret = listed(service, query, { state });
+  for (const { s, key } of keyed) {
+    const secret = listed(service, query, s);
     if (secret !== undefined) rows.push({ secret, key });
     if (rows.length > limit) break;
   }
   return rows;
 };
 
-/** The replicas served here (of other regions' secrets) that pass, looked at one by one. */
-const replicaRows = (service: Service, query: Query): Row[] => {
-  const rows: Row[] = [];
-  for (const replica of service.replicas.all()) {
-    if (service.catalog.entry(replica.state.name).state.status === "active") continue;
-    const secret = listed(service, query, { state: replica.state, replica });
-    if (secret !== undefined) rows.push(rowOf(query, secret));
-  }
-  return rows;
+/**
+ * Where listings look: this region's own secrets, and the replicas each followed region serves here (one of a
+ * name this region's own secret has is not listed).
+ */
+const sourcesOf = (service: Service, own: SecretIndex): Source[] => {
+  const isOwn = (name: string): boolean => service.catalog.entry(name).state.status === "active";
+  return [
+    {
+      index: own,
+      served: (name) => {
+        const state = service.catalog.entry(name).state;
+        return state.status === "active" ? { state } : undefined;
+      },
+    },
+    ...service.replicas.listed().map((region): Source => ({
+      index: region.index,
+      served: (name) => {
+        const replica = isOwn(name) ? undefined : region.served(name);
+        return replica === undefined ? undefined : { state: replica.state, replica };
+      },
+    })),
+  ];
 };
 
 /** One page of the secrets a listing's filters match, in its order, with the token for the next page. */
@@ -148,7 +158,8 @@ export const pageOfSecrets = async (
   const limit = input.MaxResults ?? defaultPage;
   const inOrder = (a: Row, b: Row): number => direction * compareSortKeys(a.key, b.key);
   const isAfter = (row: Row): boolean => after === undefined || direction * compareSortKeys(row.key, after) > 0;
-  const remaining = [...ownRows(index, service, query, limit), ...replicaRows(service, query)]
+  const remaining = sourcesOf(service, index)
+    .flatMap((source) => rowsFrom(source, service, query, limit))
     .filter(isAfter)
     .sort(inOrder);
   const page = remaining.slice(0, limit);

@@ -1,4 +1,5 @@
 import type { SecretCatalog } from "../../projections/secret-catalog.js";
+import type { SecretIndex } from "../../projections/secret-index.js";
 import { PageTokens } from "../crypto/page-tokens.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { VersionPolicy } from "../domain/commands.js";
@@ -23,7 +24,8 @@ export type ArnSuffixSource = () => string;
 /** The replicas this region serves (those of every region it follows). */
 export type Replicas = {
   resolve(reference: SecretReference): ReplicaSecret | undefined;
-  all(): Iterable<ReplicaSecret>;
+  /** The replicas of each followed region, as listings go through them: an index, and each name's replica. */
+  listed(): ReadonlyArray<{ readonly index: SecretIndex; served(name: string): ReplicaSecret | undefined }>;
 };
 
 export type Service = Sealing & {

@@ -1,12 +1,13 @@
 import * as E from "fp-ts/lib/Either.js";
 import { resolveReference, type SecretCatalog } from "../../projections/secret-catalog.js";
+import { SecretIndex } from "../../projections/secret-index.js";
 import type { KeyShredder } from "../application/key-shredder.js";
 import type { ValueReader } from "../application/values.js";
 import { usingDataKey, withDataKey, wrapWith, type DataKeyProblem, type KeySource } from "../application/sealing.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
-import type { ActiveSecret, Replica, SecretState } from "../domain/state.js";
+import { initialState, type ActiveSecret, type Replica, type SecretState } from "../domain/state.js";
 import type { ValueRef, VersionId } from "../domain/types.js";
 import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
 import type { ReplicationReport } from "../store/replication-reports.js";
@@ -46,8 +47,16 @@ const CONCURRENT_SYNCS = 64;
  * log destroys the keys here as well.
  */
 export class FollowedRegion {
-  /** The replicas served, by name, each as of the last state whose keys were all copied. */
-  private readonly synced = new Map<string, ReplicaSecret>();
+  /**
+   * The replicas served, by name: each the primary's last state of it whose keys were all copied here, shown as a
+   * replica (`view`) when asked for.
+   */
+  private readonly synced = new Map<string, ActiveSecret>();
+  /**
+   * The same states, as listings go through them (in each order, and by what filters look up): a replica sorts and
+   * filters as its primary's secret does.
+   */
+  readonly index = new SecretIndex();
   private readonly dirty = new Set<string>();
   private readonly failed = new Set<string>();
   /** The secrets being synced now. */
@@ -132,7 +141,7 @@ export class FollowedRegion {
         )
           this.shred(secretName, before.arn, [...before.versions.keys()]);
       }
-    if (is === undefined) this.synced.delete(secretName);
+    if (is === undefined) this.serve(secretName);
     if (was !== undefined || is !== undefined) this.mark(secretName);
     this.signal.changed();
   }
@@ -153,12 +162,15 @@ export class FollowedRegion {
 
   /** The replica a SecretId names, as served now. */
   resolve(reference: SecretReference): ReplicaSecret | undefined {
-    const name = resolveReference(reference, (n) => this.synced.get(n)?.state);
-    return name === undefined ? undefined : this.synced.get(name);
+    const name = resolveReference(reference, (n) => this.served(n)?.state);
+    return name === undefined ? undefined : this.served(name);
   }
 
-  *replicas(): Iterable<ReplicaSecret> {
-    yield* this.synced.values();
+  /** The replica served as `name`, if any. */
+  served(name: string): ReplicaSecret | undefined {
+    const state = this.synced.get(name);
+    const replica = state === undefined ? undefined : this.replicaOf(state);
+    return state === undefined || replica === undefined ? undefined : this.view(state, replica);
   }
 
   /**
@@ -184,6 +196,19 @@ export class FollowedRegion {
     return this.signal.when(() => this.inFlight.size === 0 && this.dirty.size === 0);
   }
 
+  /**
+   * Serves the replica of `name` as of the primary's state `state`, or (none) no longer serves one of that name;
+   * the index follows.
+   */
+  private serve(name: string, state?: ActiveSecret): void {
+    const before = this.synced.get(name);
+    if (state === undefined) {
+      if (before === undefined) return;
+      this.synced.delete(name);
+    } else this.synced.set(name, state);
+    this.index.update(before ?? initialState, state ?? initialState);
+  }
+
   /** This region's replica settings in `secret`, if it is replicated here. */
   private replicaOf(secret: ActiveSecret): Replica | undefined {
     return secret.replicas?.find((r) => r.region === this.deps.home.region);
@@ -194,7 +219,7 @@ export class FollowedRegion {
     const arn = arnInRegion(primaryArn, this.deps.home.region);
     const own = this.deps.ownCatalog.entry(secretName).state;
     if (own.status === "active" && own.arn === arn) return;
-    this.synced.delete(secretName);
+    this.serve(secretName);
     this.deps.shredder.shred({ arn, versionIds });
   }
 
@@ -253,7 +278,7 @@ export class FollowedRegion {
     const { state, subjectSeq } = catalog.entry(name);
     const replica = state.status === "active" ? this.replicaOf(state) : undefined;
     if (state.status !== "active" || replica === undefined) {
-      this.synced.delete(name);
+      this.serve(name);
       return;
     }
     const arn = arnInRegion(state.arn, home.region);
@@ -267,13 +292,13 @@ export class FollowedRegion {
         ...(wrappedBy === undefined ? {} : { wrappedBy }),
       });
     const failed = (message: string): void => {
-      this.synced.delete(name);
+      this.serve(name);
       report("Failed", `Replication failed: ${message}`);
     };
     const own = ownCatalog.entry(name).state;
     if (own.status === "active") {
       if (own.arn === arn && own.promotedFrom === state.arn) {
-        this.synced.delete(name);
+        this.serve(name);
         return report("Promoted");
       }
       if (replica.forceOverwrite !== true)
@@ -327,7 +352,7 @@ export class FollowedRegion {
     // Removed from this region (or deleted) while the keys were being copied: not served, and queued again.
     const now = catalog.entry(name).state;
     if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
-    this.synced.set(name, this.view(state, replica));
+    this.serve(name, state);
     report("InSync", undefined, wrappedBy);
   }
 
@@ -344,7 +369,7 @@ export class FollowedRegion {
   ): (versionId: VersionId, value: ValueRef | undefined) => "here" | "none" | "check" {
     if (this.started) {
       // Past the first pass, a version new since the replica was last served has no key here yet.
-      const served = this.synced.get(name)?.state.versions;
+      const served = this.synced.get(name)?.versions;
       return (versionId) => (served?.has(versionId) === true ? "check" : "none");
     }
     if (this.reported === undefined) return () => "check";

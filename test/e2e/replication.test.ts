@@ -362,6 +362,61 @@ Replication("pruning reaches the replica: a pruned version's key is gone in both
   assert.is((await b.client.send(new GetSecretValueCommand({ SecretId: replicaArn }))).SecretString, "p4");
 });
 
+Replication(
+  "the replica region lists its own secrets and the replicas together, page by page, in order",
+  async (ctx) => {
+    const tags = [{ Key: "mix", Value: "listed-together" }];
+    await ctx.b.client.send(
+      new CreateSecretCommand({ Name: "mix/own", SecretString: "b", ClientRequestToken: randomUUID(), Tags: tags }),
+    );
+    for (const name of ["mix/replica-1", "mix/replica-2"])
+      await ctx.a.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: "a",
+          ClientRequestToken: randomUUID(),
+          AddReplicaRegions: [{ Region: REPLICA }],
+          Tags: tags,
+        }),
+      );
+    await replicated(ctx);
+    type Entry = readonly [string | undefined, number | undefined, string | undefined];
+    const pages = async (filter: { Key: "name" | "tag-value" | "all"; Values: string[] }, order: "asc" | "desc") => {
+      const entries: Entry[] = [];
+      let token: string | undefined;
+      do {
+        const page = await ctx.b.client.send(
+          new ListSecretsCommand({ Filters: [filter], MaxResults: 1, SortOrder: order, NextToken: token }),
+        );
+        for (const s of page.SecretList ?? []) entries.push([s.Name, s.CreatedDate?.getTime(), s.PrimaryRegion]);
+        token = page.NextToken;
+      } while (token !== undefined);
+      return entries;
+    };
+    const byCreation = (x: Entry, y: Entry): number =>
+      (x[1] ?? 0) - (y[1] ?? 0) || String(x[0]).localeCompare(String(y[0]));
+    // By a name prefix and by a tag value (the indexes' few candidates), and by "all" (a walk in creation order).
+    for (const filter of [
+      { Key: "name" as const, Values: ["mix/"] },
+      { Key: "tag-value" as const, Values: ["listed-together"] },
+      { Key: "all" as const, Values: ["mix/"] },
+    ]) {
+      const ascending = await pages(filter, "asc");
+      assert.equal(
+        ascending.map(([name, , primary]) => [name, primary]).sort(),
+        [
+          ["mix/own", undefined],
+          ["mix/replica-1", PRIMARY],
+          ["mix/replica-2", PRIMARY],
+        ],
+        filter.Key,
+      );
+      assert.equal(ascending, [...ascending].sort(byCreation), filter.Key);
+      assert.equal(await pages(filter, "desc"), [...ascending].reverse(), filter.Key);
+    }
+  },
+);
+
 Replication("a name taken in the replica region fails the replica, until ForceOverwriteReplicaSecret", async (ctx) => {
   const { a, b } = ctx;
   await create(b.client, "app/clash", "theirs", false);
