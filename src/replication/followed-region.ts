@@ -8,10 +8,11 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
 import { initialState, type ActiveSecret, type Replica, type SecretState } from "../domain/state.js";
-import type { ValueRef, VersionId } from "../domain/types.js";
+import type { VersionId } from "../domain/types.js";
 import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
 import type { ReplicationReport } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
+import { copiesReported, type Copied, type KnownCopies } from "./known-copies.js";
 import { ReportQueue, sameReport } from "./report-queue.js";
 
 /** A replica as this region serves it: the primary's secret under this region's ARN and KmsKeyId. */
@@ -30,8 +31,6 @@ export const arnInRegion = (arn: string, region: string): string => {
   parts[3] = region;
   return parts.join(":");
 };
-
-type WrappedBy = NonNullable<ReplicationReport["wrappedBy"]>;
 
 const RETRY_MS = 1000;
 /** How many replicas are synced at once: each sync mostly waits on a read from the primary and a write here. */
@@ -71,6 +70,8 @@ export class FollowedRegion {
    * starts; undefined if it could not be): what it says was copied here is not read again, nor the report sent again.
    */
   private reported: ReadonlyMap<string, ReplicationReport> | undefined;
+  /** When this region's key store was made, as each report says (read as replication starts). */
+  private keysMadeAt = "";
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
   private readonly signal = new Signal();
@@ -106,6 +107,7 @@ export class FollowedRegion {
    * cannot be reached to read them).
    */
   async start(): Promise<void> {
+    this.keysMadeAt = await this.deps.keys.madeAt();
     this.reported = await this.deps.sent().catch((e: unknown) => {
       this.deps.onError(`reading the reports sent to ${this.deps.primary} (every replica's keys are checked)`, e);
       return undefined;
@@ -282,14 +284,14 @@ export class FollowedRegion {
       return;
     }
     const arn = arnInRegion(state.arn, home.region);
-    const report = (status: ReplicationReport["status"], message?: string, wrappedBy?: WrappedBy): void =>
+    const report = (status: ReplicationReport["status"], message?: string, keys?: Copied): void =>
       this.report(name, {
         arn: state.arn,
         addedAt: replica.addedAt,
         seq: subjectSeq,
         status,
         ...(message === undefined ? {} : { message }),
-        ...(wrappedBy === undefined ? {} : { wrappedBy }),
+        ...(keys === undefined ? {} : { keys }),
       });
     const failed = (message: string): void => {
       this.serve(name);
@@ -309,8 +311,8 @@ export class FollowedRegion {
     const wrapping = this.deps.keyring().forWrapping(replica.kmsKeyId);
     if (E.isLeft(wrapping))
       return failed(`KMS key ${replica.kmsKeyId ?? "aws/secretsmanager"} is not available in region ${home.region}.`);
-    const wrappedBy = { keyId: wrapping.right.keyId, generation: wrapping.right.generation };
-    const known = this.copiesOf(name, state, replica, wrappedBy);
+    const copied = { store: this.keysMadeAt, keyId: wrapping.right.keyId, generation: wrapping.right.generation };
+    const known = this.copiesOf(name, state, replica, copied);
     for (const [versionId, { value }] of state.versions) {
       const copies = known(versionId, value);
       if (copies === "here") continue;
@@ -353,32 +355,19 @@ export class FollowedRegion {
     const now = catalog.entry(name).state;
     if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
     this.serve(name, state);
-    report("InSync", undefined, wrappedBy);
+    report("InSync", undefined, copied);
   }
 
-  /**
-   * What is known, without reading this region's key store, of the copy here of each version's key of replica
-   * `name`: "here" (copied, wrapped as it would be now), "none" (not copied by this server; another of this region
-   * may have, and a second copy does no harm: a destruction erases every copy) or "check" (read it).
-   */
-  private copiesOf(
-    name: string,
-    state: ActiveSecret,
-    replica: Replica,
-    wrappedBy: WrappedBy,
-  ): (versionId: VersionId, value: ValueRef | undefined) => "here" | "none" | "check" {
+  /** What is known of the copies here of replica `name`'s keys (see KnownCopies), without reading them. */
+  private copiesOf(name: string, state: ActiveSecret, replica: Replica, copied: Copied): KnownCopies {
     if (this.started) {
       // Past the first pass, a version new since the replica was last served has no key here yet.
       const served = this.synced.get(name)?.versions;
       return (versionId) => (served?.has(versionId) === true ? "check" : "none");
     }
-    if (this.reported === undefined) return () => "check";
-    const sent = this.reported.get(name);
-    if (sent?.status !== "InSync" || sent.arn !== state.arn || sent.addedAt !== replica.addedAt) return () => "none";
-    const alike = sent.wrappedBy?.keyId === wrappedBy.keyId && sent.wrappedBy.generation === wrappedBy.generation;
-    // The key of each version whose value the log held when the report was sent was copied then.
-    return (_versionId, value) =>
-      value?.seq === undefined || value.seq > sent.seq ? "none" : alike ? "here" : "check";
+    return this.reported === undefined
+      ? () => "check"
+      : copiesReported(this.reported.get(name), state, replica, copied);
   }
 
   /** The primary's secret as the replica shows it: this region's ARN and KmsKeyId, no replica list of its own. */

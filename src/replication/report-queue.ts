@@ -11,8 +11,9 @@ export const sameReport = (x: ReplicationReport, y: ReplicationReport): boolean 
   x.seq === y.seq &&
   x.status === y.status &&
   x.message === y.message &&
-  x.wrappedBy?.keyId === y.wrappedBy?.keyId &&
-  x.wrappedBy?.generation === y.wrappedBy?.generation;
+  x.keys?.store === y.keys?.store &&
+  x.keys?.keyId === y.keys?.keyId &&
+  x.keys?.generation === y.keys?.generation;
 
 /**
  * The reports a replica region sends its primary, by secret: the last one queued is what counts. They are sent a

@@ -123,6 +123,14 @@ export class KeyStore {
     }
   }
 
+  /**
+   * When this region's key store was made (nats-server's time of its stream): one made again, its keys lost,
+   * has another, and holds none of the copies a report about the one before says were made.
+   */
+  async madeAt(): Promise<string> {
+    return (await this.jsm.streams.info(this.stream)).created;
+  }
+
   async put(arn: string, versionId: string, key: WrappedDataKey): Promise<void> {
     const subject = dataKeySubject(this.region, arn, versionId);
     await this.js.publish(subject, JSON.stringify(key));

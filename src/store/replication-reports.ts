@@ -20,9 +20,10 @@ import {
 
 /**
  * How a replica region stands with one secret of its primary: in sync up to `seq` (the sequence of the secret's
- * last record it applied, its keys copied, wrapped by `wrappedBy`: one generation of one of that region's master
- * keys); failed, and why; or promoted to a standalone secret there. `arn` and `addedAt` say which secret and which
- * addition of the region the report is about. (Reports sent before `wrappedBy` was added have none.)
+ * last record it applied, its keys copied into `keys.store`, the key store made at that time, wrapped by one
+ * generation of one of that region's master keys); failed, and why; or promoted to a standalone secret there.
+ * `arn` and `addedAt` say which secret and which addition of the region the report is about. (Reports sent before
+ * `keys` was added have none.)
  */
 export const ReplicationReport = t.readonly(
   t.intersection([
@@ -32,7 +33,10 @@ export const ReplicationReport = t.readonly(
       seq: t.number,
       status: t.keyof({ InSync: null, Failed: null, Promoted: null }),
     }),
-    t.partial({ message: t.string, wrappedBy: t.readonly(t.type({ keyId: t.string, generation: t.number })) }),
+    t.partial({
+      message: t.string,
+      keys: t.readonly(t.type({ store: t.string, keyId: t.string, generation: t.number })),
+    }),
   ]),
 );
 export type ReplicationReport = t.TypeOf<typeof ReplicationReport>;

@@ -739,4 +739,24 @@ const streamState = async (url: string): Promise<{ messages: number; last: numbe
   }
 };
 
+// Last: it loses the replica region's key store, its own secrets' keys with it.
+Replication("a replica region whose key store was lost copies the replicas' keys again as it starts", async (ctx) => {
+  const created = await create(ctx.a.client, "app/store-lost", "copied again");
+  await replicated(ctx);
+  await restartReplicaRegion(ctx, async () => {
+    const nc = await connect({ servers: ctx.natsB.url });
+    try {
+      await (await jetstreamManager(nc)).streams.delete(keyStreamName(REPLICA));
+    } finally {
+      await nc.drain();
+    }
+  });
+  // The reports say the keys were copied, into the key store that was: not into this one, made as the region started.
+  assert.is(
+    (await ctx.b.client.send(new GetSecretValueCommand({ SecretId: "app/store-lost" }))).SecretString,
+    "copied again",
+  );
+  assert.ok((await dataKeyOf(ctx.b, replicaArnOf(created.ARN as string), created.VersionId as string)) !== undefined);
+});
+
 Replication.run();

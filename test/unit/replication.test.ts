@@ -13,8 +13,22 @@ import {
 import { fold, initialState, type ActiveSecret } from "../../src/domain/state.js";
 import type { SecretName } from "../../src/domain/types.js";
 import { arnInRegion } from "../../src/replication/followed-region.js";
+import { copiesReported, type KnownCopies } from "../../src/replication/known-copies.js";
 import { ReplicationMonitor } from "../../src/replication/replication-monitor.js";
-import { ARN, createSecret, given, label, NOW, sealed, v, withFirstVersion } from "../support/decider.js";
+import type { ReplicationReport } from "../../src/store/replication-reports.js";
+import { SecretCatalog } from "../../projections/secret-catalog.js";
+import {
+  ARN,
+  createSecret,
+  given,
+  label,
+  moved,
+  NOW,
+  sealed,
+  v,
+  versionAdded,
+  withFirstVersion,
+} from "../support/decider.js";
 
 // §4.16 Replication, as the decider and the primary's monitor decide it.
 
@@ -175,6 +189,39 @@ test("the primary's status of a replica: in progress until reported at its last 
   });
   monitor.received("eu-west-1", "db", { arn: ARN, addedAt: NOW, seq: 12, status: "Promoted" });
   assert.equal(promotions, ["db@eu-west-1"]);
+});
+
+test("a replica region's last report says which keys were copied there, into which key store, wrapped how", () => {
+  const catalog = new SecretCatalog();
+  catalog.apply(5, "db", [...withFirstVersion("1"), added([{ region: "eu-west-1" }])]);
+  catalog.apply(9, "db", [versionAdded("2"), moved("AWSCURRENT", "1", "2"), moved("AWSPREVIOUS", undefined, "1")]);
+  const state = catalog.entry("db").state as ActiveSecret;
+  const replica = state.replicas?.[0];
+  if (replica === undefined) throw new Error("no replica");
+  const copied = { store: "2026-12-07T07:00:00.000Z", keyId: "k", generation: 1 };
+  // In sync as of the first record: version 1's key is there, version 2 (made since) has none yet.
+  const report: ReplicationReport = { arn: ARN, addedAt: replica.addedAt, seq: 5, status: "InSync", keys: copied };
+  const known = (sent: ReplicationReport | undefined, now = copied): ReturnType<KnownCopies>[] => {
+    const copies = copiesReported(sent, state, replica, now);
+    return [...state.versions].map(([id, { value }]) => copies(id, value));
+  };
+  assert.equal(known(report), ["here", "none"]);
+  assert.equal(known({ ...report, seq: 9 }), ["here", "here"]);
+  // Its master key turned to new material since: each key copied is read, to be wrapped anew.
+  assert.equal(known(report, { ...copied, generation: 2 }), ["check", "none"]);
+  // The key store was made again since: none of the copies is there.
+  assert.equal(known(report, { ...copied, store: "2026-12-07T08:00:00.000Z" }), ["none", "none"]);
+  // A report from before reports said where the keys went: each is read.
+  const { keys: _keys, ...older } = report;
+  assert.equal(known(older), ["check", "none"]);
+  // Failed, about an earlier addition of the region or another secret of that name, or none at all.
+  for (const other of [
+    { ...report, status: "Failed" as const },
+    { ...report, addedAt: replica.addedAt - 1 },
+    { ...report, arn: `${ARN}x` },
+    undefined,
+  ])
+    assert.equal(known(other), ["none", "none"]);
 });
 
 test.run();
