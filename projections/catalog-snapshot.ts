@@ -3,7 +3,7 @@ import * as t from "io-ts";
 import { ReplicaRegion } from "../src/domain/events.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
 import { SecretLabels } from "../src/domain/secret-labels.js";
-import { SecretVersions } from "../src/domain/versions.js";
+import { RECORD, SecretVersions } from "../src/domain/versions.js";
 import { RotationRules, SecretName, StagingLabel, Tag, VersionId } from "../src/domain/types.js";
 import { SecretCatalog, type CatalogEntry } from "./secret-catalog.js";
 
@@ -127,6 +127,17 @@ export const entryBytes = (name: string, entry: CatalogEntry | Uint8Array): Uint
 
 /** Whether the secret of an entry (as entryBytes wrote it) exists: its fifth byte. */
 export const entryExists = (bytes: Uint8Array): boolean => bytes[4] === 1;
+
+/**
+ * How many versions an entry (as entryBytes wrote it) holds, from its layout alone (a record each, after the JSON),
+ * nothing decoded or checked: enough to tell which secrets the compactor has to look at.
+ */
+export const versionsIn = (bytes: Uint8Array): number => {
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const nameEnd = 7 + body.readUInt16LE(5);
+  const jsonEnd = nameEnd + 12 + body.readUInt32LE(nameEnd + 8);
+  return Math.floor((body.readUInt32LE(0) - jsonEnd) / RECORD);
+};
 
 /** The entry at `at` of `body` (as entryBytes wrote it), checked field by field. */
 export const entryAt = (body: Buffer, at = 0): E.Either<string, CatalogEntry> => {

@@ -24,6 +24,8 @@ export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: n
 export type KeptEntries = {
   readonly entry: (at: number) => CatalogEntry;
   readonly bytes: (at: number) => Uint8Array;
+  /** How many versions the entry holds, undefined if its secret does not exist: from its layout, not decoded. */
+  readonly versions: (at: number) => number | undefined;
   /** Called once every entry is read: the checkpoint is let go of. */
   readonly done: () => void;
 };
@@ -176,6 +178,21 @@ export class SecretCatalog {
     if (indexing !== undefined && before.status === "active" && !indexing.has(before)) return;
     this.listing.index.update(before, after);
     if (indexing !== undefined && after.status === "active") indexing.add(after);
+  }
+
+  /**
+   * The names of the secrets holding more than `keep` versions: those the compactor looks at. An entry of the
+   * checkpoint not read yet is counted from its bytes, not decoded.
+   */
+  *crowded(keep: number): Iterable<string> {
+    for (const [name, entry] of this.secrets) {
+      if (typeof entry !== "number") {
+        if (entry.state.status === "active" && entry.state.versions.size > keep) yield name;
+        continue;
+      }
+      const versions = (this.unread as { kept: KeptEntries }).kept.versions(entry);
+      if (versions !== undefined && versions > keep) yield name;
+    }
   }
 
   /** Every secret that exists (scheduled for deletion or not). */

@@ -44,8 +44,9 @@ export const compact = async (
   const { keep } = service.versionPolicy;
   let secrets = 0;
   let versions = 0;
-  for await (const secret of inSlices(service.catalog.allSecrets())) {
-    if (secret.versions.size <= keep) continue;
+  for await (const name of inSlices(service.catalog.crowded(keep))) {
+    const secret = service.catalog.entry(name).state;
+    if (secret.status !== "active") continue;
     const command = (now: number): SecretCommand => ({
       type: "PruneVersions",
       data: { versionPolicy: service.versionPolicy, now },

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { entryAt, entryBytes, entryExists, frozenEntries } from "../../projections/catalog-snapshot.js";
+import { entryAt, entryBytes, entryExists, frozenEntries, versionsIn } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 
 // The projection's checkpoint on disk: the entries, one per secret (as catalog-snapshot.ts writes them); then the
@@ -233,6 +233,10 @@ const restoreFrom = (
         return E.isLeft(entry) ? damaged(i, entry.left) : entry.right;
       },
       bytes: (i) => Buffer.from(bytesOf(i)),
+      versions: (i) => {
+        const bytes = bytesOf(i);
+        return entryExists(bytes) ? versionsIn(bytes) : undefined;
+      },
       done: close,
     }),
   );

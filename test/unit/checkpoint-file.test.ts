@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 import { readCheckpoint, writeCheckpoint } from "../../src/store/checkpoint-file.js";
 import { tempDir } from "../support/nats.js";
-import { created, withFirstVersion } from "../support/decider.js";
+import { created, versionAdded, withFirstVersion } from "../support/decider.js";
 
 // The checkpoint on disk: a start reads its names alone; an entry is read, checked and decoded when first needed.
 
@@ -46,6 +46,23 @@ test("a catalog restored reads each entry when first asked, as it was written, a
   await writeCheckpoint(file, log, again.right);
   const reread = readCheckpoint(file, log) as E.Right<SecretCatalog>;
   assert.equal([...reread.right.entries()], [...catalog.entries()]);
+});
+
+test("the secrets the compactor looks at are told from the entries not read yet by their layout, not decoded", async () => {
+  const catalog = new SecretCatalog();
+  catalog.apply(1, "db", [...withFirstVersion("1"), versionAdded("2"), versionAdded("3")]);
+  catalog.apply(2, "one", withFirstVersion("1"));
+  catalog.apply(3, "api", [created("api")]);
+  const file = join(tempDir("checkpoint"), "catalog.checkpoint");
+  await writeCheckpoint(file, log, catalog);
+  const restored = (readCheckpoint(file, log) as E.Right<SecretCatalog>).right;
+  assert.equal([...restored.crowded(1)], ["db"]);
+  assert.equal([...restored.crowded(0)], ["db", "one"]);
+  assert.equal([...restored.crowded(3)], []);
+  assert.ok(restored.reading, "no entry decoded");
+  // One read since: counted from its state.
+  assert.ok(restored.entry("db").state.status === "active");
+  assert.equal([...restored.crowded(2)], ["db"]);
 });
 
 test("damaged names mean a replay; a damaged entry fails what reads it, and the file is set aside", async () => {
