@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     replicas: { type: "string" },
     "first-pass": { type: "boolean" },
     "sync-interval": { type: "string" },
+    versions: { type: "string" },
   },
 });
 /** The replica region is down while the replicated secrets are made: its start is then its first pass over them. */
@@ -37,6 +38,8 @@ const FIRST_PASS = args["first-pass"] === true;
 const WRITES = Number(args.writes ?? 300);
 /** With --replicas N: that many replicated secrets, how long the replica region takes to serve them, and to restart. */
 const REPLICAS = Number(args.replicas ?? 0);
+/** With --versions N: each replicated secret made with N versions (created, then N - 1 PutSecretValue). */
+const VERSIONS = Number(args.versions ?? 1);
 /** With --sync-interval 2m: both servers fsync in the background, not at each write (what the writes' fsyncs cost). */
 const SYNC_INTERVAL = args["sync-interval"] ?? "always";
 const PRIMARY = "us-east-1";
@@ -158,7 +161,7 @@ const main = async (): Promise<void> => {
       const creating = performance.now();
       let next = 0;
       const creator = async (): Promise<void> => {
-        for (let k = next++; k < REPLICAS; k = next++)
+        for (let k = next++; k < REPLICAS; k = next++) {
           await ca.send(
             new CreateSecretCommand({
               Name: `bench/many-${k}`,
@@ -167,6 +170,15 @@ const main = async (): Promise<void> => {
               AddReplicaRegions: [{ Region: REPLICA }],
             }),
           );
+          for (let v = 1; v < VERSIONS; v++)
+            await ca.send(
+              new PutSecretValueCommand({
+                SecretId: `bench/many-${k}`,
+                SecretString: `value ${k}`,
+                ClientRequestToken: randomUUID(),
+              }),
+            );
+        }
       };
       if (FIRST_PASS) {
         cb.destroy();
@@ -204,11 +216,11 @@ const main = async (): Promise<void> => {
       };
       const [unfiltered, byPrefix] = [summary(await listing(false)), summary(await listing(true))];
       scale =
-        `${REPLICAS} replicated secrets: created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +
+        `${REPLICAS} replicated secrets of ${VERSIONS} version(s): created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +
         `all served in ${REPLICA} ${((served - created) / 1000).toFixed(1)} s later` +
         (FIRST_PASS ? ` (its first pass over them: it was down while they were made, and started then); ` : "; ") +
         `${REPLICA} restarted (from its checkpoint) and serving them in ${((restarted - restarting) / 1000).toFixed(1)} s; ` +
-        `its heap then ${(held / 2 ** 20).toFixed(1)} MiB, ${(held / REPLICAS).toFixed(0)} bytes a replica (1 version each)\n` +
+        `its heap then ${(held / 2 ** 20).toFixed(1)} MiB, ${(held / REPLICAS).toFixed(0)} bytes a replica (${VERSIONS} version(s) each)\n` +
         `ListSecrets in ${REPLICA}, a page of 100 (20 each): p50 ${ms(unfiltered.p50)}, max ${ms(unfiltered.max)}; ` +
         `by a name prefix: p50 ${ms(byPrefix.p50)}, max ${ms(byPrefix.max)}\n`;
     }
