@@ -201,8 +201,6 @@ const main = async (): Promise<void> => {
       cb = clientOf(b, REPLICA);
       const read = await cb.send(new GetSecretValueCommand({ SecretId: `bench/many-${REPLICAS - 1}` }));
       if (read.SecretString !== `value ${REPLICAS - 1}`) throw new Error("the restarted replica region misread");
-      // What the replica region holds: the heap with it started again, less the heap while it was stopped.
-      const held = heap() - heapWithout;
       // Its listings, every replica among what they go through: a page of 100, unfiltered and by a name prefix.
       const listing = async (filtered: boolean): Promise<number[]> => {
         const took: number[] = [];
@@ -215,6 +213,8 @@ const main = async (): Promise<void> => {
         return took;
       };
       const [unfiltered, byPrefix] = [summary(await listing(false)), summary(await listing(true))];
+      // What the replica region holds: the heap with it started again, less the heap while it was stopped.
+      const held = heap() - heapWithout;
       scale =
         `${REPLICAS} replicated secrets of ${VERSIONS} version(s): created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +
         `all served in ${REPLICA} ${((served - created) / 1000).toFixed(1)} s later` +
