@@ -29,13 +29,25 @@ import { checkpointPath } from "../src/store/checkpoint-file.js";
 import { secretSubject } from "../src/store/subjects.js";
 import { machine, percentile } from "./measures.js";
 import { residentMiB, stopChild, waitForLine } from "./processes.js";
-import { versionEvents } from "./seed.js";
+import { cutIntoRecords, versionEvents } from "./seed.js";
 
 const { values: args } = parseArgs({
-  options: { secrets: { type: "string" }, versions: { type: "string" }, readable: { type: "string" } },
+  options: {
+    secrets: { type: "string" },
+    versions: { type: "string" },
+    readable: { type: "string" },
+    "records-per": { type: "string" },
+  },
 });
 const SECRETS = Number(args.secrets ?? 100_000);
 const VERSIONS = Number(args.versions ?? 10);
+/**
+ * How the seeded log is cut into records: "command" (the default), one record per command as the service writes
+ * them (CreateSecret with the first version, then one PutSecretValue a version); "secret", one record holding all of
+ * a secret's events (fewer, larger messages: the raw read then counts far more events a second).
+ */
+const RECORDS_PER = args["records-per"] ?? "command";
+if (RECORDS_PER !== "command" && RECORDS_PER !== "secret") throw new Error("--records-per: command or secret");
 /** How many secrets are made through the API, to be read (GetSecretValue). */
 const READABLE = Number(args.readable ?? 500);
 const SAMPLES = 30;
@@ -46,8 +58,11 @@ const credentials = { accessKeyId: "AKIDBENCHMARK0000000", secretAccessKey: rand
 const since = (from: number): number => (performance.now() - from) / 1000;
 const ms = (n: number): string => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
 
-/** Secret `s`'s one record: created (a description, a tag), then VERSIONS versions, each taking AWSCURRENT. */
-const seedRecord = (s: number, at: number): CommandRecord => {
+/**
+ * Secret `s`'s records: created (a description, a tag), then VERSIONS versions, each taking AWSCURRENT; one
+ * record per command, or all in one (RECORDS_PER).
+ */
+const seedRecords = (s: number, at: number): CommandRecord[] => {
   const name = `bench/team-${s % 100}/secret-${s}` as SecretName;
   const arn = `arn:aws:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
   const events: SecretEvent[] = [
@@ -57,8 +72,11 @@ const seedRecord = (s: number, at: number): CommandRecord => {
     ),
     ...versionEvents(VERSIONS, at),
   ];
-  return { schemaVersion: 1, command: "Seed", requestId: randomUUID(), events };
+  return cutIntoRecords(events, RECORDS_PER);
 };
+
+/** The secret whose first record is the log's record `seq` or the last before it (records are seeded in order). */
+const secretAt = (seq: number): number => Math.floor((seq - 1) / (RECORDS_PER === "secret" ? 1 : VERSIONS));
 
 /** The service as `npm start` runs it, on the seeded log; how long until it listened, and its resident memory. */
 const startService = async (
@@ -151,9 +169,9 @@ const main = async (): Promise<void> => {
     const pending: Array<Promise<unknown>> = [];
     const at = Date.now() - 60 * 60 * 1000;
     for (let s = 0; s < SECRETS; s++) {
-      const record = seedRecord(s, at);
-      const name = (record.events[0] as Extract<SecretEvent, { type: "SecretCreated" }>).data.name;
-      pending.push(js.publish(secretSubject(region, name), JSON.stringify(record)));
+      const records = seedRecords(s, at);
+      const name = (records[0]?.events[0] as Extract<SecretEvent, { type: "SecretCreated" }>).data.name;
+      for (const record of records) pending.push(js.publish(secretSubject(region, name), JSON.stringify(record)));
       if (pending.length >= 2000) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
@@ -161,7 +179,7 @@ const main = async (): Promise<void> => {
     const events = SECRETS * (2 + VERSIONS * 3 - 1);
     rows.push([
       "seed",
-      `${SECRETS} secrets × ${VERSIONS} versions, ${events} events, in ${since(seeding).toFixed(1)} s`,
+      `${SECRETS} secrets × ${VERSIONS} versions, ${events} events in ${lastSeq} records (one a ${RECORDS_PER}), in ${since(seeding).toFixed(1)} s`,
       "",
     ]);
     await nc.drain();
@@ -287,7 +305,7 @@ const main = async (): Promise<void> => {
         "--at",
         String(point),
         "--secret",
-        `bench/team-${(point - 1) % 100}/secret-${point - 1}`,
+        `bench/team-${secretAt(point) % 100}/secret-${secretAt(point)}`,
         "--json",
       ],
       {
@@ -324,7 +342,10 @@ const main = async (): Promise<void> => {
   const folder = join(projectRoot(), "results");
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `scale-${new Date().toISOString().replace(/[:.]/g, "-")}.md`);
-  writeFileSync(file, `# npm run bench:scale -- --secrets ${SECRETS} --versions ${VERSIONS}\n${report}`);
+  writeFileSync(
+    file,
+    `# npm run bench:scale -- --secrets ${SECRETS} --versions ${VERSIONS} --records-per ${RECORDS_PER}\n${report}`,
+  );
   process.stdout.write(`\nsaved in ${file}\n`);
 };
 

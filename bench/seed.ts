@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { labelMoved, versionCreated, type SecretEvent } from "../src/domain/events.js";
+import { labelMoved, versionCreated, type CommandRecord, type SecretEvent } from "../src/domain/events.js";
 import type { SealedValue, StagingLabel, VersionId } from "../src/domain/types.js";
 
 // What the benchmarks seed logs with: values as the log carries them, and versions as PutSecretValue leaves them.
@@ -30,4 +30,23 @@ export const versionEvents = (versions: number, at: number): SecretEvent[] => {
     [previous, current] = [current, id];
   }
   return events;
+};
+
+/**
+ * A secret's events (created, then its versions as `versionEvents` gives them) as the log would hold them: one
+ * record per command, as the service writes them (CreateSecret with the first version, then one PutSecretValue a
+ * version), or all of them in one record.
+ */
+export const cutIntoRecords = (events: ReadonlyArray<SecretEvent>, per: "command" | "secret"): CommandRecord[] => {
+  const record = (command: string, of: ReadonlyArray<SecretEvent>): CommandRecord => ({
+    schemaVersion: 1,
+    command,
+    requestId: randomUUID(),
+    events: of,
+  });
+  if (per === "secret") return [record("Seed", events)];
+  const starts = events.flatMap((e, i) => (e.type === "VersionCreated" && i > 1 ? [i] : []));
+  return [0, ...starts].map((from, k) =>
+    record(k === 0 ? "CreateSecret" : "PutSecretValue", events.slice(from, starts[k] ?? events.length)),
+  );
 };
