@@ -37,14 +37,16 @@ export type LoggedRecord = {
 export type { Follower };
 
 /** A record as read: JSON, its events upcast to the current schema, checked by the codecs. */
-const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> =>
-  E.flatMap(
-    E.tryCatch(
-      () => JSON.parse(Buffer.from(payload).toString("utf8")) as unknown,
-      () => "not JSON",
-    ),
-    (u) => readRecord(u),
-  );
+const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> => {
+  let raw: unknown;
+  try {
+    // The payload's bytes as they are (Buffer.from(payload) alone would copy them first).
+    raw = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"));
+  } catch {
+    return E.left("not JSON");
+  }
+  return readRecord(raw);
+};
 
 const PUBLISH_ATTEMPTS = 3;
 const PUBLISH_TIMEOUT_MS = 5000;
