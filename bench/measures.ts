@@ -12,3 +12,11 @@ export const machine = (): string =>
   `${platform()} ${release()}, load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}, node ${process.version}`;
+
+/** The heap in use after a full collection (the benchmarks that weigh the heap run node with --expose-gc). */
+export const heapAfterGc = (): number => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run with node --expose-gc (the npm script does)");
+  gc();
+  return process.memoryUsage().heapUsed;
+};

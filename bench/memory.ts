@@ -6,13 +6,11 @@ import { parseArgs } from "node:util";
 import { SecretCatalog } from "../projections/secret-catalog.js";
 import { secretCreated, type SecretEvent } from "../src/domain/events.js";
 import type { SecretName } from "../src/domain/types.js";
-import { machine } from "./measures.js";
+import { heapAfterGc, machine } from "./measures.js";
 import { randomSealedValue, versionEvents } from "./seed.js";
 
 const { values: args } = parseArgs({ options: { secrets: { type: "string" } } });
 const SECRETS = Number(args.secrets ?? 100_000);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error("run with node --expose-gc (npm run bench:memory does)");
 
 /** One secret's events: created, then `versions` versions, each taking AWSCURRENT (the one before, AWSPREVIOUS). */
 const secretEvents = (name: SecretName, versions: number, at: number): SecretEvent[] => {
@@ -22,8 +20,7 @@ const secretEvents = (name: SecretName, versions: number, at: number): SecretEve
 
 /** The heap a catalog of SECRETS secrets with `versions` versions each takes, measured while it is held. */
 const heapWith = (versions: number): { readonly heap: number; readonly resident: number } => {
-  gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = heapAfterGc();
   const catalog = new SecretCatalog();
   const at = Date.now();
   // Each record as the log gives it, through JSON: its strings are then flat, as a replay reads them (randomUUID's
@@ -33,8 +30,8 @@ const heapWith = (versions: number): { readonly heap: number; readonly resident:
     const events = JSON.parse(JSON.stringify(secretEvents(name, versions, at))) as SecretEvent[];
     catalog.apply(s + 1, JSON.parse(JSON.stringify(name)) as string, events);
   }
-  gc();
-  const { heapUsed, rss } = process.memoryUsage();
+  const heapUsed = heapAfterGc();
+  const { rss } = process.memoryUsage();
   if (catalog.secretCount !== SECRETS) throw new Error("the catalog did not take every secret");
   return { heap: heapUsed - before, resident: rss };
 };

@@ -22,7 +22,7 @@ import { startApp, type RunningApp } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
-import { machine, percentile } from "./measures.js";
+import { heapAfterGc as heap, machine, percentile } from "./measures.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -51,14 +51,6 @@ const summary = (lags: number[]): { p50: number; p99: number; max: number } => {
   return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN };
 };
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
-
-/** The heap in use after a full collection (npm run bench:replication runs node with --expose-gc). */
-const heap = (): number => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error("run with node --expose-gc (npm run bench:replication does)");
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 /** A region's configuration, read by the service's own loader from the variables `npm start` would see. */
 const configOf = (dir: string, region: string, natsUrl: string, keyringFile: string, follows: string[]): Config => {

@@ -128,23 +128,28 @@ export const entryBytes = (name: string, entry: CatalogEntry | Uint8Array): Uint
 /** Whether the secret of an entry (as entryBytes wrote it) exists: its fifth byte. */
 export const entryExists = (bytes: Uint8Array): boolean => bytes[4] === 1;
 
+/** Where the parts of the entry at `at` of `body` (as entryBytes wrote it) end: the entry, its name, its JSON. */
+const layoutOf = (
+  body: Buffer,
+  at: number,
+): { readonly end: number; readonly nameEnd: number; readonly jsonEnd: number } => {
+  const nameEnd = at + 7 + body.readUInt16LE(at + 5);
+  return { end: at + body.readUInt32LE(at), nameEnd, jsonEnd: nameEnd + 12 + body.readUInt32LE(nameEnd + 8) };
+};
+
 /**
  * How many versions an entry (as entryBytes wrote it) holds, from its layout alone (a record each, after the JSON),
  * nothing decoded or checked: enough to tell which secrets the compactor has to look at.
  */
 export const versionsIn = (bytes: Uint8Array): number => {
-  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const nameEnd = 7 + body.readUInt16LE(5);
-  const jsonEnd = nameEnd + 12 + body.readUInt32LE(nameEnd + 8);
-  return Math.floor((body.readUInt32LE(0) - jsonEnd) / RECORD);
+  const { end, jsonEnd } = layoutOf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), 0);
+  return Math.floor((end - jsonEnd) / RECORD);
 };
 
 /** The entry at `at` of `body` (as entryBytes wrote it), checked field by field. */
 export const entryAt = (body: Buffer, at = 0): E.Either<string, CatalogEntry> => {
-  const end = at + body.readUInt32LE(at);
-  const nameEnd = at + 7 + body.readUInt16LE(at + 5);
+  const { end, nameEnd, jsonEnd } = layoutOf(body, at);
   const subjectSeq = body.readDoubleLE(nameEnd);
-  const jsonEnd = nameEnd + 12 + body.readUInt32LE(nameEnd + 8);
   let state: unknown;
   try {
     state = JSON.parse(body.toString("utf8", nameEnd + 12, jsonEnd));

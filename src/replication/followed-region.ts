@@ -13,7 +13,7 @@ import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
 import type { ReplicationReport } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
 import { copiesReported, type Copied, type KnownCopies } from "./known-copies.js";
-import { ReportQueue, sameReport } from "./report-queue.js";
+import { ReportQueue, RETRY_MS, sameReport } from "./report-queue.js";
 
 /** A replica as this region serves it: the primary's secret under this region's ARN and KmsKeyId. */
 export type ReplicaSecret = {
@@ -32,7 +32,6 @@ export const arnInRegion = (arn: string, region: string): string => {
   return parts.join(":");
 };
 
-const RETRY_MS = 1000;
 /** How many replicas are synced at once: each sync mostly waits on a read from the primary and a write here. */
 const CONCURRENT_SYNCS = 64;
 

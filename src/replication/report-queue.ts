@@ -2,7 +2,8 @@ import type { ReplicationReport } from "../store/replication-reports.js";
 
 /** How many reports are sent to the primary at once. */
 const CONCURRENT_REPORTS = 64;
-const RETRY_MS = 1000;
+/** How long a replica region waits before it tries again what failed (a sync, or sending reports). */
+export const RETRY_MS = 1000;
 
 /** Whether two reports say the same: one need not be sent again when the primary holds the other. */
 export const sameReport = (x: ReplicationReport, y: ReplicationReport): boolean =>
