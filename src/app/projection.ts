@@ -5,7 +5,7 @@ import type { CommandRecord } from "../domain/events.js";
 import type { SecretState } from "../domain/state.js";
 import { readCheckpoint, writeCheckpoint, type LogIdentity } from "../store/checkpoint-file.js";
 import { isUnreachable } from "../store/nats-link.js";
-import type { EventLog, LoggedRecord } from "../store/event-log.js";
+import { READ_APART_FROM, type EventLog, type LoggedRecord } from "../store/event-log.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
 
@@ -84,13 +84,26 @@ export const startProjection = async (
     catalog.apply(seq, secretName, record.events);
     deps.onApplied(logged, before);
   };
+  const passOver = (seq: number, why: string): void => {
+    deps.logger({ level: "error", msg: "log record passed over", ...deps.about, seq, why });
+    catalog.passOver(seq);
+  };
+  // Far behind the log (a replay, or a checkpoint long ago): read to its end first, the NATS client's part of the
+  // reading on a thread of its own; the follower goes on from there.
+  if ((await log.lastSeq()) - catalog.checkpoint >= READ_APART_FROM)
+    await log.readOn(catalog.checkpoint + 1, apply, passOver, {
+      onApartFailed: (why) =>
+        deps.logger({
+          level: "warn",
+          msg: "reading the log on a thread of its own failed; read here",
+          ...deps.about,
+          why,
+        }),
+    });
   const follower = log.follow(
     catalog.checkpoint + 1,
     apply,
-    (seq, why) => {
-      deps.logger({ level: "error", msg: "log record passed over", ...deps.about, seq, why });
-      catalog.passOver(seq);
-    },
+    passOver,
     (nextSeq, why) =>
       deps.logger({ level: "error", msg: "log consumer failed; following again", ...deps.about, nextSeq, why }),
     () => catalog.checkpoint,

@@ -64,16 +64,23 @@ export class SecretLabels implements ReadonlyMap<StagingLabel, VersionId> {
    * `versions` are the secret's versions with the label moved.
    */
   with(label: StagingLabel, versionId: VersionId | undefined): SecretLabels {
-    const i = this.indexOf(label);
-    const others = [...this.others];
-    if (i >= 0) others.splice(i, 2);
-    const bit = bitOf(label);
-    const to = bit === 0 || versionId === undefined ? -1 : this.versions.indexOf(versionId);
-    if (versionId !== undefined && to < 0) others.push(label, versionId);
-    const versions = bit === 0 ? this.versions : this.versions.withLabel(bit, to);
-    return versions === this.versions && i < 0 && others.length === this.others.length
-      ? this
-      : new SecretLabels(versions, others);
+    return this.moved([[label, versionId]]);
+  }
+
+  /** These labels with each move made in turn, as `with` makes one (the versions' records written once for all). */
+  moved(moves: ReadonlyArray<readonly [StagingLabel, VersionId | undefined]>): SecretLabels {
+    let others = this.others;
+    const bits: [number, number][] = [];
+    for (const [label, versionId] of moves) {
+      const i = indexOf(others, label);
+      if (i >= 0) others = [...others.slice(0, i), ...others.slice(i + 2)];
+      const bit = bitOf(label);
+      const to = bit === 0 || versionId === undefined ? -1 : this.versions.indexOf(versionId);
+      if (versionId !== undefined && to < 0) others = [...others, label, versionId];
+      if (bit !== 0) bits.push([bit, to]);
+    }
+    const versions = bits.length === 0 ? this.versions : this.versions.withLabels(bits);
+    return versions === this.versions && others === this.others ? this : new SecretLabels(versions, others);
   }
 
   /** These labels over the versions but those of `removed`: a label on one of those stays, on a version not there. */
@@ -115,7 +122,12 @@ export class SecretLabels implements ReadonlyMap<StagingLabel, VersionId> {
   }
 
   private indexOf(label: string): number {
-    for (let i = 0; i < this.others.length; i += 2) if (this.others[i] === label) return i;
-    return -1;
+    return indexOf(this.others, label);
   }
 }
+
+/** Where `label` is among labels and version ids in turn (-1: it is not). */
+const indexOf = (others: ReadonlyArray<string>, label: string): number => {
+  for (let i = 0; i < others.length; i += 2) if (others[i] === label) return i;
+  return -1;
+};

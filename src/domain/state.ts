@@ -1,4 +1,10 @@
-import { isRotationEvent, type ReplicaRegion, type RotationEvent, type SecretEvent } from "./events.js";
+import {
+  isRotationEvent,
+  type LabelMoved,
+  type ReplicaRegion,
+  type RotationEvent,
+  type SecretEvent,
+} from "./events.js";
 import type {
   Millis,
   RotationRules,
@@ -284,9 +290,35 @@ const evolveRotation = (
   }
 };
 
-/** The events of one record folded into `from`; `seq`: the record's place in the log (none: not yet appended). */
-export const fold = (events: ReadonlyArray<SecretEvent>, from: SecretState = initialState, seq?: number): SecretState =>
-  events.reduce((state: SecretState, event) => evolve(state, event, seq), from);
+/**
+ * The events of one record folded into `from`; `seq`: the record's place in the log (none: not yet appended). Labels
+ * moved one after the other (PutSecretValue's two) are moved at once: as one by one, the versions written once.
+ */
+export const fold = (
+  events: ReadonlyArray<SecretEvent>,
+  from: SecretState = initialState,
+  seq?: number,
+): SecretState => {
+  let state = from;
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i] as SecretEvent;
+    let last = i;
+    while (event.type === "LabelMoved" && events[last + 1]?.type === "LabelMoved") last++;
+    state = last === i ? evolve(state, event, seq) : moveLabels(state, events.slice(i, last + 1) as LabelMoved[]);
+    i = last;
+  }
+  return state;
+};
+
+/** Labels moved, in turn, as `evolve` moves each. */
+const moveLabels = (state: SecretState, moved: ReadonlyArray<LabelMoved>): SecretState =>
+  state.status !== "active"
+    ? state
+    : {
+        ...state,
+        ...versioned(state.labels.moved(moved.map((e) => [e.data.label, e.data.to]))),
+        lastChangedAt: (moved[moved.length - 1] as LabelMoved).meta.at,
+      };
 
 /** The labels on one version, in a stable order (AWS does not specify one). */
 export const stagesOf = (state: ActiveSecret, versionId: VersionId): ReadonlyArray<StagingLabel> =>

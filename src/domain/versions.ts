@@ -59,6 +59,8 @@ const DIGITS = Array.from({ length: 36 }, (_, i) => i).filter((i) => ![8, 13, 18
 const idBytes = Buffer.alloc(16);
 
 const scratch = Buffer.alloc(RECORD);
+/** Where `with` writes a secret's versions before reading them out as a string (the size of 100 versions). */
+const spare = Buffer.alloc(100 * RECORD);
 
 /** The 16 characters a UUID packs into, or undefined if `id` is not one in lower case. */
 const packedId = (id: string): string | undefined => {
@@ -78,12 +80,14 @@ const packedId = (id: string): string | undefined => {
 let lastId = "";
 let lastPacked: string | undefined;
 
-/** The 32 characters a fingerprint packs into, or undefined if it is not 32 bytes of base64 as node writes it. */
-const packedFingerprint = (fingerprint: string): string | undefined => {
-  if (fingerprint.length !== 44) return undefined;
-  const bytes = Buffer.from(fingerprint, "base64");
-  return bytes.length === 32 && bytes.toString("base64") === fingerprint ? bytes.toString("latin1") : undefined;
-};
+/**
+ * Writes the 32 bytes `fingerprint` packs into at `at` of `into`; false (and nothing to keep there) if it is not 32
+ * bytes of base64 as node writes it.
+ */
+const packFingerprint = (fingerprint: string, into: Buffer, at: number): boolean =>
+  fingerprint.length === 44 &&
+  into.write(fingerprint, at, 32, "base64") === 32 &&
+  into.toString("base64", at, at + 32) === fingerprint;
 
 /** The place of a data key in the log under epoch `epoch`: one object per epoch, shared by the versions. */
 const logPlaces: KeyPlace[] = [];
@@ -167,15 +171,13 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
   with(version: Version): SecretVersions {
     const i = this.indexOf(version.versionId);
     const added: string[] = [];
-    // A version in the place of one of its id keeps the labels that one carries.
-    const record = this.record(version, added, i < 0 ? 0 : this.labelBitsAt(i));
     const at = i < 0 ? this.packed.length : i * RECORD;
     const size = i < 0 ? this.packed.length + RECORD : this.packed.length;
     // Written into one buffer and read out as one string: a concatenation would keep its parts.
-    const bytes = Buffer.allocUnsafe(size);
-    bytes.write(this.packed, 0, at, "latin1");
-    bytes.write(record, at, "latin1");
-    if (at + RECORD < size) bytes.write(this.packed.slice(at + RECORD), at + RECORD, "latin1");
+    const bytes = size <= spare.length ? spare : Buffer.allocUnsafe(size);
+    bytes.write(this.packed, 0, "latin1");
+    // A version in the place of one of its id keeps the labels that one carries.
+    this.record(version, added, i < 0 ? 0 : this.labelBitsAt(i), bytes, at);
     return new SecretVersions(
       bytes.toString("latin1", 0, size),
       added.length === 0 ? this.odd : [...this.odd, ...added],
@@ -195,14 +197,24 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
     return bits;
   }
 
-  /** These versions with AWS label `bit` on the version at `to` (-1: on none). */
-  withLabel(bit: number, to: number): SecretVersions {
-    const from = this.labelHolder(bit);
-    if (from === to) return this;
-    const bytes = Buffer.from(this.packed, "latin1");
-    if (from >= 0) bytes[from * RECORD + LABELS] = this.labelBitsAt(from) & ~bit;
-    if (to >= 0) bytes[to * RECORD + LABELS] = this.labelBitsAt(to) | bit;
-    return new SecretVersions(bytes.toString("latin1"), this.odd);
+  /**
+   * These versions with each move made in turn: AWS label `bit` onto the version at `to` (-1: onto none), off the
+   * one that carried it. One string made for them all.
+   */
+  withLabels(moves: ReadonlyArray<readonly [bit: number, to: number]>): SecretVersions {
+    const size = this.packed.length;
+    const bytes = size <= spare.length ? spare : Buffer.allocUnsafe(size);
+    bytes.write(this.packed, 0, "latin1");
+    let changed = false;
+    for (const [bit, to] of moves)
+      for (let i = 0; i < this.size; i++) {
+        const at = i * RECORD + LABELS;
+        const carries = ((bytes[at] as number) & bit) !== 0;
+        if (carries === (i === to)) continue;
+        bytes[at] = (bytes[at] as number) ^ bit;
+        changed = true;
+      }
+    return changed ? new SecretVersions(bytes.toString("latin1", 0, size), this.odd) : this;
   }
 
   private labelBitsAt(i: number): number {
@@ -323,52 +335,51 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
   }
 
   /**
-   * `version` as a record, carrying AWS labels `labels`; the strings that do not pack go to `added` (their places
-   * follow this.odd's).
+   * Writes `version` as a record at `at` of `into`, carrying AWS labels `labels`; the strings that do not pack go
+   * to `added` (their places follow this.odd's).
    */
-  private record(version: Version, added: string[], labels: number): string {
+  private record(version: Version, added: string[], labels: number, into: Buffer, at: number): void {
     // A string already among the odd ones is named where it is: a version written again (read on a new day,
     // filled) does not add its id again.
     const odd = {
       push: (s: string): number => {
-        const at = this.odd.indexOf(s);
-        return at >= 0 ? at + 1 : this.odd.length + added.push(s);
+        const place = this.odd.indexOf(s);
+        return place >= 0 ? place + 1 : this.odd.length + added.push(s);
       },
     };
-    scratch.fill(0);
+    into.fill(0, at, at + RECORD);
     const { value } = version;
     let flags = 0;
     const id = packedId(version.versionId);
     if (id === undefined) {
       flags |= ODD_ID;
-      scratch.writeUInt32BE(odd.push(version.versionId) - 1, ID);
-    } else scratch.write(id, ID, "latin1");
+      into.writeUInt32BE(odd.push(version.versionId) - 1, at + ID);
+    } else into.write(id, at + ID, "latin1");
     const { createdAt, lastAccessedDay } = version;
     const seq = value?.seq ?? 0;
     const epoch = value?.key.in === "log" ? value.key.epoch : 0;
     const day = (lastAccessedDay ?? 0) / DAY;
     if (lastAccessedDay !== undefined) flags |= ACCESSED;
     if (fitsIn(createdAt, 6) && fitsIn(seq, 6) && fitsIn(day, 4) && fitsIn(epoch, 4)) {
-      scratch.writeUIntBE(createdAt, CREATED_AT, 6);
-      scratch.writeUIntBE(seq, SEQ, 6);
-      scratch.writeUInt32BE(day, ACCESSED_DAY);
-      scratch.writeUInt32BE(epoch, EPOCH);
+      into.writeUIntBE(createdAt, at + CREATED_AT, 6);
+      into.writeUIntBE(seq, at + SEQ, 6);
+      into.writeUInt32BE(day, at + ACCESSED_DAY);
+      into.writeUInt32BE(epoch, at + EPOCH);
     } else {
       flags |= ODD_NUMBERS;
-      scratch.writeUInt32BE(odd.push(JSON.stringify([createdAt, seq, lastAccessedDay ?? 0, epoch])) - 1, CREATED_AT);
+      into.writeUInt32BE(odd.push(JSON.stringify([createdAt, seq, lastAccessedDay ?? 0, epoch])) - 1, at + CREATED_AT);
     }
     if (value !== undefined) {
       flags |= HAS_VALUE | (value.kind === "binary" ? BINARY : 0);
       if (value.key.in === "log") flags |= KEY_IN_LOG;
       if (value.seq !== undefined) flags |= IN_LOG;
-      const fingerprint = packedFingerprint(value.fingerprint);
-      if (fingerprint === undefined) {
+      if (!packFingerprint(value.fingerprint, into, at + FINGERPRINT)) {
         flags |= ODD_FINGERPRINT;
-        scratch.writeUInt32BE(odd.push(value.fingerprint) - 1, FINGERPRINT);
-      } else scratch.write(fingerprint, FINGERPRINT, "latin1");
+        into.fill(0, at + FINGERPRINT, at + FINGERPRINT + 32);
+        into.writeUInt32BE(odd.push(value.fingerprint) - 1, at + FINGERPRINT);
+      }
     }
-    scratch[0] = flags;
-    scratch[LABELS] = labels;
-    return scratch.toString("latin1", 0, RECORD);
+    into[at] = flags;
+    into[at + LABELS] = labels;
   }
 }

@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import { valuesOf, type CommandRecord } from "../domain/events.js";
 import type { SealedValue } from "../domain/types.js";
 import { readRecord } from "../domain/upcast.js";
+import { readApart } from "./log-reader.js";
 import {
   appendOnlyStream,
   ensureStream,
@@ -49,6 +50,8 @@ const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> => {
 };
 
 const PUBLISH_ATTEMPTS = 3;
+/** From how many records on a read goes to a thread of its own: below, starting the thread costs more than it saves. */
+export const READ_APART_FROM = 20_000;
 const PUBLISH_TIMEOUT_MS = 5000;
 
 /**
@@ -176,23 +179,68 @@ export class EventLog {
     onUnreadable: (seq: number, why: string) => void,
     options: { readonly secretName?: string } = {},
   ): Promise<number> {
-    const subject = options.secretName === undefined ? undefined : secretSubject(this.region, options.secretName);
-    const lastSeq =
-      subject === undefined
-        ? await this.lastSeq()
-        : ((await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }))?.seq ?? 0);
+    if (options.secretName === undefined) return (await this.readOn(1, onRecord, onUnreadable)).lastSeq;
+    const subject = secretSubject(this.region, options.secretName);
+    const lastSeq = (await this.jsm.streams.getMessage(this.stream, { last_by_subj: subject }))?.seq ?? 0;
     await readUpTo(
       this.js,
       this.stream,
       lastSeq,
-      (m) => {
-        const decoded = decodeRecord(m.data);
-        if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
-        else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
+      (m) => this.hand(m.seq, nameOfSubject(m.subject), m.data, onRecord, onUnreadable),
+      {
+        subject,
       },
-      subject,
     );
     return lastSeq;
+  }
+
+  /**
+   * Hands the records from `fromSeq` to the last one there is now to `onRecord`, in order; answers that last
+   * sequence, and how many records were read apart. From `apartFrom` records on, they are read on a thread of its
+   * own (log-reader.ts) and decoded here; should that thread fail, `onApartFailed` is told and the rest is read here.
+   */
+  async readOn(
+    fromSeq: number,
+    onRecord: (logged: LoggedRecord) => void,
+    onUnreadable: (seq: number, why: string) => void,
+    options: {
+      readonly apartFrom?: number;
+      readonly onApartFailed?: (why: string) => void;
+      /** Where the reading thread connects: the server this connection is on, unless given. */
+      readonly servers?: ReadonlyArray<string>;
+    } = {},
+  ): Promise<{ readonly lastSeq: number; readonly readApart: number }> {
+    const lastSeq = await this.lastSeq();
+    let next = fromSeq;
+    if (lastSeq - fromSeq + 1 >= (options.apartFrom ?? READ_APART_FROM)) {
+      const apart = await readApart(
+        { servers: options.servers ?? [this.nc.getServer()], stream: this.stream, fromSeq, lastSeq },
+        (seq, name, payload) => this.hand(seq, name, payload, onRecord, onUnreadable),
+      );
+      if (apart.failed !== undefined) options.onApartFailed?.(apart.failed);
+      next = apart.through + 1;
+    }
+    await readUpTo(
+      this.js,
+      this.stream,
+      lastSeq,
+      (m) => this.hand(m.seq, nameOfSubject(m.subject), m.data, onRecord, onUnreadable),
+      { fromSeq: next },
+    );
+    return { lastSeq, readApart: next - fromSeq };
+  }
+
+  /** One record read: decoded and handed on, or told as unreadable. */
+  private hand(
+    seq: number,
+    secretName: string,
+    payload: Uint8Array,
+    onRecord: (logged: LoggedRecord) => void,
+    onUnreadable: (seq: number, why: string) => void,
+  ): void {
+    const decoded = decodeRecord(payload);
+    if (E.isLeft(decoded)) onUnreadable(seq, decoded.left);
+    else onRecord({ seq, secretName, record: decoded.right });
   }
 
   /**
@@ -225,9 +273,7 @@ export class EventLog {
           next = m.seq + 1;
           return;
         }
-        const decoded = decodeRecord(m.data);
-        if (E.isLeft(decoded)) onUnreadable(m.seq, decoded.left);
-        else onRecord({ seq: m.seq, secretName: nameOfSubject(m.subject), record: decoded.right });
+        this.hand(m.seq, nameOfSubject(m.subject), m.data, onRecord, onUnreadable);
         next = m.seq + 1;
       },
       (e) => onRestart(next, e instanceof Error ? e.message : String(e)),

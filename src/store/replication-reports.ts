@@ -136,7 +136,7 @@ export const sentReplicationReports = async (
       const report = decodeReport(m.data);
       if (report !== undefined) reports.set(ofReplicationSubject(m.subject).secretName, report);
     },
-    subjects,
+    { subject: subjects },
   );
   return reports;
 };

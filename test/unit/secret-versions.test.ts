@@ -1,9 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes, randomUUID } from "node:crypto";
+import { labelMoved } from "../../src/domain/events.js";
 import { SecretLabels } from "../../src/domain/secret-labels.js";
+import { evolve, fold, initialState } from "../../src/domain/state.js";
 import { RECORD, SecretVersions, type Version } from "../../src/domain/versions.js";
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type StagingLabel, type VersionId } from "../../src/domain/types.js";
+import { created, versionAdded } from "../support/decider.js";
+import { seededRandom } from "../support/random.js";
 
 // Packed versions read back as the versions that went in, whatever their ids and fingerprints, and change as a Map
 // of them would.
@@ -152,6 +156,37 @@ test("labels move, come off and read back as a Map of them would; AWS's ride on 
     ),
     undefined,
   );
+});
+
+test("labels moved several at once end as moved one by one, and a record's run of moves folds as evolved in turn", () => {
+  const { below } = seededRandom(7);
+  const [va, vb, vc] = forms() as [Version, Version, Version];
+  const ids = [va.versionId, vb.versionId, vc.versionId, uuid(), undefined];
+  const names = [AWSCURRENT, AWSPREVIOUS, AWSPENDING, "blue" as StagingLabel, "green" as StagingLabel];
+  const versions = SecretVersions.of([va, vb, vc]);
+  for (let run = 0; run < 200; run++) {
+    let start = SecretLabels.none.over(versions);
+    for (let k = below(4); k > 0; k--) start = start.with(names[below(5)] as StagingLabel, ids[below(5)]);
+    const moves = Array.from({ length: 1 + below(4) }, () => [names[below(5)] as StagingLabel, ids[below(5)]] as const);
+    const oneByOne = moves.reduce((labels, [label, to]) => labels.with(label, to), start);
+    const atOnce = start.moved(moves);
+    assert.equal(new Map(atOnce), new Map(oneByOne));
+    assert.equal(atOnce.versions.data(), oneByOne.versions.data());
+  }
+  const events = [
+    created(),
+    versionAdded("1"),
+    versionAdded("2"),
+    ...[
+      [AWSCURRENT, "1"],
+      [AWSPREVIOUS, "2"],
+      ["blue", "9"],
+      [AWSCURRENT, "2"],
+      [AWSPREVIOUS, "1"],
+    ].map(([label, to], i) => labelMoved(label as StagingLabel, undefined, to?.padEnd(32, "-") as VersionId, 100 + i)),
+  ];
+  const evolved = events.reduce((state, event) => evolve(state, event, 5), initialState);
+  assert.equal(fold(events, initialState, 5), evolved);
 });
 
 test.run();
