@@ -74,6 +74,8 @@ export const startProjection = async (
     readonly onApplied: (record: LoggedRecord, before: SecretState) => void;
     /** The data keys' destruction: a checkpoint must not pass over a deletion or pruning not yet shredded. */
     readonly shredder: Pick<KeyShredder, "settled" | "whenIdle">;
+    /** How far behind the log a start reads it on a thread of its own first (READ_APART_FROM records). */
+    readonly readApartFrom?: number;
   },
 ): Promise<Projection> => {
   const { log, file, catalog, startedFrom } = restored;
@@ -90,8 +92,11 @@ export const startProjection = async (
   };
   // Far behind the log (a replay, or a checkpoint long ago): read to its end first, the NATS client's part of the
   // reading on a thread of its own; the follower goes on from there.
-  if ((await log.lastSeq()) - catalog.checkpoint >= READ_APART_FROM)
-    await log.readOn(catalog.checkpoint + 1, apply, passOver, {
+  const apartFrom = deps.readApartFrom ?? READ_APART_FROM;
+  if ((await log.lastSeq()) - catalog.checkpoint >= apartFrom) {
+    const reading = performance.now();
+    const { readApart } = await log.readOn(catalog.checkpoint + 1, apply, passOver, {
+      apartFrom,
       onApartFailed: (why) =>
         deps.logger({
           level: "warn",
@@ -100,6 +105,9 @@ export const startProjection = async (
           why,
         }),
     });
+    const ms = Math.round(performance.now() - reading);
+    deps.logger({ level: "info", msg: "log read on a thread of its own", ...deps.about, records: readApart, ms });
+  }
   const follower = log.follow(
     catalog.checkpoint + 1,
     apply,

@@ -3,10 +3,12 @@ import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import type { CommandRecord } from "../../src/domain/events.js";
+import { restoreProjection, startProjection } from "../../src/app/projection.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
 import { secretSubject } from "../../src/store/subjects.js";
 import { created, versionAdded } from "../support/decider.js";
-import { freshRegion, sharedNatsUrl } from "../support/nats.js";
+import { join } from "node:path";
+import { freshRegion, sharedNatsUrl, tempDir, within } from "../support/nats.js";
 
 // A replay, or a catch-up from a checkpoint long ago, reads the log on a thread of its own (log-reader.ts).
 
@@ -69,6 +71,61 @@ Reader(
     assert.is(unreachable.readApart, 0);
     assert.equal(unreachable.records, here.records);
     assert.equal(unreachable.unreadable, here.unreadable);
+  },
+);
+
+Reader(
+  "a projection far behind reads to the log's end on that thread, then follows: each record folded once",
+  async ({ nc }) => {
+    const region = freshRegion();
+    const log = await EventLog.open(nc, region);
+    const js = jetstream(nc);
+    // 2,000 records: 100 secrets, each created, then 19 versions.
+    const acks = [];
+    for (let i = 0; i < 2000; i++) {
+      const name = `far/${i % 100}`;
+      acks.push(
+        js.publish(
+          secretSubject(region, name),
+          JSON.stringify(record(i < 100 ? [created(name)] : [versionAdded(`${i}`)])),
+        ),
+      );
+    }
+    await Promise.all(acks);
+    const lines: Record<string, unknown>[] = [];
+    const logger = (line: Record<string, unknown>): number => lines.push(line);
+    const restored = await restoreProjection(log, join(tempDir("reader"), "checkpoint"), { logger, what: "the log" });
+    const applied: number[] = [];
+    const projection = await startProjection(restored, {
+      logger,
+      onApplied: (r) => applied.push(r.seq),
+      shredder: { settled: true, whenIdle: () => Promise.resolve() },
+      readApartFrom: 1,
+    });
+    // Stopped whatever is asserted: a follower left running keeps the test run alive.
+    try {
+      assert.equal(
+        lines.filter((l) => l["msg"] === "log read on a thread of its own").map((l) => l["records"]),
+        [2000],
+      );
+      assert.equal(
+        lines.filter((l) => l["level"] !== "info"),
+        [],
+      );
+      // Then the follower, from the next record on.
+      let last = 0;
+      for (let i = 0; i < 5; i++) {
+        const appended = await log.append(`later/${i}`, 0, record([created(`later/${i}`)]));
+        if (appended._tag !== "Appended") throw new Error("not appended");
+        last = appended.seq;
+      }
+      await within(10_000, "the follower's catch-up", projection.catalog.whenCaughtUp(last));
+      const every = Array.from({ length: 2005 }, (_, i) => last - 2004 + i);
+      assert.equal(applied, every, "every record once, in order");
+      assert.is(projection.catalog.entry("later/4").state.status, "active");
+    } finally {
+      await projection.stop();
+    }
   },
 );
 
