@@ -5,7 +5,7 @@ import type { CommandRecord } from "../domain/events.js";
 import type { SecretState } from "../domain/state.js";
 import { readCheckpoint, writeCheckpoint, type LogIdentity } from "../store/checkpoint-file.js";
 import { isUnreachable } from "../store/nats-link.js";
-import { READ_APART_FROM, type EventLog, type LoggedRecord } from "../store/event-log.js";
+import type { EventLog, LoggedRecord } from "../store/event-log.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
 
@@ -74,7 +74,7 @@ export const startProjection = async (
     readonly onApplied: (record: LoggedRecord, before: SecretState) => void;
     /** The data keys' destruction: a checkpoint must not pass over a deletion or pruning not yet shredded. */
     readonly shredder: Pick<KeyShredder, "settled" | "whenIdle">;
-    /** How far behind the log a start reads it on a thread of its own first (READ_APART_FROM records). */
+    /** From how many records behind the log a start reads it on a thread of its own (EventLog.readOn's default). */
     readonly readApartFrom?: number;
   },
 ): Promise<Projection> => {
@@ -90,21 +90,20 @@ export const startProjection = async (
     deps.logger({ level: "error", msg: "log record passed over", ...deps.about, seq, why });
     catalog.passOver(seq);
   };
-  // Far behind the log (a replay, or a checkpoint long ago): read to its end first, the NATS client's part of the
-  // reading on a thread of its own; the follower goes on from there.
-  const apartFrom = deps.readApartFrom ?? READ_APART_FROM;
-  if ((await log.lastSeq()) - catalog.checkpoint >= apartFrom) {
-    const reading = performance.now();
-    const { readApart } = await log.readOn(catalog.checkpoint + 1, apply, passOver, {
-      apartFrom,
-      onApartFailed: (why) =>
-        deps.logger({
-          level: "warn",
-          msg: "reading the log on a thread of its own failed; read here",
-          ...deps.about,
-          why,
-        }),
-    });
+  // Up to the log's end first (read on a thread of its own when far behind: a replay, or a checkpoint long ago),
+  // then the follower goes on from there.
+  const reading = performance.now();
+  const { readApart } = await log.readOn(catalog.checkpoint + 1, apply, passOver, {
+    ...(deps.readApartFrom === undefined ? {} : { apartFrom: deps.readApartFrom }),
+    onApartFailed: (why) =>
+      deps.logger({
+        level: "warn",
+        msg: "reading the log on a thread of its own failed; read here",
+        ...deps.about,
+        why,
+      }),
+  });
+  if (readApart > 0) {
     const ms = Math.round(performance.now() - reading);
     deps.logger({ level: "info", msg: "log read on a thread of its own", ...deps.about, records: readApart, ms });
   }

@@ -50,7 +50,7 @@ export class SecretLabels implements ReadonlyMap<StagingLabel, VersionId> {
     const bit = bitOf(label);
     const holder = bit === 0 ? -1 : this.versions.labelHolder(bit);
     if (holder >= 0) return this.versions.idAt(holder);
-    const i = this.indexOf(label);
+    const i = indexOf(this.others, label);
     return i < 0 ? undefined : (this.others[i + 1] as VersionId);
   }
 
@@ -119,10 +119,6 @@ export class SecretLabels implements ReadonlyMap<StagingLabel, VersionId> {
 
   forEach(each: (value: VersionId, key: StagingLabel, map: ReadonlyMap<StagingLabel, VersionId>) => void): void {
     for (const [label, versionId] of this) each(versionId, label, this);
-  }
-
-  private indexOf(label: string): number {
-    return indexOf(this.others, label);
   }
 }
 

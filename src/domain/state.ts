@@ -135,14 +135,8 @@ export const evolve = (state: SecretState, event: SecretEvent, seq?: number): Se
         lastChangedAt: event.meta.at,
       };
     }
-    case "LabelMoved": {
-      if (state.status !== "active") return state;
-      return {
-        ...state,
-        ...versioned(state.labels.with(event.data.label, event.data.to)),
-        lastChangedAt: event.meta.at,
-      };
-    }
+    case "LabelMoved":
+      return moveLabels(state, [event]);
     case "SecretUpdated": {
       if (state.status !== "active") return state;
       const { description, kmsKeyId } = event.data;
@@ -292,7 +286,7 @@ const evolveRotation = (
 
 /**
  * The events of one record folded into `from`; `seq`: the record's place in the log (none: not yet appended). Labels
- * moved one after the other (PutSecretValue's two) are moved at once: as one by one, the versions written once.
+ * moved one after the other (PutSecretValue's two) are moved at once (`moveLabels`, which evolve moves one with).
  */
 export const fold = (
   events: ReadonlyArray<SecretEvent>,
@@ -310,7 +304,7 @@ export const fold = (
   return state;
 };
 
-/** Labels moved, in turn, as `evolve` moves each. */
+/** Labels moved in turn: the versions' records written once for them all. */
 const moveLabels = (state: SecretState, moved: ReadonlyArray<LabelMoved>): SecretState =>
   state.status !== "active"
     ? state

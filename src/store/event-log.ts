@@ -51,7 +51,7 @@ const decodeRecord = (payload: Uint8Array): E.Either<string, CommandRecord> => {
 
 const PUBLISH_ATTEMPTS = 3;
 /** From how many records on a read goes to a thread of its own: below, starting the thread costs more than it saves. */
-export const READ_APART_FROM = 20_000;
+const READ_APART_FROM = 20_000;
 const PUBLISH_TIMEOUT_MS = 5000;
 
 /**

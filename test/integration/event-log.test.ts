@@ -4,22 +4,14 @@ import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
-import type { CommandRecord } from "../../src/domain/events.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
 import { KeyStore } from "../../src/store/key-store.js";
 import { keyStreamName, secretSubject, streamName } from "../../src/store/subjects.js";
 import { ValueReader } from "../../src/application/values.js";
 import type { ValueRef } from "../../src/domain/types.js";
-import { created, moved, sealed, v, versionAdded } from "../support/decider.js";
+import { commandRecord, created, moved, sealed, v, versionAdded } from "../support/decider.js";
 import { refused } from "../support/assertions.js";
 import { freshRegion, sharedNatsUrl, startOwnNatsServer, tempDir, within } from "../support/nats.js";
-
-const record = (events: CommandRecord["events"]): CommandRecord => ({
-  schemaVersion: 1,
-  command: "Test",
-  requestId: "r",
-  events,
-});
 
 const Log = suite<{ nc: NatsConnection; log: EventLog; region: string }>("event log on a real nats-server");
 
@@ -38,7 +30,7 @@ Log("the stream is file-backed and refuses deletes and purges", async ({ nc, log
   assert.is(info.config.storage, "file");
   assert.is(info.config.deny_delete, true);
   assert.is(info.config.deny_purge, true);
-  const appended = await log.append("doomed", 0, record([created("doomed")]));
+  const appended = await log.append("doomed", 0, commandRecord([created("doomed")]));
   assert.is(appended._tag, "Appended");
   const seq = appended._tag === "Appended" ? appended.seq : 0;
   assert.ok(await refused(jsm.streams.deleteMessage(streamName(region), seq)));
@@ -53,16 +45,16 @@ Log("EventLog.open on an existing stream keeps it", async ({ nc, log, region }) 
 });
 
 Log("an append expecting a stale subject sequence is a conflict that names the current one", async ({ log }) => {
-  const first = await log.append("occ", 0, record([created("occ")]));
+  const first = await log.append("occ", 0, commandRecord([created("occ")]));
   assert.is(first._tag, "Appended");
   const firstSeq = first._tag === "Appended" ? first.seq : -1;
-  const second = await log.append("occ", firstSeq, record([versionAdded("2")]));
+  const second = await log.append("occ", firstSeq, commandRecord([versionAdded("2")]));
   assert.is(second._tag, "Appended");
-  assert.equal(await log.append("occ", firstSeq, record([versionAdded("3")])), {
+  assert.equal(await log.append("occ", firstSeq, commandRecord([versionAdded("3")])), {
     _tag: "Conflict",
     lastSeq: second._tag === "Appended" ? second.seq : -1,
   });
-  assert.equal(await log.append("occ", 0, record([created("occ")])), {
+  assert.equal(await log.append("occ", 0, commandRecord([created("occ")])), {
     _tag: "Conflict",
     lastSeq: second._tag === "Appended" ? second.seq : -1,
   });
@@ -71,15 +63,15 @@ Log("an append expecting a stale subject sequence is a conflict that names the c
 Log("names with dots and wildcards each get one subject token of their own", async ({ log, region }) => {
   for (const name of ["a.b", "a.*", "a.>", "prod/db.password+x@y"]) {
     assert.is(secretSubject(region, name).split(".").length, 4, name);
-    assert.is((await log.append(name, 0, record([created(name)])))._tag, "Appended", name);
+    assert.is((await log.append(name, 0, commandRecord([created(name)])))._tag, "Appended", name);
   }
 });
 
 Log("the follower delivers every record in order to the catalog, which folds them", async ({ log }) => {
   const name = "followed";
-  const a = await log.append(name, 0, record([created(name)]));
+  const a = await log.append(name, 0, commandRecord([created(name)]));
   const aSeq = a._tag === "Appended" ? a.seq : -1;
-  const b = await log.append(name, aSeq, record([versionAdded("1"), moved("AWSCURRENT", undefined, "1")]));
+  const b = await log.append(name, aSeq, commandRecord([versionAdded("1"), moved("AWSCURRENT", undefined, "1")]));
   const bSeq = b._tag === "Appended" ? b.seq : -1;
   const catalog = new SecretCatalog();
   const seen: LoggedRecord[] = [];
@@ -107,9 +99,13 @@ Log("the follower delivers every record in order to the catalog, which folds the
 
 Log("the projection keeps where each value is; the value is read from its record, behind a cache", async ({ log }) => {
   const name = "values";
-  const a = await log.append(name, 0, record([created(name), versionAdded("1"), moved("AWSCURRENT", undefined, "1")]));
+  const a = await log.append(
+    name,
+    0,
+    commandRecord([created(name), versionAdded("1"), moved("AWSCURRENT", undefined, "1")]),
+  );
   const aSeq = a._tag === "Appended" ? a.seq : -1;
-  const b = await log.append(name, aSeq, record([versionAdded("2", "two"), versionAdded("3", "three")]));
+  const b = await log.append(name, aSeq, commandRecord([versionAdded("2", "two"), versionAdded("3", "three")]));
   const bSeq = b._tag === "Appended" ? b.seq : -1;
   const catalog = new SecretCatalog();
   await log.scan(
@@ -149,7 +145,7 @@ Log("the projection keeps where each value is; the value is read from its record
   await tiny.sealed(v("1"), ref("1"));
   await tiny.sealed(v("1"), ref("1"));
   assert.is(reads, 6);
-  cached.appended(aSeq, record([versionAdded("1")]));
+  cached.appended(aSeq, commandRecord([versionAdded("1")]));
   assert.equal(await cached.sealed(v("1"), ref("1")), E.right(sealed("1")));
   assert.is(reads, 6);
   // A value not yet appended is found among the command's events; one the log's record does not hold is an error.
@@ -194,7 +190,7 @@ Log(
     try {
       await within(10_000, "the consumer failed", aFailure);
       await EventLog.open(nc, region);
-      const appended = await log.append("after", 0, record([created("after")]));
+      const appended = await log.append("after", 0, commandRecord([created("after")]));
       assert.equal(appended._tag === "Appended" ? appended.seq : 0, 1);
       await within(10_000, "the record applied", catalog.whenCaughtUp(1));
     } finally {
@@ -266,7 +262,7 @@ Restart("keeps applying records written after the server comes back, with no gap
   );
   let last = 0;
   for (let i = 0; i < 20; i++) {
-    const r = await log.append(`s${i}`, 0, record([created(`s${i}`)]));
+    const r = await log.append(`s${i}`, 0, commandRecord([created(`s${i}`)]));
     last = r._tag === "Appended" ? r.seq : last;
   }
   await within(10_000, "catch-up before restart", catalog.whenCaughtUp(last));
@@ -274,7 +270,7 @@ Restart("keeps applying records written after the server comes back, with no gap
   await server.stop();
   server = await startOwnNatsServer(dir, port);
   for (let i = 20; i < 40; i++) {
-    const r = await within(20_000, "append after restart", log.append(`s${i}`, 0, record([created(`s${i}`)])));
+    const r = await within(20_000, "append after restart", log.append(`s${i}`, 0, commandRecord([created(`s${i}`)])));
     last = r._tag === "Appended" ? r.seq : last;
   }
   assert.is(last, 40);

@@ -2,22 +2,14 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
-import type { CommandRecord } from "../../src/domain/events.js";
 import { restoreProjection, startProjection } from "../../src/app/projection.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
 import { secretSubject } from "../../src/store/subjects.js";
-import { created, versionAdded } from "../support/decider.js";
+import { commandRecord, created, versionAdded } from "../support/decider.js";
 import { join } from "node:path";
 import { freshRegion, sharedNatsUrl, tempDir, within } from "../support/nats.js";
 
 // A replay, or a catch-up from a checkpoint long ago, reads the log on a thread of its own (log-reader.ts).
-
-const record = (events: CommandRecord["events"]): CommandRecord => ({
-  schemaVersion: 1,
-  command: "Test",
-  requestId: "r",
-  events,
-});
 
 const Reader = suite<{ nc: NatsConnection; log: EventLog; region: string }>("the log read on a thread of its own");
 
@@ -40,7 +32,7 @@ Reader(
     for (let i = 0; i < 5000; i++) {
       const name = `long/${i % 70}`;
       const payload =
-        i === 2345 ? "not json" : JSON.stringify(record(i < 70 ? [created(name)] : [versionAdded(`${i}`)]));
+        i === 2345 ? "not json" : JSON.stringify(commandRecord(i < 70 ? [created(name)] : [versionAdded(`${i}`)]));
       acks.push(js.publish(secretSubject(region, name), payload));
     }
     await Promise.all(acks);
@@ -87,7 +79,7 @@ Reader(
       acks.push(
         js.publish(
           secretSubject(region, name),
-          JSON.stringify(record(i < 100 ? [created(name)] : [versionAdded(`${i}`)])),
+          JSON.stringify(commandRecord(i < 100 ? [created(name)] : [versionAdded(`${i}`)])),
         ),
       );
     }
@@ -115,7 +107,7 @@ Reader(
       // Then the follower, from the next record on.
       let last = 0;
       for (let i = 0; i < 5; i++) {
-        const appended = await log.append(`later/${i}`, 0, record([created(`later/${i}`)]));
+        const appended = await log.append(`later/${i}`, 0, commandRecord([created(`later/${i}`)]));
         if (appended._tag !== "Appended") throw new Error("not appended");
         last = appended.seq;
       }

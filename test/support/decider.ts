@@ -7,7 +7,13 @@ import type {
   UpdateSecretVersionStage,
 } from "../../src/domain/commands.js";
 import { secretDecider, type Decider } from "../../src/domain/decider.js";
-import { labelMoved, secretCreated, versionCreated, type SecretEvent } from "../../src/domain/events.js";
+import {
+  labelMoved,
+  secretCreated,
+  versionCreated,
+  type CommandRecord,
+  type SecretEvent,
+} from "../../src/domain/events.js";
 import { fold, type ActiveSecret } from "../../src/domain/state.js";
 import type { SealedValue, SecretName, StagingLabel, VersionId } from "../../src/domain/types.js";
 
@@ -20,6 +26,14 @@ export const POLICY = { keep: 100, minAgeMs: 24 * HOUR, quota: 150 } as const;
 export const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
 
 /** A version id from a short name: `v('1')` is 32 characters long, as VersionIds must be. */
+/** One JetStream message's worth of events, as a test command writes it to the log. */
+export const commandRecord = (events: CommandRecord["events"]): CommandRecord => ({
+  schemaVersion: 1,
+  command: "Test",
+  requestId: "r",
+  events,
+});
+
 export const v = (id: string): VersionId => id.padEnd(32, "-") as VersionId;
 export const label = (l: string): StagingLabel => l as StagingLabel;
 /** A sealed value whose fingerprint stands for the plaintext. */
