@@ -109,7 +109,7 @@ export const startApp = async (
   try {
     const { home, credentials, keyring, identityOf, credentialsOf, reloadFailed } = openDataDir(config, stack, logger);
     const store = await openStore(config, stack, keyring, logger);
-    const { nc, log, keys, link, auditor } = store;
+    const { nc, log, keys, copies, link, auditor } = store;
     const keyringClaims = await claimKeyring(keys, keyring, config.region, logger);
     const secretKeys = new SecretKeys(keys, () => keyring.current());
     const values = new ValueReader(log, config.valueCacheBytes, () => link.available);
@@ -123,6 +123,7 @@ export const startApp = async (
           // A replacement's older keys (a deletion erases them all: not a step of a replacement).
           if (Number.isFinite(below)) options.onKeyStep?.("old secret keys erased");
         },
+        retireCopies: (arn, below) => copies.retire(arn, below),
       },
       (arn, error) => logger({ level: "error", msg: "data keys not destroyed", arn, error: errorText(error) }),
     );
@@ -157,6 +158,7 @@ export const startApp = async (
             nc,
             ownCatalog: catalog,
             keys,
+            copies,
             keyring: () => keyring.current(),
             shredder,
             commands,

@@ -6,18 +6,23 @@ import { acknowledgePromotion } from "../application/commands/acknowledge-promot
 import { deleteAtOnce } from "../application/commands/delete-secret.js";
 import type { CommandHandler } from "../application/handle-command.js";
 import type { KeyShredder } from "../application/key-shredder.js";
-import type { KeySource } from "../application/sealing.js";
-import { SecretKeys } from "../application/secret-keys.js";
 import { ValueReader } from "../application/values.js";
 import type { Replicas, Service } from "../application/service.js";
 import type { Config } from "../config.js";
 import type { Keyring } from "../crypto/keyring.js";
 import { FollowedRegion } from "../replication/followed-region.js";
+import { ReplicaKeys } from "../replication/replica-keys.js";
 import type { ReplicationMonitor } from "../replication/replication-monitor.js";
 import { checkpointPath } from "../store/checkpoint-file.js";
 import { EventLog } from "../store/event-log.js";
-import { KeyStore, type KeyReader } from "../store/key-store.js";
-import { ReplicationReports, sendReplicationReport, sentReplicationReports } from "../store/replication-reports.js";
+import type { KeyCopies } from "../store/key-copies.js";
+import { KeyStore } from "../store/key-store.js";
+import {
+  ReplicationReports,
+  sendReplicationReport,
+  sendReplicationWatermark,
+  sentReplicationReports,
+} from "../store/replication-reports.js";
 import { errorText, type Logger } from "./logger.js";
 import type { Started } from "./parts.js";
 import { restoreProjection, startProjection, type Projection } from "./projection.js";
@@ -35,6 +40,7 @@ export const startFollowedRegion = async (
     readonly nc: NatsConnection;
     readonly ownCatalog: SecretCatalog;
     readonly keys: KeyStore;
+    readonly copies: KeyCopies;
     readonly keyring: () => Keyring;
     readonly shredder: KeyShredder;
     readonly commands: CommandHandler;
@@ -50,22 +56,26 @@ export const startFollowedRegion = async (
     what: "followed region",
     about: { region: primary },
   });
-  // The values of the records folded from here on are kept (ciphertext, as much as the cache holds): copying a
-  // replica's data keys, which sit beside its values, then reads nothing more from the mirror.
+  // The values of the records folded from here on are kept (ciphertext, as much as the cache holds): a replica's
+  // read then reads nothing more from the mirror.
   const values = new ValueReader(mirror, config.valueCacheBytes, deps.available);
   const region = new FollowedRegion({
     primary,
     home: { region: config.region },
     catalog: restored.catalog,
     ownCatalog: deps.ownCatalog,
-    keys: deps.keys,
-    primaryKeys: {
+    replicaKeys: new ReplicaKeys({
+      copies: deps.copies,
+      keys: deps.keys,
+      primary: KeyStore.ofRegion(nc, primary),
       values,
-      ...keySourceOf(KeyStore.ofRegion(nc, primary), deps.keyring),
-    },
+      keyring: deps.keyring,
+    }),
+    readPrimaryKeys: (wanted) => KeyStore.secretKeysOfRegion(nc, primary, wanted),
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),
+    sendWatermark: (watermark) => sendReplicationWatermark(nc, primary, config.region, watermark),
     sent: () => sentReplicationReports(nc, primary, config.region),
     replaceOwn: async (secretName) => {
       const replaced = await deleteAtOnce(deps.commands, secretName);
@@ -84,13 +94,6 @@ export const startFollowedRegion = async (
   });
   return { primary, projection, region, stop: projection.stop };
 };
-
-/** A followed region's keys, read through its JetStream domain: data keys by version, and its secrets' keys. */
-const keySourceOf = (reader: KeyReader, keyring: () => Keyring): Omit<KeySource, "values"> => ({
-  keys: reader,
-  secretKeys: new SecretKeys(reader, keyring),
-  keyring,
-});
 
 /** What the primary does when a replica region reports a promotion: it stops replicating the secret there. */
 export const actOnPromotion =
@@ -123,6 +126,7 @@ export const startReplication = async (deps: {
   const { monitor } = deps;
   const reports = (await ReplicationReports.open(deps.nc, deps.config.region, deps.config.streamReplicas)).follow(
     (replica, name, report) => monitor.received(replica, name, report),
+    (replica, watermark) => monitor.receivedWatermark(replica, watermark),
   );
   for (const f of deps.followed) await f.region.start();
   return {

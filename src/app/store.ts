@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import { Keyring, materialFingerprint } from "../crypto/keyring.js";
 import { AuditStream } from "../store/audit-stream.js";
 import { EventLog } from "../store/event-log.js";
+import { KeyCopies } from "../store/key-copies.js";
 import { KeyStore } from "../store/key-store.js";
 import { connectService, natsUrlOf, ownNatsServer } from "../store/nats-connection.js";
 import { isUnreachable, NatsLink } from "../store/nats-link.js";
@@ -21,6 +22,8 @@ export type Store = {
   readonly nc: NatsConnection;
   readonly log: EventLog;
   readonly keys: KeyStore;
+  /** The copies of other regions' secrets' keys this region keeps for its replicas (in the key store's stream). */
+  readonly copies: KeyCopies;
   readonly link: NatsLink;
   readonly auditor: Auditor;
 };
@@ -46,9 +49,10 @@ export const openStore = async (
   const replicas = config.streamReplicas;
   const log = await EventLog.open(nc, config.region, replicas);
   const keys = await KeyStore.open(nc, config.region, replicas);
+  const copies = await KeyCopies.open(nc, config.region);
   const link = new NatsLink(nc);
   const auditor = stack.push(await startAuditor(nc, config, keyring.current(), link, logger)).auditor;
-  return { natsUrl, nc, log, keys, link, auditor };
+  return { natsUrl, nc, log, keys, copies, link, auditor };
 };
 
 const startAuditor = async (

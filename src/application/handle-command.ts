@@ -8,7 +8,7 @@ import type { Carrying, SecretCommand } from "../domain/commands.js";
 import { newSecretKeyNeeded } from "../domain/secret-key.js";
 import { fold, type ActiveSecret, type SecretState } from "../domain/state.js";
 import type { ServiceError } from "./errors.js";
-import { KeyedLock } from "./keyed-lock.js";
+import { KeyedLock } from "../keyed-lock.js";
 import type { Clock, CommandLog } from "./ports.js";
 
 // The one write pipeline every command goes through (Emmett's handleCommand): lock the secret, load its state

@@ -2,17 +2,22 @@ import type { SecretEvent } from "../domain/events.js";
 
 const CONCURRENT_DESTROYS = 16;
 
-/** Keys to destroy: data keys kept by version, and the secret's keys of epochs below `secretKeysBelow`. */
+/**
+ * Keys to destroy: data keys kept by version, the secret's keys of epochs below `secretKeysBelow`, and the copies
+ * of them a replica region keeps, of epochs below `copiesBelow`.
+ */
 export type Destruction = {
   readonly arn: string;
   readonly versionIds?: ReadonlyArray<string>;
   readonly secretKeysBelow?: number;
+  readonly copiesBelow?: number;
 };
 
 /** What the shredder needs of the key store. */
 export type KeyDestroyer = {
   destroy(arn: string, versionId: string): Promise<void>;
   retireSecretKeys(arn: string, below: number): Promise<void>;
+  retireCopies(arn: string, below: number): Promise<void>;
 };
 
 /** What an event of the log destroys: a deletion every key of the secret, a pruning or a new secret key the rest. */
@@ -55,6 +60,8 @@ export class KeyShredder {
         await Promise.all(Array.from({ length: Math.min(CONCURRENT_DESTROYS, pending.length) }, worker));
         if (destruction.secretKeysBelow !== undefined)
           await this.keys.retireSecretKeys(destruction.arn, destruction.secretKeysBelow);
+        if (destruction.copiesBelow !== undefined)
+          await this.keys.retireCopies(destruction.arn, destruction.copiesBelow);
       } catch (e) {
         this.failed.push(destruction);
         this.onFailure(destruction.arn, e);

@@ -2,7 +2,7 @@ import * as E from "fp-ts/lib/Either.js";
 import type { SecretCommand } from "../domain/commands.js";
 import { parseSecretId } from "../domain/queries.js";
 import { initialState, type ActiveSecret, type SecretState } from "../domain/state.js";
-import type { ReplicaSecret } from "../replication/followed-region.js";
+import type { ReplicaSecret } from "../replication/replica-secret.js";
 import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { ServiceError } from "./errors.js";
 import { prepared, type Executed, type Prepare } from "./handle-command.js";

@@ -123,8 +123,10 @@ const rowsFrom = ({ index, served }: Source, service: Service, query: Query, lim
  * Where listings look: this region's own secrets, and the replicas each followed region serves here (one of a
  * name this region's own secret has is not listed).
  */
-const sourcesOf = (service: Service, own: SecretIndex): Source[] => {
+const sourcesOf = async (service: Service, own: SecretIndex): Promise<Source[]> => {
   const isOwn = (name: string): boolean => service.catalog.entry(name).state.status === "active";
+  const followed = service.replicas.listed();
+  const indexes = await Promise.all(followed.map((region) => region.indexed()));
   return [
     {
       index: own,
@@ -133,8 +135,8 @@ const sourcesOf = (service: Service, own: SecretIndex): Source[] => {
         return state.status === "active" ? { state } : undefined;
       },
     },
-    ...service.replicas.listed().map((region): Source => ({
-      index: region.index,
+    ...followed.map((region, i): Source => ({
+      index: indexes[i] as SecretIndex,
       served: (name) => {
         const replica = isOwn(name) ? undefined : region.served(name);
         return replica === undefined ? undefined : { state: replica.state, replica };
@@ -158,7 +160,7 @@ export const pageOfSecrets = async (
   const limit = input.MaxResults ?? defaultPage;
   const inOrder = (a: Row, b: Row): number => direction * compareSortKeys(a.key, b.key);
   const isAfter = (row: Row): boolean => after === undefined || direction * compareSortKeys(row.key, after) > 0;
-  const remaining = sourcesOf(service, index)
+  const remaining = (await sourcesOf(service, index))
     .flatMap((source) => rowsFrom(source, service, query, limit))
     .filter(isAfter)
     .sort(inOrder);

@@ -21,8 +21,8 @@ import type { ValueReader } from "./values.js";
 
 // Envelope encryption as the use cases need it: each version's value sealed under a data key of its own, that
 // key wrapped under the secret's key and kept beside the value in the log; the secret's key wrapped under a
-// master key of the keyring in the key store. (Before event schema 2, and for replicas, a version's data key is
-// wrapped under a master key and kept in the key store by version.) A plaintext data key lives only inside
+// master key of the keyring in the key store. (Before event schema 2, and for a promoted replica, a version's data
+// key is wrapped under a master key and kept in the key store by version.) A plaintext data key lives only inside
 // usingVersionKey (or while a new one seals), and is always wiped.
 
 /** What sealing and opening need: the key store, the secrets' keys, and the keyring as it is now. */
@@ -40,10 +40,10 @@ export type KeySource = {
 };
 
 /**
- * Whose data keys: a secret's ARN and its key's epoch; `byVersion` for a replica, whose data keys are all in this
- * region's key store by version (its values, sealed for the primary, say where the primary keeps them).
+ * Whose data keys: a secret's ARN and its key's epoch; `keptAs`, the ARN its data keys kept by version are under
+ * when not `arn` (a replica's: its values are sealed for its primary, whose ARN its secret's keys are bound to).
  */
-export type KeyHolder = { readonly arn: string; readonly keyEpoch?: number; readonly byVersion?: boolean };
+export type KeyHolder = { readonly arn: string; readonly keyEpoch?: number; readonly keptAs?: string };
 
 /** Why a data key could not be had here. */
 export type DataKeyProblem =
@@ -97,10 +97,11 @@ export const usingDataKey = async <T>(
   use: (dataKey: Buffer) => T | Promise<T>,
 ): Promise<E.Either<DataKeyProblem, T>> => {
   const ctx: VersionContext = { arn: holder.arn, versionId };
-  if (ref.in === "key-store" || holder.byVersion === true) {
-    const wrapped = await source.keys.get(holder.arn, versionId);
+  if (ref.in === "key-store") {
+    const keptAs = holder.keptAs ?? holder.arn;
+    const wrapped = await source.keys.get(keptAs, versionId);
     if (wrapped === undefined) return E.left({ _tag: "DataKeyDestroyed" });
-    return withDataKey(source.keyring(), wrapped, ctx, use);
+    return withDataKey(source.keyring(), wrapped, { arn: keptAs, versionId }, use);
   }
   const known = source.secretKeys.knownDataKey(holder.arn, versionId);
   if (known !== undefined) return E.isLeft(known) ? known : E.right(await use(known.right));

@@ -5,7 +5,7 @@ import type { Keyring } from "../crypto/keyring.js";
 import type { VersionPolicy } from "../domain/commands.js";
 import type { Home, SecretReference } from "../domain/queries.js";
 import type { ActiveSecret } from "../domain/state.js";
-import type { ReplicaSecret } from "../replication/followed-region.js";
+import type { ReplicaSecret } from "../replication/replica-secret.js";
 import type { ReplicationStatus } from "../replication/replication-monitor.js";
 import type { CommandHandler } from "./handle-command.js";
 import { logFence } from "./log-fence.js";
@@ -24,8 +24,11 @@ export type ArnSuffixSource = () => string;
 /** The replicas this region serves (those of every region it follows). */
 export type Replicas = {
   resolve(reference: SecretReference): ReplicaSecret | undefined;
-  /** The replicas of each followed region, as listings go through them: an index, and each name's replica. */
-  listed(): ReadonlyArray<{ readonly index: SecretIndex; served(name: string): ReplicaSecret | undefined }>;
+  /**
+   * The replicas of each followed region, as listings go through them: an index (once made), and each name's
+   * replica.
+   */
+  listed(): ReadonlyArray<{ indexed(): Promise<SecretIndex>; served(name: string): ReplicaSecret | undefined }>;
 };
 
 export type Service = Sealing & {

@@ -1,39 +1,28 @@
 import * as E from "fp-ts/lib/Either.js";
 import { resolveReference, type SecretCatalog } from "../../projections/secret-catalog.js";
-import { SecretIndex } from "../../projections/secret-index.js";
+import type { SecretIndex } from "../../projections/secret-index.js";
 import type { KeyShredder } from "../application/key-shredder.js";
-import type { ValueReader } from "../application/values.js";
-import { usingDataKey, withDataKey, wrapWith, type DataKeyProblem, type KeySource } from "../application/sealing.js";
-import type { Keyring } from "../crypto/keyring.js";
+import type { Keyring, WrappingKey } from "../crypto/keyring.js";
 import type { SecretEvent } from "../domain/events.js";
 import type { SecretReference } from "../domain/queries.js";
-import { initialState, type ActiveSecret, type Replica, type SecretState } from "../domain/state.js";
+import type { ActiveSecret, Replica, SecretState } from "../domain/state.js";
 import type { VersionId } from "../domain/types.js";
-import type { KeyStore, WrappedDataKey } from "../store/key-store.js";
-import type { ReplicationReport } from "../store/replication-reports.js";
+import type { ReplicationReport, ReplicationWatermark, SentReports } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
-import { copiesReported, type Copied, type KnownCopies } from "./known-copies.js";
-import { ReportQueue, RETRY_MS, sameReport } from "./report-queue.js";
-
-/** A replica as this region serves it: the primary's secret under this region's ARN and KmsKeyId. */
-export type ReplicaSecret = {
-  readonly state: ActiveSecret;
-  /** The primary secret's ARN: what its values are sealed for. */
-  readonly primaryArn: string;
-  readonly primaryRegion: string;
-  /** Where its values are read: the primary's log as mirrored here. */
-  readonly values: ValueReader;
-};
-
-/** The same ARN in another region: a replica's ARN. Secret names hold no `:`, so the fourth field is the region. */
-export const arnInRegion = (arn: string, region: string): string => {
-  const parts = arn.split(":");
-  parts[3] = region;
-  return parts.join(":");
-};
+import type { PrimaryKeys, ReplicaKeys } from "./replica-keys.js";
+import { arnInRegion, replicaSecret, type ReplicaSecret } from "./replica-secret.js";
+import { ReportQueue, RETRY_MS } from "./report-queue.js";
+import { ServedReplicas } from "./served-replicas.js";
 
 /** How many replicas are synced at once: each sync mostly waits on a read from the primary and a write here. */
 const CONCURRENT_SYNCS = 64;
+/**
+ * How many at once in the first pass: with the primary's keys read at once, a sync waits only on the write of its
+ * copies, and the more wait the more copies each write holds.
+ */
+const FIRST_PASS_SYNCS = 100_000;
+/** From how many replicas to copy the first pass reads the primary's secrets' keys at once. */
+const READ_AT_ONCE_FROM = 1_000;
 
 /**
  * One region this region follows (a primary): its log, mirrored here, folded into a catalog of its secrets,
@@ -45,16 +34,8 @@ const CONCURRENT_SYNCS = 64;
  * log destroys the keys here as well.
  */
 export class FollowedRegion {
-  /**
-   * The replicas served, by name: each the primary's last state of it whose keys were all copied here, shown as a
-   * replica (`view`) when asked for.
-   */
-  private readonly synced = new Map<string, ActiveSecret>();
-  /**
-   * The same states, as listings go through them (in each order, and by what filters look up): a replica sorts and
-   * filters as its primary's secret does.
-   */
-  readonly index = new SecretIndex();
+  /** The replicas served, and their index. */
+  private readonly replicas = new ServedReplicas();
   private readonly dirty = new Set<string>();
   private readonly failed = new Set<string>();
   /** The secrets being synced now. */
@@ -65,12 +46,10 @@ export class FollowedRegion {
   /** Past the first pass: a version that is not served yet has no key here yet, unless being copied. */
   private started = false;
   /**
-   * During the first pass, the last report this region sent the primary about each secret (read from there as it
-   * starts; undefined if it could not be): what it says was copied here is not read again, nor the report sent again.
+   * The replicas being synced whose keys were erased meanwhile (below which epoch; Infinity: all): their copies
+   * being written may have missed the erasure, which is done again once they are.
    */
-  private reported: ReadonlyMap<string, ReplicationReport> | undefined;
-  /** When this region's key store was made, as each report says (read as replication starts). */
-  private keysMadeAt = "";
+  private readonly erasedWhileSyncing = new Map<string, number>();
   private stopped = false;
   private timers = new Set<NodeJS.Timeout>();
   private readonly signal = new Signal();
@@ -84,40 +63,108 @@ export class FollowedRegion {
       readonly catalog: SecretCatalog;
       /** This region's own secrets: a name taken here is not replicated over it (unless forced). */
       readonly ownCatalog: SecretCatalog;
-      readonly keys: KeyStore;
-      /** The primary region's key store (its data keys kept by version, and its secrets' keys). */
-      readonly primaryKeys: KeySource;
+      /** The keys copied here to serve the replicas. */
+      readonly replicaKeys: ReplicaKeys;
+      /**
+       * The primary's secrets' keys whose ARN is one of `wanted`, read at once; undefined if a read each is sooner;
+       * fails if the primary is out of reach.
+       */
+      readonly readPrimaryKeys: (wanted: ReadonlySet<string>) => Promise<PrimaryKeys | undefined>;
       readonly keyring: () => Keyring;
       readonly shredder: KeyShredder;
       readonly send: (secretName: string, report: ReplicationReport) => Promise<void>;
+      readonly sendWatermark: (watermark: ReplicationWatermark) => Promise<void>;
       /** The last report this region sent the primary about each secret, by name; fails if the primary is out of reach. */
-      readonly sent: () => Promise<ReadonlyMap<string, ReplicationReport>>;
+      readonly sent: () => Promise<SentReports>;
       /** ForceOverwriteReplicaSecret: deletes this region's own secret of that name; a reason if it cannot. */
       readonly replaceOwn: (secretName: string) => Promise<string | undefined>;
       readonly onError: (what: string, error: unknown) => void;
     },
   ) {
-    this.reports = new ReportQueue(deps.send, () => this.signal.changed());
+    this.reports = new ReportQueue({
+      send: deps.send,
+      sendWatermark: deps.sendWatermark,
+      // None in the first pass: its end sends one.
+      checkpoint: () => (this.started ? this.deps.catalog.checkpoint : undefined),
+      changed: () => this.signal.changed(),
+    });
   }
 
   /**
-   * Starts from the catalog as restored: every replica it holds is served again once its keys are here. What the
-   * reports this region sent say was copied is taken as here; the rest is checked (every key, if the primary
-   * cannot be reached to read them).
+   * Starts from the catalog as restored: every replica it holds is served again once its keys are here (those not
+   * copied yet are; with many, the primary's secrets' keys are read at once first).
    */
   async start(): Promise<void> {
-    this.keysMadeAt = await this.deps.keys.madeAt();
-    this.reported = await this.deps.sent().catch((e: unknown) => {
-      this.deps.onError(`reading the reports sent to ${this.deps.primary} (every replica's keys are checked)`, e);
-      return undefined;
-    });
-    for (const secret of this.deps.catalog.allSecrets())
-      if (this.replicaOf(secret) !== undefined) this.dirty.add(secret.name);
+    const { replicaKeys, keyring } = this.deps;
+    this.reports.restore(
+      await this.deps.sent().catch((e: unknown) => {
+        this.deps.onError(`reading the reports sent to ${this.deps.primary} (each is sent again)`, e);
+        return undefined;
+      }),
+    );
+    const replicas = [...this.deps.catalog.allSecrets()].filter((secret) => this.replicaOf(secret) !== undefined);
+    await replicaKeys.start(replicas.map((secret) => secret.arn));
+    // Each KmsKeyId's master key, once (not a copy of its material a replica).
+    const wrappings = new Map<string | undefined, E.Either<unknown, WrappingKey>>();
+    const wrappingOf = (secret: ActiveSecret): WrappingKey | undefined => {
+      const kmsKeyId = this.replicaOf(secret)?.kmsKeyId;
+      let wrapping = wrappings.get(kmsKeyId);
+      if (wrapping === undefined) wrappings.set(kmsKeyId, (wrapping = keyring().forWrapping(kmsKeyId)));
+      return E.isRight(wrapping) ? wrapping.right : undefined;
+    };
+    const toCopy = new Map<string, { readonly state: ActiveSecret; readonly wrapping: WrappingKey }>();
+    for (const state of replicas) {
+      const wrapping = wrappingOf(state);
+      // A name taken here (to fail, overwrite or promote) is synced on its own; one whose keys are here is served.
+      const plain = wrapping !== undefined && this.deps.ownCatalog.entry(state.name).state.status !== "active";
+      if (plain && replicaKeys.hasAll(state, wrapping)) this.inSync(state);
+      else this.dirty.add(state.name);
+      if (plain && this.dirty.has(state.name)) toCopy.set(state.arn, { state, wrapping });
+    }
+    if (toCopy.size >= READ_AT_ONCE_FROM) await this.copyAtOnce([...toCopy.values()]);
     this.running = true;
     this.work();
     await this.whenIdle();
     this.started = true;
-    this.reported = undefined;
+    this.replicas.indexAll();
+    replicaKeys.endFirstPass();
+    this.reports.firstPassOver();
+  }
+
+  /**
+   * The first pass over many replicas to copy: the primary's secrets' keys are read at once, and the replicas they
+   * have all the keys of are copied together and served (the others, and those changed meanwhile, are synced on
+   * their own).
+   */
+  private async copyAtOnce(
+    replicas: ReadonlyArray<{ readonly state: ActiveSecret; readonly wrapping: WrappingKey }>,
+  ): Promise<void> {
+    const wanted = new Set(replicas.map((r) => r.state.arn));
+    const keys = await this.deps.readPrimaryKeys(wanted).catch((e: unknown) => {
+      this.deps.onError(`reading the keys of ${this.deps.primary} at once (each is read alone)`, e);
+    });
+    if (keys === undefined) return;
+    this.deps.replicaKeys.useBulk(keys);
+    // As being synced: an erasure meanwhile is done again once their copies are written.
+    for (const { state } of replicas) this.inFlight.add(state.name);
+    const copied = await this.deps.replicaKeys.copyAll(replicas).finally(() => this.inFlight.clear());
+    for (const state of copied) {
+      const { name } = state;
+      const erased = this.erasedWhileSyncing.get(name);
+      if (erased !== undefined) this.eraseCopies(name, state.arn, erased);
+      if (this.deps.catalog.entry(name).state === state) this.inSync(state);
+    }
+    this.erasedWhileSyncing.clear();
+  }
+
+  /** Replica `state` (the catalog's now, its keys all here) is served as it is, in sync. */
+  private inSync(state: ActiveSecret): void {
+    const replica = this.replicaOf(state);
+    if (replica === undefined) return;
+    const seq = this.deps.catalog.entry(state.name).subjectSeq;
+    this.dirty.delete(state.name);
+    this.serve(state.name, state);
+    this.report(state.name, { arn: state.arn, addedAt: replica.addedAt, seq, status: "InSync" });
   }
 
   /** Told of each record the catalog applied: destroys what it destroyed, and queues the secret's replica. */
@@ -125,25 +172,25 @@ export class FollowedRegion {
     const after = this.deps.catalog.entry(secretName).state;
     const was = before.status === "active" ? this.replicaOf(before) : undefined;
     const is = after.status === "active" ? this.replicaOf(after) : undefined;
-    for (const e of events) {
-      // The primary's secret keys erased there: not kept open here either.
-      if (e.type === "SecretKeyReplaced" && e.data.keepOlder !== true)
-        this.deps.primaryKeys.secretKeys.forget(e.data.arn, e.data.keyEpoch);
-      if (e.type === "SecretDeleted") this.deps.primaryKeys.secretKeys.forget(e.data.arn, Number.POSITIVE_INFINITY);
-    }
     if (was !== undefined && before.status === "active")
       for (const e of events) {
+        // The primary's secret keys erased there: their copies here too.
+        if (e.type === "SecretKeyReplaced" && e.data.keepOlder !== true)
+          this.eraseCopies(secretName, e.data.arn, e.data.keyEpoch);
         if (e.type === "SecretDeleted" || e.type === "VersionsPruned")
           this.shred(secretName, e.data.arn, e.data.versionIds);
-        if (
-          e.type === "ReplicaRegionsRemoved" &&
-          e.data.regions.includes(this.deps.home.region) &&
-          e.data.promoted !== true
-        )
-          this.shred(secretName, before.arn, [...before.versions.keys()]);
+        if (e.type === "SecretDeleted") this.eraseCopies(secretName, e.data.arn, Number.POSITIVE_INFINITY);
+        if (e.type === "ReplicaRegionsRemoved" && e.data.regions.includes(this.deps.home.region)) {
+          // A promoted replica's data keys were copied by version as it was promoted: the copies go either way.
+          if (e.data.promoted !== true) this.shred(secretName, before.arn, [...before.versions.keys()]);
+          this.eraseCopies(secretName, before.arn, Number.POSITIVE_INFINITY);
+        }
       }
     if (is === undefined) this.serve(secretName);
-    if (was !== undefined || is !== undefined) this.mark(secretName);
+    if (was !== undefined || is !== undefined) {
+      this.reports.pending(secretName, this.deps.catalog.entry(secretName).subjectSeq);
+      this.mark(secretName);
+    }
     this.signal.changed();
   }
 
@@ -169,9 +216,11 @@ export class FollowedRegion {
 
   /** The replica served as `name`, if any. */
   served(name: string): ReplicaSecret | undefined {
-    const state = this.synced.get(name);
+    const state = this.replicas.get(name);
     const replica = state === undefined ? undefined : this.replicaOf(state);
-    return state === undefined || replica === undefined ? undefined : this.view(state, replica);
+    return state === undefined || replica === undefined
+      ? undefined
+      : replicaSecret(state, replica, this.deps.primary, this.deps.home.region, this.deps.replicaKeys.source);
   }
 
   /**
@@ -197,17 +246,14 @@ export class FollowedRegion {
     return this.signal.when(() => this.inFlight.size === 0 && this.dirty.size === 0);
   }
 
-  /**
-   * Serves the replica of `name` as of the primary's state `state`, or (none) no longer serves one of that name;
-   * the index follows.
-   */
+  /** Serves the replica of `name` as of the primary's state `state`, or (none) no longer serves one of that name. */
   private serve(name: string, state?: ActiveSecret): void {
-    const before = this.synced.get(name);
-    if (state === undefined) {
-      if (before === undefined) return;
-      this.synced.delete(name);
-    } else this.synced.set(name, state);
-    this.index.update(before ?? initialState, state ?? initialState);
+    this.replicas.serve(name, state);
+  }
+
+  /** The index of the replicas served, once the first pass's are all in it. */
+  indexed(): Promise<SecretIndex> {
+    return this.replicas.indexed();
   }
 
   /** This region's replica settings in `secret`, if it is replicated here. */
@@ -215,7 +261,18 @@ export class FollowedRegion {
     return secret.replicas?.find((r) => r.region === this.deps.home.region);
   }
 
-  /** Destroys a replica's keys here, unless the replica was promoted: the keys are then this region's secret's. */
+  /** Erases the copies here of the primary's secret `arn`'s keys of epochs below `below` (Infinity: all). */
+  private eraseCopies(secretName: string, arn: string, below: number): void {
+    this.deps.replicaKeys.forget(arn, below);
+    this.deps.shredder.shred({ arn, copiesBelow: below });
+    if (this.inFlight.has(secretName))
+      this.erasedWhileSyncing.set(secretName, Math.max(below, this.erasedWhileSyncing.get(secretName) ?? 0));
+  }
+
+  /**
+   * Destroys a replica's data keys kept by version here, unless the replica was promoted: the keys are then this
+   * region's secret's.
+   */
   private shred(secretName: string, primaryArn: string, versionIds: ReadonlyArray<VersionId>): void {
     const arn = arnInRegion(primaryArn, this.deps.home.region);
     const own = this.deps.ownCatalog.entry(secretName).state;
@@ -229,18 +286,23 @@ export class FollowedRegion {
    * again a second later.
    */
   private work(): void {
-    while (this.running && !this.stopped && this.inFlight.size < CONCURRENT_SYNCS) {
-      const name = this.nextDirty();
-      if (name === undefined) break;
+    if (!this.running || this.stopped) return;
+    const most = this.started ? CONCURRENT_SYNCS : FIRST_PASS_SYNCS;
+    // One secret marked again while it is being synced waits for that sync to end.
+    for (const name of this.dirty) {
+      if (this.inFlight.size >= most) break;
+      if (this.inFlight.has(name)) continue;
       this.dirty.delete(name);
       this.inFlight.add(name);
       this.sync(name)
         .catch((e: unknown) => {
           this.failed.add(name);
+          this.reports.pending(name, this.deps.catalog.entry(name).subjectSeq);
           this.deps.onError(`replicating ${name} from ${this.deps.primary}`, e);
         })
         .finally(() => {
           this.inFlight.delete(name);
+          this.erasedWhileSyncing.delete(name);
           this.work();
           if (this.inFlight.size === 0 && this.failed.size > 0 && !this.retrying) {
             this.retrying = true;
@@ -256,12 +318,6 @@ export class FollowedRegion {
     }
   }
 
-  /** The first secret marked that is not being synced now. */
-  private nextDirty(): string | undefined {
-    for (const name of this.dirty) if (!this.inFlight.has(name)) return name;
-    return undefined;
-  }
-
   private later(run: () => void): void {
     if (this.stopped) return;
     const timer = setTimeout(() => {
@@ -273,24 +329,24 @@ export class FollowedRegion {
   }
 
   /** Brings the replica `name` up to the catalog's state of it, and reports how it stands. */
-  // eslint-disable-next-line complexity -- a replica's sync is one sequence of AWS's replication outcomes, each reported.
   private async sync(name: string): Promise<void> {
-    const { catalog, ownCatalog, keys, home } = this.deps;
+    const { catalog, ownCatalog, home } = this.deps;
     const { state, subjectSeq } = catalog.entry(name);
     const replica = state.status === "active" ? this.replicaOf(state) : undefined;
+    // Not replicated here (any more): none to serve, nothing to report.
     if (state.status !== "active" || replica === undefined) {
       this.serve(name);
+      this.reports.notReplicated(name);
       return;
     }
     const arn = arnInRegion(state.arn, home.region);
-    const report = (status: ReplicationReport["status"], message?: string, keys?: Copied): void =>
+    const report = (status: ReplicationReport["status"], message?: string): void =>
       this.report(name, {
         arn: state.arn,
         addedAt: replica.addedAt,
         seq: subjectSeq,
         status,
         ...(message === undefined ? {} : { message }),
-        ...(keys === undefined ? {} : { keys }),
       });
     const failed = (message: string): void => {
       this.serve(name);
@@ -310,83 +366,20 @@ export class FollowedRegion {
     const wrapping = this.deps.keyring().forWrapping(replica.kmsKeyId);
     if (E.isLeft(wrapping))
       return failed(`KMS key ${replica.kmsKeyId ?? "aws/secretsmanager"} is not available in region ${home.region}.`);
-    const copied = { store: this.keysMadeAt, keyId: wrapping.right.keyId, generation: wrapping.right.generation };
-    const known = this.copiesOf(name, state, replica, copied);
-    for (const [versionId, { value }] of state.versions) {
-      const copies = known(versionId, value);
-      if (copies === "here") continue;
-      const here = copies === "none" ? undefined : await keys.get(arn, versionId);
-      if (here !== undefined && here.keyId === wrapping.right.keyId && here.generation === wrapping.right.generation)
-        continue;
-      // A key here under another master key is wrapped anew; otherwise the primary's is copied.
-      const to = { arn, versionId };
-      const rewrap = (dataKey: Buffer): WrappedDataKey => wrapWith(wrapping.right, dataKey, to);
-      let wrapped: E.Either<DataKeyProblem, WrappedDataKey>;
-      if (here !== undefined) wrapped = await withDataKey(this.deps.keyring(), here, to, rewrap);
-      // An empty version (a rotation's, not yet filled) has no key yet.
-      else if (value === undefined) continue;
-      else {
-        const sealed = await this.deps.primaryKeys.values.sealed(versionId, value);
-        if (E.isLeft(sealed)) return failed("the primary's log cannot be read here now.");
-        wrapped = await usingDataKey(this.deps.primaryKeys, state, versionId, sealed.right.key, rewrap);
-      }
-      // None at the primary either: it was destroyed there (pruned or deleted); the log will say so here too.
-      if (E.isLeft(wrapped) && wrapped.left._tag === "DataKeyDestroyed") continue;
-      if (E.isLeft(wrapped))
-        return failed(
-          wrapped.left._tag === "MasterKeyUnavailable"
-            ? `this region's keyring does not hold master key ${wrapped.left.keyId ?? "?"} (generation ${wrapped.left.generation ?? "?"}).`
-            : `the data key of version ${versionId} does not open here.`,
-        );
-      if (here === undefined) await keys.put(arn, versionId, wrapped.right);
-      else await keys.rewrap(arn, versionId, wrapped.right);
-      // Pruned, deleted or removed from this region meanwhile: the copy must not outlive the key it came from.
-      const now = catalog.entry(name).state;
-      if (
-        now.status !== "active" ||
-        now.arn !== state.arn ||
-        !now.versions.has(versionId) ||
-        this.replicaOf(now) === undefined
-      )
-        await keys.destroy(arn, versionId);
-    }
+    const copied = await this.deps.replicaKeys.copy(state, arn, wrapping.right);
+    // Erased meanwhile: the copies just written may have missed it.
+    const erased = this.erasedWhileSyncing.get(name);
+    if (erased !== undefined) this.eraseCopies(name, state.arn, erased);
+    if (E.isLeft(copied)) return failed(copied.left);
     // Removed from this region (or deleted) while the keys were being copied: not served, and queued again.
     const now = catalog.entry(name).state;
     if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
     this.serve(name, state);
-    report("InSync", undefined, copied);
-  }
-
-  /** What is known of the copies here of replica `name`'s keys (see KnownCopies), without reading them. */
-  private copiesOf(name: string, state: ActiveSecret, replica: Replica, copied: Copied): KnownCopies {
-    if (this.started) {
-      // Past the first pass, a version new since the replica was last served has no key here yet.
-      const served = this.synced.get(name)?.versions;
-      return (versionId) => (served?.has(versionId) === true ? "check" : "none");
-    }
-    return this.reported === undefined
-      ? () => "check"
-      : copiesReported(this.reported.get(name), state, replica, copied);
-  }
-
-  /** The primary's secret as the replica shows it: this region's ARN and KmsKeyId, no replica list of its own. */
-  private view(state: ActiveSecret, replica: Replica): ReplicaSecret {
-    const { replicas: _replicas, kmsKeyId: _primaryKey, ...shared } = state;
-    return {
-      state: {
-        ...shared,
-        arn: arnInRegion(state.arn, this.deps.home.region),
-        ...(replica.kmsKeyId === undefined ? {} : { kmsKeyId: replica.kmsKeyId }),
-      },
-      primaryArn: state.arn,
-      primaryRegion: this.deps.primary,
-      values: this.deps.primaryKeys.values,
-    };
+    report("InSync");
   }
 
   /** Queues a report for the primary, unless it is the one the primary holds already. */
   private report(name: string, report: ReplicationReport): void {
-    const sent = this.reported?.get(name);
-    if (sent === undefined || !sameReport(sent, report)) this.reports.queue(name, report);
+    this.reports.report(name, report, this.deps.catalog.entry(name).subjectSeq);
   }
 }

@@ -1,5 +1,5 @@
 import type { ActiveSecret } from "../domain/state.js";
-import type { ReplicationReport } from "../store/replication-reports.js";
+import type { ReplicationReport, ReplicationWatermark } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
 
 /** One replica region of a secret as DescribeSecret shows it (the model's ReplicationStatusType). */
@@ -16,13 +16,15 @@ const DEFAULT_REPLICA_KEY = "alias/aws/secretsmanager";
 const keyOf = (replica: string, secretName: string): string => `${replica}\n${secretName}`;
 
 /**
- * The primary's view of its replicas: the last report of each replica region on each secret. A replica is in
- * sync once its region reports it has applied the secret's last record; until then (or while the region cannot
- * be reached) it is in progress; a failure is shown with the region's reason. A promotion is passed on, for the
- * primary to stop replicating the secret there.
+ * The primary's view of its replicas: the last report of each replica region on each secret, and each replica
+ * region's watermark. A replica is in sync once its region reports it has applied the secret's last record (on
+ * its own, or its watermark has reached that record); until then (or while the region cannot be reached) it is
+ * in progress; a failure is shown with the region's reason (a watermark does not cover it). A promotion is passed
+ * on, for the primary to stop replicating the secret there.
  */
 export class ReplicationMonitor {
   private readonly reports = new Map<string, ReplicationReport>();
+  private readonly watermarks = new Map<string, number>();
   private readonly signal = new Signal();
 
   constructor(private readonly onPromoted: (secretName: string, replica: string, report: ReplicationReport) => void) {}
@@ -33,17 +35,23 @@ export class ReplicationMonitor {
     this.signal.changed();
   }
 
+  receivedWatermark(replica: string, watermark: ReplicationWatermark): void {
+    this.watermarks.set(replica, watermark.seq);
+    this.signal.changed();
+  }
+
   /** The status of each region `secret` is replicated to; `subjectSeq` is the sequence of its last record. */
   statusOf(secret: ActiveSecret, subjectSeq: number): ReadonlyArray<ReplicationStatus> {
     return (secret.replicas ?? []).map((replica) => {
       const report = this.reports.get(keyOf(replica.region, secret.name));
       const current = report !== undefined && report.arn === secret.arn && report.addedAt === replica.addedAt;
+      const marked = (this.watermarks.get(replica.region) ?? 0) >= subjectSeq;
       const status: Pick<ReplicationStatus, "Status" | "StatusMessage"> =
-        !current || report.status === "Promoted"
+        current && report.status === "Promoted"
           ? { Status: "InProgress" }
-          : report.status === "Failed"
+          : current && report.status === "Failed"
             ? { Status: "Failed", ...(report.message === undefined ? {} : { StatusMessage: report.message }) }
-            : report.seq >= subjectSeq
+            : (current && report.seq >= subjectSeq) || marked
               ? { Status: "InSync" }
               : { Status: "InProgress" };
       return { Region: replica.region, KmsKeyId: replica.kmsKeyId ?? DEFAULT_REPLICA_KEY, ...status };

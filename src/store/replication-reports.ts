@@ -16,6 +16,7 @@ import {
   replicationSubject,
   replicationSubjectPrefix,
   replicationSubjectsOf,
+  replicationWatermarkSubject,
 } from "./subjects.js";
 
 /**
@@ -41,20 +42,32 @@ export const ReplicationReport = t.readonly(
 );
 export type ReplicationReport = t.TypeOf<typeof ReplicationReport>;
 
-const decodeReport = (data: Uint8Array): ReplicationReport | undefined => {
-  try {
-    const decoded = ReplicationReport.decode(JSON.parse(Buffer.from(data).toString("utf8")));
-    return E.isRight(decoded) ? decoded.right : undefined;
-  } catch {
-    return undefined;
-  }
-};
+/**
+ * How far a replica region serves its primary's replicas: every replica whose secret's last record is at or
+ * below `seq` (in the primary's log) is in sync there, unless a report on that secret says otherwise.
+ */
+export const ReplicationWatermark = t.readonly(t.type({ seq: t.number }));
+export type ReplicationWatermark = t.TypeOf<typeof ReplicationWatermark>;
+
+const decoder =
+  <A>(codec: t.Decoder<unknown, A>) =>
+  (data: Uint8Array): A | undefined => {
+    try {
+      const decoded = codec.decode(JSON.parse(Buffer.from(data).toString("utf8")));
+      return E.isRight(decoded) ? decoded.right : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+const decodeReport = decoder(ReplicationReport);
+const decodeWatermark = decoder(ReplicationWatermark);
 
 const PUBLISH_TIMEOUT_MS = 5000;
 
 /**
  * The primary region's side: a stream of the reports its replica regions send (the last one per replica region
- * and secret is kept), which the primary follows to show ReplicationStatus and to learn of promotions.
+ * and secret is kept, and each replica region's last watermark), which the primary follows to show
+ * ReplicationStatus and to learn of promotions.
  */
 export class ReplicationReports {
   private constructor(
@@ -78,8 +91,14 @@ export class ReplicationReports {
     return new ReplicationReports(nc, jetstream(nc), stream);
   }
 
-  /** Hands over the last report of each replica region and secret, then every new one, until stopped. */
-  follow(onReport: (replica: string, secretName: string, report: ReplicationReport) => void): Follower {
+  /**
+   * Hands over the last report of each replica region and secret, and each replica region's last watermark, then
+   * every new one, until stopped.
+   */
+  follow(
+    onReport: (replica: string, secretName: string, report: ReplicationReport) => void,
+    onWatermark: (replica: string, watermark: ReplicationWatermark) => void,
+  ): Follower {
     return followStream(
       this.nc,
       this.js,
@@ -87,10 +106,14 @@ export class ReplicationReports {
       // Again from the last of each after a restart of the consumer: a report handed over twice changes nothing.
       () => ({ deliver_policy: DeliverPolicy.LastPerSubject }),
       (m) => {
-        const report = decodeReport(m.data);
-        if (report === undefined) return;
         const { replica, secretName } = ofReplicationSubject(m.subject);
-        onReport(replica, secretName, report);
+        if (secretName === undefined) {
+          const watermark = decodeWatermark(m.data);
+          if (watermark !== undefined) onWatermark(replica, watermark);
+          return;
+        }
+        const report = decodeReport(m.data);
+        if (report !== undefined) onReport(replica, secretName, report);
       },
       () => undefined,
     );
@@ -113,30 +136,51 @@ export const sendReplicationReport = async (
   });
 };
 
+/** The replica region's side: sends its watermark to the primary region's stream, as a report is sent. */
+export const sendReplicationWatermark = async (
+  nc: NatsConnection,
+  primary: string,
+  replica: string,
+  watermark: ReplicationWatermark,
+): Promise<void> => {
+  await jetstream(nc).publish(replicationWatermarkSubject(primary, replica), JSON.stringify(watermark), {
+    timeout: PUBLISH_TIMEOUT_MS,
+  });
+};
+
+/** What a replica region sent its primary: the last report about each secret (by name), and its last watermark. */
+export type SentReports = {
+  readonly reports: ReadonlyMap<string, ReplicationReport>;
+  readonly watermark?: ReplicationWatermark;
+};
+
 /**
- * The replica region's side: the last report it sent the primary about each secret, read from the primary's
- * stream over the leafnode (by name). Fails when the primary cannot be reached.
+ * The replica region's side: what it sent the primary, read from the primary's stream over the leafnode. Fails
+ * when the primary cannot be reached.
  */
 export const sentReplicationReports = async (
   nc: NatsConnection,
   primary: string,
   replica: string,
-): Promise<ReadonlyMap<string, ReplicationReport>> => {
+): Promise<SentReports> => {
   const stream = replicationStreamName(primary);
   const jsm = await jetstreamManager(nc, { domain: primary, timeout: PUBLISH_TIMEOUT_MS });
+  const marked = await jsm.streams.getMessage(stream, { last_by_subj: replicationWatermarkSubject(primary, replica) });
+  const watermark = marked === null ? undefined : decodeWatermark(marked.data);
+  const sent = { reports: new Map<string, ReplicationReport>(), ...(watermark === undefined ? {} : { watermark }) };
   const subjects = replicationSubjectsOf(primary, replica);
-  const reports = new Map<string, ReplicationReport>();
   const last = await jsm.streams.getMessage(stream, { last_by_subj: subjects });
-  if (last === null) return reports;
+  if (last === null) return sent;
   await readUpTo(
     jetstream(nc, { domain: primary, timeout: PUBLISH_TIMEOUT_MS }),
     stream,
     last.seq,
     (m) => {
       const report = decodeReport(m.data);
-      if (report !== undefined) reports.set(ofReplicationSubject(m.subject).secretName, report);
+      const { secretName } = ofReplicationSubject(m.subject);
+      if (report !== undefined && secretName !== undefined) sent.reports.set(secretName, report);
     },
     { subject: subjects },
   );
-  return reports;
+  return sent;
 };

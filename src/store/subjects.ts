@@ -33,6 +33,12 @@ export const secretKeysOf = (region: string, arn: string): string => `${keySubje
 export const keyringClaimSubject = (region: string, what: string): string =>
   `${keySubjectPrefix(region)}.claim.${token(what)}`;
 
+/** Where a region keeps copies of other regions' secrets' keys (its replicas'): one subject of many per bucket. */
+export const keyCopiesSubject = (region: string, bucket: number): string => `${keySubjectPrefix(region)}.c.${bucket}`;
+
+/** Every bucket of copies: `keyCopiesSubject` with a wildcard. */
+export const keyCopiesSubjects = (region: string): string => `${keySubjectPrefix(region)}.c.*`;
+
 export const auditStreamName = (region: string): string =>
   `SECRET_LEDGER_AUDIT_${region.toUpperCase().replace(/-/g, "_")}`;
 
@@ -52,11 +58,22 @@ export const replicationSubject = (primary: string, replica: string, secretName:
 export const replicationSubjectsOf = (primary: string, replica: string): string =>
   `${replicationSubjectPrefix(primary)}.${token(replica)}.>`;
 
-/** The replica region and secret name a report's subject names. */
-export const ofReplicationSubject = (subject: string): { readonly replica: string; readonly secretName: string } => {
-  const [replica = "", secretName = ""] = subject.split(".").slice(-2);
+/**
+ * Where replica region `replica` says how far it serves the primary `primary`'s replicas (its watermark): one
+ * subject per replica region, a token shorter than its reports on single secrets.
+ */
+export const replicationWatermarkSubject = (primary: string, replica: string): string =>
+  `${replicationSubjectPrefix(primary)}.${token(replica)}`;
+
+/**
+ * The replica region and secret name a report's subject names; no secret name for a replica region's watermark.
+ */
+export const ofReplicationSubject = (subject: string): { readonly replica: string; readonly secretName?: string } => {
+  const tokens = subject.split(".");
+  // secret-ledger.<region>.replication.<replica>[.<secret>]
+  const [replica = "", secretName] = tokens.slice(3);
   return {
     replica: Buffer.from(replica, "base64url").toString("utf8"),
-    secretName: Buffer.from(secretName, "base64url").toString("utf8"),
+    ...(secretName === undefined ? {} : { secretName: Buffer.from(secretName, "base64url").toString("utf8") }),
   };
 };

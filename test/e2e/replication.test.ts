@@ -22,11 +22,12 @@ import {
   UpdateSecretVersionStageCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import type { RunningNatsServer } from "../../src/store/nats-server.js";
-import { arnInRegion } from "../../src/replication/followed-region.js";
+import { arnInRegion } from "../../src/replication/replica-secret.js";
+import { bucketOf } from "../../src/store/key-copies.js";
 import { keyStreamName, replicationStreamName, streamName } from "../../src/store/subjects.js";
 import { createKey, readKeyringFile, rotateKey, writeKeyringFile } from "../../src/crypto/keyring.js";
 import { dataKeyOf, sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
@@ -632,10 +633,11 @@ Replication(
       ),
     );
     assert.is((await ctx.b.client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString, "second");
-    // One key copied (the new version's) and one report sent (the secret's, in sync further on).
-    assert.equal(await keysAndReports(ctx), { keys: before.keys + 1, reports: before.reports + 1 });
+    // No key copied (the new version's data key is beside its value, under the secret's key copied already), and
+    // one report sent (the secret's, in sync further on).
+    assert.equal(await keysAndReports(ctx), { keys: before.keys, reports: before.reports + 1 });
     // The replica's master key turned to new material while the region was down: its keys are wrapped anew by it
-    // as the region starts (each rewrap: a new message, the old one erased).
+    // as the region starts.
     const keyringFile = ctx.b.config.keyringFile;
     const rotated = rotateKey(readKeyringFile(keyringFile), ctx.replicaKeyId, ctx.b.config);
     await restartReplicaRegion(ctx, () => writeKeyringFile(keyringFile, rotated.file));
@@ -738,6 +740,88 @@ const streamState = async (url: string): Promise<{ messages: number; last: numbe
     await nc.drain();
   }
 };
+
+/** Resolves once the primary's log as mirrored on the nats-server at `url` holds the record at `seq`. */
+const mirrorHolds = async (url: string, seq: number): Promise<void> => {
+  const nc = await connect({ servers: url });
+  try {
+    const consumer = await jetstream(nc).consumers.get(streamName(PRIMARY), {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: seq,
+    });
+    assert.ok((await consumer.next({ expires: 30_000 })) !== null, `the mirror holds #${seq}`);
+  } finally {
+    await nc.drain();
+  }
+};
+
+/** The subjects of the messages the replica region's key stream holds after sequence `after` that are copies. */
+const copiesWrittenAfter = async (ctx: Regions, after: number): Promise<string[]> => {
+  const nc = await connect({ servers: ctx.natsB.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const stream = keyStreamName(REPLICA);
+    const last = (await jsm.streams.info(stream)).state.last_seq;
+    const subjects: string[] = [];
+    for (let seq = after + 1; seq <= last; seq++) {
+      const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (m !== null && m.subject.includes(".c.")) subjects.push(m.subject);
+    }
+    return subjects;
+  } finally {
+    await nc.drain();
+  }
+};
+
+Replication(
+  "a replica region down while 1,000 replicas were made copies their keys at once as it starts: a write a subject, one watermark",
+  async (ctx) => {
+    // 1,000 replicas (the fewest the first pass reads the primary's keys at once for), and one whose name is taken
+    // in the replica region: that replica fails there, reported on its own.
+    const count = 1001;
+    await create(ctx.b.client, "bulk/17", "the replica region's own", false);
+    const before = await keysAndReports(ctx);
+    const made: Array<{ readonly name: string; readonly arn: string }> = [];
+    await restartReplicaRegion(ctx, async () => {
+      let next = 0;
+      const creator = async (): Promise<void> => {
+        for (let k = next++; k < count; k = next++) {
+          const created = await create(ctx.a.client, `bulk/${k}`, `bulk value ${k}`);
+          made.push({ name: `bulk/${k}`, arn: created.ARN as string });
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, creator));
+      // Its nats-server mirrored them all before it starts: its start folds every one of them first.
+      await mirrorHolds(ctx.natsB.url, await ctx.a.log.lastSeq());
+    });
+    const replicas = made.filter((m) => m.name !== "bulk/17");
+    // Each copied: every replica serves its value.
+    const reads = [...replicas];
+    const reader = async (): Promise<void> => {
+      for (let r = reads.shift(); r !== undefined; r = reads.shift()) {
+        const value = await ctx.b.client.send(new GetSecretValueCommand({ SecretId: r.name }));
+        assert.is(value.SecretString, `bulk value ${r.name.slice("bulk/".length)}`);
+        assert.is(value.ARN, replicaArnOf(r.arn));
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, reader));
+    // Copied together: one message to each subject the copies go to, not one a replica.
+    const subjects = await copiesWrittenAfter(ctx, before.keys);
+    assert.is(subjects.length, new Set(subjects).size);
+    assert.is(subjects.length, new Set(replicas.map((r) => bucketOf(r.arn))).size);
+    assert.ok(subjects.length < replicas.length);
+    // Reported: one watermark for the 1,000 in sync, one report for the one that failed.
+    assert.is((await keysAndReports(ctx)).reports, before.reports + 2);
+    await ctx.a.whenReplicationReported(
+      () => statusIn(ctx.a, "bulk/0", REPLICA) === "InSync" && statusIn(ctx.a, "bulk/17", REPLICA) === "Failed",
+    );
+    assert.is(statusIn(ctx.a, `bulk/${count - 1}`, REPLICA), "InSync");
+    assert.is(
+      (await ctx.b.client.send(new GetSecretValueCommand({ SecretId: "bulk/17" }))).SecretString,
+      "the replica region's own",
+    );
+  },
+);
 
 // Last: it loses the replica region's key store, its own secrets' keys with it.
 Replication("a replica region whose key store was lost copies the replicas' keys again as it starts", async (ctx) => {

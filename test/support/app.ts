@@ -17,7 +17,9 @@ import { unwrapDataKey, unwrapSecretKey } from "../../src/crypto/envelope.js";
 import { Keyring, loadOrCreateKeyring, readKeyringFile } from "../../src/crypto/keyring.js";
 import type { DataKeyRef } from "../../src/domain/types.js";
 import { EventLog } from "../../src/store/event-log.js";
-import { KeyStore, type WrappedDataKey } from "../../src/store/key-store.js";
+import { KeyCopies } from "../../src/store/key-copies.js";
+import { KeyStore, type StoredSecretKey, type WrappedDataKey } from "../../src/store/key-store.js";
+import { arnInRegion } from "../../src/replication/replica-secret.js";
 import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
 export const TEST_CREDENTIALS = {
@@ -118,10 +120,12 @@ export const startTestApp = async (
 
 /**
  * A version's data key, as anyone holding the log, the key store and the keyring could recover it: from the key
- * store by version (values written before event schema 2, replicas), or wrapped beside the value in the log under
- * a key of the secret still in the key store (the newest of: the value's epoch, or a later one holding it anew).
- * Undefined once it is destroyed. `wrapped`: the wrapped data key, and the master key (and generation) that protects
- * it; `inKeyStore`: what of it the key store holds (the wrapped data key, or the secret's key that wraps it).
+ * store by version (values written before event schema 2, promoted replicas), or wrapped beside the value in the log
+ * under a key of the secret still in the key store (the newest of: the value's epoch, or a later one holding it
+ * anew). For a replica (`arn` in a region that follows its primary), the log is the primary's as mirrored here and
+ * the secret's keys the copies kept here, bound to the primary's ARN. Undefined once it is destroyed. `wrapped`: the
+ * wrapped data key, and the master key (and generation) that protects it; `inKeyStore`: what of it the key store
+ * holds (the wrapped data key, or the secret's key that wraps it).
  */
 export const dataKeyOf = async (
   app: TestApp,
@@ -130,57 +134,79 @@ export const dataKeyOf = async (
 ): Promise<{ readonly wrapped: WrappedDataKey; readonly dataKey: Buffer; readonly inKeyStore: string } | undefined> => {
   const nc = await connect({ servers: app.natsUrl });
   try {
-    const keys = await KeyStore.open(nc, app.config.region);
+    const { region, follows } = app.config;
+    const keys = await KeyStore.open(nc, region);
+    const copies = await KeyCopies.open(nc, region);
     const keyring = new Keyring(readKeyringFile(app.config.keyringFile), app.config);
     const master = (keyId: string, generation: number): Buffer => {
       const material = keyring.forUnwrapping(keyId, generation);
       if (E.isLeft(material)) throw new Error(`the keyring cannot unwrap ${versionId}: ${material.left._tag}`);
       return material.right.material;
     };
-    const ctx = { arn, versionId };
     const byVersion = await keys.get(arn, versionId);
     if (byVersion !== undefined)
       return {
         wrapped: byVersion,
         inKeyStore: byVersion.wrapped,
-        dataKey: unwrapDataKey(master(byVersion.keyId, byVersion.generation), byVersion.wrapped, ctx),
+        dataKey: unwrapDataKey(master(byVersion.keyId, byVersion.generation), byVersion.wrapped, { arn, versionId }),
       };
-    // The secret's name is the ARN's resource name without its 7-character suffix.
-    const name = arn.slice(arn.indexOf(":secret:") + ":secret:".length, -7);
-    const refs: DataKeyRef[] = [];
-    let incarnation: string | undefined;
-    for (const { record } of await (
-      await EventLog.open(nc, app.config.region)
-    ).records(() => undefined, { secretName: name }))
-      for (const e of record.events) {
-        if (e.type === "SecretCreated") incarnation = e.data.arn;
-        if (
-          (e.type === "VersionCreated" || e.type === "VersionFilled") &&
-          incarnation === arn &&
-          e.data.versionId === versionId &&
-          e.data.value !== undefined
-        )
-          refs.push(e.data.value.key);
-      }
-    for (const ref of refs) {
-      if (ref.in !== "log") continue;
-      for (let epoch = ref.epoch + 64; epoch >= ref.epoch; epoch--) {
-        const stored = await keys.getSecretKey(arn, epoch);
-        const wrapped =
-          stored === undefined ? undefined : epoch === ref.epoch ? ref.wrapped : stored.rewrapped[versionId];
-        if (stored === undefined || wrapped === undefined) continue;
-        const secretKey = unwrapSecretKey(master(stored.keyId, stored.generation), stored.wrapped, arn, epoch);
-        return {
-          wrapped: { keyId: stored.keyId, generation: stored.generation, wrapped },
-          inKeyStore: stored.wrapped,
-          dataKey: unwrapDataKey(secretKey, wrapped, ctx),
-        };
-      }
+    const places = [
+      { arn, log: () => EventLog.open(nc, region), secretKey: keys.getSecretKey.bind(keys) },
+      ...follows.map((primary) => ({
+        arn: arnInRegion(arn, primary),
+        log: () => EventLog.openMirror(nc, primary),
+        secretKey: copies.get.bind(copies),
+      })),
+    ];
+    for (const place of places) {
+      const found = await inLog(place.arn, versionId, await place.log(), place.secretKey, master);
+      if (found !== undefined) return found;
     }
     return undefined;
   } finally {
     await nc.drain();
   }
+};
+
+/** A version's data key in `log` (as dataKeyOf), under a key of the secret that `secretKey` finds. */
+const inLog = async (
+  arn: string,
+  versionId: string,
+  log: EventLog,
+  secretKey: (arn: string, epoch: number) => Promise<StoredSecretKey | undefined>,
+  master: (keyId: string, generation: number) => Buffer,
+): Promise<{ readonly wrapped: WrappedDataKey; readonly dataKey: Buffer; readonly inKeyStore: string } | undefined> => {
+  // The secret's name is the ARN's resource name without its 7-character suffix.
+  const name = arn.slice(arn.indexOf(":secret:") + ":secret:".length, -7);
+  const refs: DataKeyRef[] = [];
+  let incarnation: string | undefined;
+  for (const { record } of await log.records(() => undefined, { secretName: name }))
+    for (const e of record.events) {
+      if (e.type === "SecretCreated") incarnation = e.data.arn;
+      if (
+        (e.type === "VersionCreated" || e.type === "VersionFilled") &&
+        incarnation === arn &&
+        e.data.versionId === versionId &&
+        e.data.value !== undefined
+      )
+        refs.push(e.data.value.key);
+    }
+  for (const ref of refs) {
+    if (ref.in !== "log") continue;
+    for (let epoch = ref.epoch + 64; epoch >= ref.epoch; epoch--) {
+      const stored = await secretKey(arn, epoch);
+      const wrapped =
+        stored === undefined ? undefined : epoch === ref.epoch ? ref.wrapped : stored.rewrapped[versionId];
+      if (stored === undefined || wrapped === undefined) continue;
+      const key = unwrapSecretKey(master(stored.keyId, stored.generation), stored.wrapped, arn, epoch);
+      return {
+        wrapped: { keyId: stored.keyId, generation: stored.generation, wrapped },
+        inKeyStore: stored.wrapped,
+        dataKey: unwrapDataKey(key, wrapped, { arn, versionId }),
+      };
+    }
+  }
+  return undefined;
 };
 
 /** A new keyring file of its own, for servers that must share one (several on one log, a CLI beside a test). */

@@ -20,6 +20,10 @@ const keySet = (failFirst: number) => {
       for (const k of [...keys]) if (k.startsWith(`${arn}/epoch `) && Number(k.split(" ")[1]) < below) keys.delete(k);
       return Promise.resolve();
     },
+    retireCopies: (arn, below) => {
+      for (const k of [...keys]) if (k.startsWith(`${arn}/copy `) && Number(k.split(" ")[1]) < below) keys.delete(k);
+      return Promise.resolve();
+    },
   };
   return { keys, destroyer };
 };

@@ -12,23 +12,11 @@ import {
 } from "../../src/domain/events.js";
 import { fold, initialState, type ActiveSecret } from "../../src/domain/state.js";
 import type { SecretName } from "../../src/domain/types.js";
-import { arnInRegion } from "../../src/replication/followed-region.js";
-import { copiesReported, type KnownCopies } from "../../src/replication/known-copies.js";
+import { arnInRegion } from "../../src/replication/replica-secret.js";
 import { ReplicationMonitor } from "../../src/replication/replication-monitor.js";
+import { ReportQueue } from "../../src/replication/report-queue.js";
 import type { ReplicationReport } from "../../src/store/replication-reports.js";
-import { SecretCatalog } from "../../projections/secret-catalog.js";
-import {
-  ARN,
-  createSecret,
-  given,
-  label,
-  moved,
-  NOW,
-  sealed,
-  v,
-  versionAdded,
-  withFirstVersion,
-} from "../support/decider.js";
+import { ARN, createSecret, given, label, NOW, sealed, v, withFirstVersion } from "../support/decider.js";
 
 // §4.16 Replication, as the decider and the primary's monitor decide it.
 
@@ -191,37 +179,106 @@ test("the primary's status of a replica: in progress until reported at its last 
   assert.equal(promotions, ["db@eu-west-1"]);
 });
 
-test("a replica region's last report says which keys were copied there, into which key store, wrapped how", () => {
-  const catalog = new SecretCatalog();
-  catalog.apply(5, "db", [...withFirstVersion("1"), added([{ region: "eu-west-1" }])]);
-  catalog.apply(9, "db", [versionAdded("2"), moved("AWSCURRENT", "1", "2"), moved("AWSPREVIOUS", undefined, "1")]);
-  const state = catalog.entry("db").state as ActiveSecret;
-  const replica = state.replicas?.[0];
-  if (replica === undefined) throw new Error("no replica");
-  const copied = { store: "2026-12-07T07:00:00.000Z", keyId: "k", generation: 1 };
-  // In sync as of the first record: version 1's key is there, version 2 (made since) has none yet.
-  const report: ReplicationReport = { arn: ARN, addedAt: replica.addedAt, seq: 5, status: "InSync", keys: copied };
-  const known = (sent: ReplicationReport | undefined, now = copied): ReturnType<KnownCopies>[] => {
-    const copies = copiesReported(sent, state, replica, now);
-    return [...state.versions].map(([id, { value }]) => copies(id, value));
-  };
-  assert.equal(known(report), ["here", "none"]);
-  assert.equal(known({ ...report, seq: 9 }), ["here", "here"]);
-  // Its master key turned to new material since: each key copied is read, to be wrapped anew.
-  assert.equal(known(report, { ...copied, generation: 2 }), ["check", "none"]);
-  // The key store was made again since: none of the copies is there.
-  assert.equal(known(report, { ...copied, store: "2026-12-07T08:00:00.000Z" }), ["none", "none"]);
-  // A report from before reports said where the keys went: each is read.
-  const { keys: _keys, ...older } = report;
-  assert.equal(known(older), ["check", "none"]);
-  // Failed, about an earlier addition of the region or another secret of that name, or none at all.
-  for (const other of [
-    { ...report, status: "Failed" as const },
-    { ...report, addedAt: replica.addedAt - 1 },
-    { ...report, arn: `${ARN}x` },
-    undefined,
-  ])
-    assert.equal(known(other), ["none", "none"]);
+test("a replica region's watermark puts in sync every replica at or below it, unless a report of its own says otherwise", () => {
+  const monitor = new ReplicationMonitor(() => undefined);
+  const secret = fold([...withFirstVersion(), added([{ region: "eu-west-1" }], NOW)]) as ActiveSecret;
+  const status = (seq: number) => monitor.statusOf(secret, seq)[0]?.Status;
+  monitor.receivedWatermark("eu-west-1", { seq: 20 });
+  assert.is(status(20), "InSync");
+  assert.is(status(21), "InProgress");
+  // Another region's watermark says nothing of this one.
+  monitor.receivedWatermark("ap-south-1", { seq: 99 });
+  assert.is(status(21), "InProgress");
+  // A report of its own in sync further on than the watermark counts too.
+  monitor.received("eu-west-1", "db", { arn: ARN, addedAt: NOW, seq: 21, status: "InSync" });
+  assert.is(status(21), "InSync");
+  // Failed: whatever the watermark says, until a report of its own says otherwise.
+  monitor.received("eu-west-1", "db", { arn: ARN, addedAt: NOW, seq: 15, status: "Failed", message: "why" });
+  assert.is(status(10), "Failed");
+  monitor.received("eu-west-1", "db", { arn: ARN, addedAt: NOW, seq: 15, status: "Promoted" });
+  assert.is(status(10), "InProgress");
+  // A failure about another incarnation of the name does not hide this one's watermark.
+  monitor.received("eu-west-1", "db", { arn: "arn:other", addedAt: NOW, seq: 15, status: "Failed" });
+  assert.is(status(10), "InSync");
+  // A watermark that went back (the region started over) is what counts.
+  monitor.receivedWatermark("eu-west-1", { seq: 5 });
+  assert.is(status(10), "InProgress");
+});
+
+/** A report queue over in-memory sends: what reached the primary, in order. */
+const reportQueue = (checkpoint: () => number | undefined) => {
+  const sent: string[] = [];
+  let idle: () => void = () => undefined;
+  const queue = new ReportQueue({
+    send: (name, report) => {
+      sent.push(`${name} ${report.status} ${report.seq}`);
+      return Promise.resolve();
+    },
+    sendWatermark: ({ seq }) => {
+      sent.push(`watermark ${seq}`);
+      return Promise.resolve();
+    },
+    checkpoint,
+    changed: () => {
+      if (queue.idle) idle();
+    },
+  });
+  const settled = () =>
+    new Promise<void>((resolve) => {
+      if (queue.idle) resolve();
+      else idle = resolve;
+    });
+  return { queue, sent, settled };
+};
+
+const report = (status: ReplicationReport["status"], seq: number): ReplicationReport => ({
+  arn: ARN,
+  addedAt: NOW,
+  seq,
+  status,
+});
+
+test("a replica region reports in sync by its watermark, and a single secret only when it is not, or was not", async () => {
+  let mark: number | undefined;
+  const { queue, sent, settled } = reportQueue(() => mark);
+  queue.restore({
+    reports: new Map([
+      ["was-failed", report("Failed", 3)],
+      ["fine", report("InSync", 4)],
+    ]),
+    watermark: { seq: 7 },
+  });
+  // The first pass: no watermark yet; a replica the primary holds as failed is told it is in sync now.
+  queue.report("fine", report("InSync", 4), 4);
+  queue.report("was-failed", report("InSync", 5), 5);
+  queue.report("still-failing", report("Failed", 6), 6);
+  await settled();
+  assert.equal(sent, ["was-failed InSync 5", "still-failing Failed 6"]);
+  // Its end: the watermark, unless the primary holds that one already.
+  mark = 7;
+  queue.firstPassOver();
+  await settled();
+  assert.is(sent.length, 2);
+  mark = 9;
+  // The same failure again is not sent again; a failure is sent before the watermark asked for after it.
+  queue.report("still-failing", report("Failed", 6), 6);
+  queue.report("new-failure", report("Failed", 9), 9);
+  queue.report("fine", report("InSync", 9), 9);
+  await settled();
+  assert.equal(sent.slice(2), ["new-failure Failed 9", "watermark 9"]);
+});
+
+test("a replica region that could not read what its primary holds reports each replica in its first pass", async () => {
+  const { queue, sent, settled } = reportQueue(() => 4);
+  queue.restore(undefined);
+  queue.report("a", report("InSync", 3), 3);
+  queue.report("b", report("InSync", 4), 4);
+  await settled();
+  assert.equal(sent, ["a InSync 3", "b InSync 4"]);
+  queue.firstPassOver();
+  queue.report("a", report("InSync", 4), 4);
+  await settled();
+  assert.equal(sent.slice(2), ["watermark 4"]);
 });
 
 test.run();

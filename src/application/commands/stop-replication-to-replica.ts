@@ -6,14 +6,17 @@ import type { SealedValue, VersionId } from "../../domain/types.js";
 import type { ServiceError } from "../errors.js";
 import { prepared, type Executed } from "../handle-command.js";
 import { active } from "../lookup.js";
-import { usingVersionKey } from "../sealing.js";
+import { usingVersionKey, wrapWith } from "../sealing.js";
 import type { Service } from "../service.js";
 
 /**
  * StopReplicationToReplica, in a replica's region: the replica, as served here, becomes a secret of this
- * region's log that accepts writes. Each version keeps its data key (already here, under the replica's key)
- * and its value is sealed anew for this region's ARN; the primary is told, and stops replicating it here.
+ * region's log that accepts writes. Each version keeps its data key, kept here by version from then on (wrapped
+ * under the replica's KmsKeyId), and its value is sealed anew for this region's ARN; the primary is told, and stops
+ * replicating it here.
  */
+const ENCRYPTION_FAILED = { _tag: "EncryptionFailed" } as const;
+
 export const stopReplicationToReplica = async (
   service: Service,
   input: { readonly SecretId: string },
@@ -28,35 +31,31 @@ export const stopReplicationToReplica = async (
     { kind: "name", name: secret.name },
     "PromoteReplica",
     async (_state, now) => {
+      // Its data keys are kept by version, as its own, under its KmsKeyId (they were under its primary's keys).
+      const wrapping = service.keyring().forWrapping(secret.kmsKeyId);
+      if (E.isLeft(wrapping)) return E.left(ENCRYPTION_FAILED);
       const versions: Array<{ versionId: VersionId; createdAt: number; value?: SealedValue }> = [];
       for (const version of secret.versions.values()) {
+        const { versionId, createdAt } = version;
         // An empty version (a rotation's, not yet filled) stays empty.
         if (version.value === undefined) {
-          versions.push({ versionId: version.versionId, createdAt: version.createdAt });
+          versions.push({ versionId, createdAt });
           continue;
         }
-        const read = await replica.values.sealed(version.versionId, version.value);
+        const read = await replica.source.values.sealed(versionId, version.value);
         if (E.isLeft(read)) return read;
         const sealed = read.right;
-        // The replica's data keys are in this region's key store, by version: the promoted secret's stay there.
-        const ctx: VersionContext = { arn: secret.arn, versionId: version.versionId };
-        const byVersion = { in: "key-store" } as const;
-        const resealed = await usingVersionKey(
-          service,
-          { arn: secret.arn, byVersion: true },
-          version.versionId,
-          byVersion,
-          (dataKey) =>
-            sealValue(
-              dataKey,
-              sealed.kind,
-              openValue(dataKey, sealed, { arn: primaryArn, versionId: version.versionId }),
-              ctx,
-              byVersion,
-            ),
-        );
+        const ctx: VersionContext = { arn: secret.arn, versionId };
+        const resealed = await usingVersionKey(replica.source, replica.holder, versionId, sealed.key, (dataKey) => ({
+          value: sealValue(dataKey, sealed.kind, openValue(dataKey, sealed, { arn: primaryArn, versionId }), ctx, {
+            in: "key-store",
+          }),
+          wrapped: wrapWith(wrapping.right, dataKey, ctx),
+        }));
         if (E.isLeft(resealed)) return resealed;
-        versions.push({ versionId: version.versionId, createdAt: version.createdAt, value: resealed.right });
+        // One kept by version already (a value from before event schema 2) was copied as the replica's.
+        if (sealed.key.in === "log") await service.keys.put(secret.arn, versionId, resealed.right.wrapped);
+        versions.push({ versionId, createdAt, value: resealed.right.value });
       }
       return prepared({
         type: "PromoteReplica",

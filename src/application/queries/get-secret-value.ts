@@ -37,14 +37,7 @@ export const getSecretValue = async (
   const plaintext =
     replica === undefined
       ? await openSealed(service, service.values, secret, version.versionId, version.value)
-      : await openSealed(
-          service,
-          replica.values,
-          { arn: secret.arn, byVersion: true },
-          version.versionId,
-          version.value,
-          replica.primaryArn,
-        );
+      : await openSealed(replica.source, replica.source.values, replica.holder, version.versionId, version.value);
   if (E.isLeft(plaintext)) return plaintext;
   // A replica's reads are not recorded: its log is the primary's, written only there.
   if (replica === undefined) await recordAccess(service, secret.name, version);
