@@ -71,7 +71,10 @@ export const startFollowedRegion = async (
       values,
       keyring: deps.keyring,
     }),
-    readPrimaryKeys: (wanted) => KeyStore.secretKeysOfRegion(nc, primary, wanted),
+    readPrimaryKeys: async (wanted) => {
+      const read = await KeyStore.readSecretKeysOfRegion(nc, primary, 10 * wanted.size);
+      return read === undefined ? undefined : KeyStore.secretKeysIn(read, wanted);
+    },
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),

@@ -167,6 +167,20 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
     return true;
   }
 
+  /**
+   * Where the versions' data keys are, without reading the versions: the lowest epoch of the secret's keys one is
+   * beside its value under (Infinity: none), and whether one is kept by version (in the key store).
+   */
+  dataKeyPlaces(): { readonly lowestEpoch: number; readonly byVersion: boolean } {
+    let [lowestEpoch, byVersion] = [Number.POSITIVE_INFINITY, false];
+    for (let i = 0; i < this.size; i++) {
+      const flags = this.packed.charCodeAt(i * RECORD);
+      if ((flags & (HAS_VALUE | KEY_IN_LOG)) === HAS_VALUE) byVersion = true;
+      else if ((flags & HAS_VALUE) !== 0) lowestEpoch = Math.min(lowestEpoch, this.numbersAt(i, flags)[3] ?? 0);
+    }
+    return { lowestEpoch, byVersion };
+  }
+
   /** These versions with `version` added last, or in its place if one of its id is here already (as Map.set). */
   with(version: Version): SecretVersions {
     const i = this.indexOf(version.versionId);
@@ -276,17 +290,8 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
   }
 
   private at(i: number, versionId: VersionId = this.idAt(i)): Version {
-    const base = i * RECORD;
-    const flags = this.packed.charCodeAt(base);
-    const [createdAt, seq, day, epoch] =
-      (flags & ODD_NUMBERS) !== 0
-        ? (JSON.parse(this.oddAt(i, CREATED_AT) ?? "[]") as number[])
-        : [
-            this.uint(base + CREATED_AT, 6),
-            this.uint(base + SEQ, 6),
-            this.uint(base + ACCESSED_DAY, 4) * DAY,
-            this.uint(base + EPOCH, 4),
-          ];
+    const flags = this.packed.charCodeAt(i * RECORD);
+    const [createdAt, seq, day, epoch] = this.numbersAt(i, flags);
     const lastAccessedDay = (flags & ACCESSED) === 0 ? undefined : day;
     const value: ValueRef | undefined =
       (flags & HAS_VALUE) === 0
@@ -303,6 +308,14 @@ export class SecretVersions implements ReadonlyMap<VersionId, Version> {
       ...(value === undefined ? {} : { value }),
       ...(lastAccessedDay === undefined ? {} : { lastAccessedDay }),
     };
+  }
+
+  /** A version's creation time, log sequence, last accessed day and key epoch (in its odd fields when too big). */
+  private numbersAt(i: number, flags: number): ReadonlyArray<number | undefined> {
+    const base = i * RECORD;
+    if ((flags & ODD_NUMBERS) !== 0) return JSON.parse(this.oddAt(i, CREATED_AT) ?? "[]") as number[];
+    const [days, epoch] = [this.uint(base + ACCESSED_DAY, 4) * DAY, this.uint(base + EPOCH, 4)];
+    return [this.uint(base + CREATED_AT, 6), this.uint(base + SEQ, 6), days, epoch];
   }
 
   idAt(i: number): VersionId {

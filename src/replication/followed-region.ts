@@ -126,6 +126,7 @@ export class FollowedRegion {
     this.work();
     await this.whenIdle();
     this.started = true;
+    this.erasedWhileSyncing.clear();
     this.replicas.indexAll();
     replicaKeys.endFirstPass();
     this.reports.firstPassOver();
@@ -154,7 +155,6 @@ export class FollowedRegion {
       if (erased !== undefined) this.eraseCopies(name, state.arn, erased);
       if (this.deps.catalog.entry(name).state === state) this.inSync(state);
     }
-    this.erasedWhileSyncing.clear();
   }
 
   /** Replica `state` (the catalog's now, its keys all here) is served as it is, in sync. */
@@ -265,7 +265,8 @@ export class FollowedRegion {
   private eraseCopies(secretName: string, arn: string, below: number): void {
     this.deps.replicaKeys.forget(arn, below);
     this.deps.shredder.shred({ arn, copiesBelow: below });
-    if (this.inFlight.has(secretName))
+    // Being copied, or in the first pass (whose copies may come from keys read before the erasure).
+    if (this.inFlight.has(secretName) || !this.started)
       this.erasedWhileSyncing.set(secretName, Math.max(below, this.erasedWhileSyncing.get(secretName) ?? 0));
   }
 
@@ -302,7 +303,8 @@ export class FollowedRegion {
         })
         .finally(() => {
           this.inFlight.delete(name);
-          this.erasedWhileSyncing.delete(name);
+          // The first pass keeps them all until its end: its copies may come from keys read before.
+          if (this.started) this.erasedWhileSyncing.delete(name);
           this.work();
           if (this.inFlight.size === 0 && this.failed.size > 0 && !this.retrying) {
             this.retrying = true;

@@ -137,27 +137,33 @@ export class ReplicaKeys {
     const keyring = this.deps.keyring();
     const done: Array<{ readonly state: ActiveSecret; readonly wrapping: WrappingKey }> = [];
     const copies: CopiedKey[] = [];
+    const upTo: number[] = [];
     for (const replica of replicas) {
       const { state, wrapping } = replica;
       const read = this.bulk?.get(state.arn);
-      const { from, hi } = this.toCopy(state, wrapping);
+      const epochs = epochsOf(state);
+      const { from, hi } = this.toCopy(state, wrapping, epochs);
       const readAll = from > hi || (read !== undefined && hi <= Math.max(...read.keys()));
-      if (!readAll || epochsOf(state).byVersion) continue;
+      if (!readAll || epochs.byVersion) continue;
       const keys = new Map<number, StoredSecretKey | undefined>();
       for (let epoch = from; epoch <= hi; epoch++) keys.set(epoch, read?.get(epoch));
       const made = copiesOf(keyring, state.arn, keys, wrapping);
       if (E.isLeft(made)) continue;
-      copies.push(...made.right);
+      for (const copy of made.right) copies.push(copy);
       done.push(replica);
+      upTo.push(hi);
     }
     await this.deps.copies.copy(copies);
-    for (const { state, wrapping } of done) this.copiedNow(state, epochsOf(state).hi, wrapping);
+    done.forEach(({ state, wrapping }, i) => this.copiedNow(state, upTo[i] ?? 0, wrapping));
     return done.map((d) => d.state);
   }
 
   /** The epochs of the secret's keys to copy: those its versions may need, from the first not copied yet. */
-  private toCopy(state: ActiveSecret, wrapping: WrappingKey): { readonly from: number; readonly hi: number } {
-    const { lo, hi } = epochsOf(state);
+  private toCopy(
+    state: ActiveSecret,
+    wrapping: WrappingKey,
+    { lo, hi }: { readonly lo: number; readonly hi: number } = epochsOf(state),
+  ): { readonly from: number; readonly hi: number } {
     const known = this.copied.get(state.arn);
     return { from: known !== undefined && sameWrapping(known, wrapping) ? Math.max(lo, known.upTo + 1) : lo, hi };
   }
@@ -223,11 +229,7 @@ const sameWrapping = (
  * None (0, 0) when no value is sealed under a secret's key. `byVersion`: some data key is kept by version.
  */
 const epochsOf = (state: ActiveSecret): { readonly lo: number; readonly hi: number; readonly byVersion: boolean } => {
-  let lo = Number.POSITIVE_INFINITY;
-  let byVersion = false;
-  for (const { value } of state.versions.values())
-    if (value?.key.in === "log") lo = Math.min(lo, value.key.epoch);
-    else if (value !== undefined) byVersion = true;
+  const { lowestEpoch: lo, byVersion } = state.versions.dataKeyPlaces();
   const hi = state.keyEpoch ?? 0;
   return lo === Number.POSITIVE_INFINITY || hi === 0 ? { lo: 0, hi: 0, byVersion } : { lo, hi, byVersion };
 };

@@ -10,6 +10,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { readApart } from "./log-reader.js";
 import { ensureStream, isWrongLastSequence, readUpTo } from "./streams.js";
 import {
   dataKeySubject,
@@ -59,6 +60,13 @@ const parsedSecretKey = (text: string): StoredSecretKey | undefined => {
   }
 };
 const decodeSecretKey = decoder(StoredSecretKey);
+
+/** A region's secrets' keys read at once, not decoded yet: by the token of their ARN in their subject, then epoch. */
+export type SecretKeysRead = {
+  readonly region: string;
+  readonly prefix: string;
+  readonly keys: ReadonlyMap<string, ReadonlyArray<readonly [epoch: number, data: Uint8Array]>>;
+};
 
 /** What reading a region's keys takes: a version's data key kept by version, and a secret's key of an epoch. */
 export type KeyReader = {
@@ -178,43 +186,60 @@ export class KeyStore {
   }
 
   /**
-   * Every secret's key of region `region` whose ARN is one of `wanted`, read at once through its JetStream domain
-   * over the leafnode (one ordered consumer, not a read each): by ARN, then epoch. Undefined when its key store
-   * holds so many more keys that a read each is sooner (one ordered consumer reads some 120,000 messages a second
+   * Every secret's key of region `region`, read at once through its JetStream domain over the leafnode (one
+   * ordered consumer on a thread of its own, not a read each), not decoded yet; undefined when its key store holds
+   * more than `most` keys (a read each is then sooner: one ordered consumer reads some 120,000 messages a second
    * over the leafnode, a read each some 10,000 with many at once).
    */
-  static async secretKeysOfRegion(
+  static async readSecretKeysOfRegion(
     nc: NatsConnection,
     region: string,
-    wanted: ReadonlySet<string>,
-  ): Promise<Map<string, Map<number, StoredSecretKey>> | undefined> {
+    most: number,
+  ): Promise<SecretKeysRead | undefined> {
     const stream = keyStreamName(region);
     const prefix = `${keySubjectPrefix(region)}.s.`;
-    const keys = new Map<string, Map<number, StoredSecretKey>>();
     const jsm = await jetstreamManager(nc, { domain: region });
-    if ((await jsm.streams.info(stream)).state.messages > 10 * wanted.size) return undefined;
+    if ((await jsm.streams.info(stream)).state.messages > most) return undefined;
+    const keys = new Map<string, Array<readonly [number, Uint8Array]>>();
+    const read: SecretKeysRead = { prefix: `${keySubjectPrefix(region)}.s.`, region, keys };
     const last = await jsm.streams.getMessage(stream, { last_by_subj: `${prefix}>` });
-    if (last === null) return keys;
-    // A key's subject names its secret by a token of its ARN: the wanted ones' tokens, so that no other is decoded.
-    const byToken = new Map([...wanted].map((arn) => [secretKeysOf(region, arn).slice(prefix.length), arn]));
-    await readUpTo(
-      jetstream(nc, { domain: region }),
-      stream,
-      last.seq,
-      (m) => {
-        const dot = m.subject.lastIndexOf(".");
-        const arn = byToken.get(m.subject.slice(prefix.length, dot));
-        if (arn === undefined) return;
-        const key = parsedSecretKey(m.string());
-        if (key === undefined) return;
-        const epoch = Number(m.subject.slice(dot + 1));
-        const epochs = keys.get(arn);
-        if (epochs === undefined) keys.set(arn, new Map([[epoch, key]]));
-        else epochs.set(epoch, key);
-      },
-      { subject: `${prefix}>` },
+    if (last === null) return read;
+    // A key's subject names its secret by a token of its ARN, and its epoch.
+    const keep = (subject: string, data: Uint8Array): void => {
+      const dot = subject.lastIndexOf(".");
+      const token = subject.slice(prefix.length, dot);
+      const epochs = keys.get(token);
+      const key = [Number(subject.slice(dot + 1)), data] as const;
+      if (epochs === undefined) keys.set(token, [key]);
+      else epochs.push(key);
+    };
+    // Read on a thread of its own (the NATS client's part of a read off this one), or on here if that fails.
+    const task = { stream, fromSeq: 1, lastSeq: last.seq, domain: region, subject: `${prefix}>` };
+    const apart = await readApart({ ...task, servers: [nc.getServer()], wholeSubjects: true }, (_seq, subject, data) =>
+      keep(subject, data),
     );
-    return keys;
+    if (apart.through < last.seq)
+      await readUpTo(jetstream(nc, { domain: region }), stream, last.seq, (m) => keep(m.subject, m.data), {
+        subject: task.subject,
+        fromSeq: apart.through + 1,
+      });
+    return read;
+  }
+
+  /** The keys of the secrets whose ARN is one of `wanted`, of those read at once: by ARN, then epoch. */
+  static secretKeysIn(read: SecretKeysRead, wanted: ReadonlySet<string>): Map<string, Map<number, StoredSecretKey>> {
+    const found = new Map<string, Map<number, StoredSecretKey>>();
+    for (const arn of wanted) {
+      const epochs = read.keys.get(secretKeysOf(read.region, arn).slice(read.prefix.length));
+      for (const [epoch, data] of epochs ?? []) {
+        const key = parsedSecretKey(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8"));
+        if (key === undefined) continue;
+        const keys = found.get(arn);
+        if (keys === undefined) found.set(arn, new Map([[epoch, key]]));
+        else keys.set(epoch, key);
+      }
+    }
+    return found;
   }
 
   /**

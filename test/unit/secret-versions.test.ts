@@ -189,4 +189,17 @@ test("labels moved several at once end as moved one by one, and a record's run o
   assert.equal(fold(events, initialState, 5), evolved);
 });
 
+test("where the versions' data keys are, read without reading the versions", () => {
+  // Epoch 1 is in a version whose numbers do not pack (its creation time), epoch 3 in one whose do.
+  const [inLog, byVersion, empty, odd] = forms() as [Version, Version, Version, Version];
+  assert.equal(SecretVersions.of(forms()).dataKeyPlaces(), { lowestEpoch: 1, byVersion: true });
+  assert.equal(SecretVersions.of([inLog, empty]).dataKeyPlaces(), { lowestEpoch: 3, byVersion: false });
+  assert.equal(SecretVersions.of([odd, inLog]).dataKeyPlaces(), { lowestEpoch: 1, byVersion: false });
+  assert.equal(SecretVersions.of([byVersion, empty]).dataKeyPlaces(), {
+    lowestEpoch: Number.POSITIVE_INFINITY,
+    byVersion: true,
+  });
+  assert.equal(SecretVersions.none.dataKeyPlaces(), { lowestEpoch: Number.POSITIVE_INFINITY, byVersion: false });
+});
+
 test.run();
