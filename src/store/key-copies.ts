@@ -42,7 +42,7 @@ const MOST_BYTES_A_MESSAGE = 256 * 1024;
 /** A bucket known to hold this many messages is written anew as one when a copy is added to it. */
 const MERGE_FROM = 8;
 /** How many buckets are written at once. */
-const CONCURRENT_WRITES = 32;
+const CONCURRENT_WRITES = 128;
 /** How many buckets' copies are kept parsed in memory (wrapped keys, useless without the keyring). */
 const CACHED_BUCKETS = 64;
 
