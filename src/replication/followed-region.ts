@@ -14,24 +14,23 @@ import { arnInRegion, replicaSecret, type ReplicaSecret } from "./replica-secret
 import { ReportQueue, RETRY_MS } from "./report-queue.js";
 import { ServedReplicas } from "./served-replicas.js";
 
-/** How many replicas are synced at once: each sync mostly waits on a read from the primary and a write here. */
-const CONCURRENT_SYNCS = 64;
 /**
- * How many at once in the first pass: with the primary's keys read at once, a sync waits only on the write of its
- * copies, and the more wait the more copies each write holds.
+ * How many replicas are synced at once, one by one: each mostly waits on a read from the primary and a write here
+ * (a first pass over many copies most of them together first: see copyAtOnce).
  */
-const FIRST_PASS_SYNCS = 100_000;
+const CONCURRENT_SYNCS = 64;
 /** From how many replicas to copy the first pass reads the primary's secrets' keys at once. */
 const READ_AT_ONCE_FROM = 1_000;
 
 /**
  * One region this region follows (a primary): its log, mirrored here, folded into a catalog of its secrets,
- * and the replicas of those replicated to this region. A replica is served once its data keys are here: they
- * are read from the primary's key store (wrapped under the primary's master keys), unwrapped with this region's
- * keyring and wrapped again under the replica's KmsKeyId into this region's key store. A replica is served as
- * of the last state whose keys were all copied, so a read never finds a version without its key. How each
- * replica stands goes back to the primary as a report; a deletion, pruning or removal of the region read in the
- * log destroys the keys here as well.
+ * and the replicas of those replicated to this region. A replica is served once its keys are here: its secret's
+ * keys (its data keys are beside its values in the log, wrapped under them) are read from the primary's key store
+ * (wrapped under the primary's master keys), unwrapped with this region's keyring and wrapped again under the
+ * replica's KmsKeyId, into this region's copies (ReplicaKeys). A replica is served as of the last state whose keys
+ * were all copied, so a read never finds a version without its key. How the replicas stand goes back to the
+ * primary (a watermark, and a report on each one that is not in sync); a deletion, pruning or removal of the region
+ * read in the log destroys the keys here as well.
  */
 export class FollowedRegion {
   /** The replicas served, and their index. */
@@ -288,10 +287,9 @@ export class FollowedRegion {
    */
   private work(): void {
     if (!this.running || this.stopped) return;
-    const most = this.started ? CONCURRENT_SYNCS : FIRST_PASS_SYNCS;
     // One secret marked again while it is being synced waits for that sync to end.
     for (const name of this.dirty) {
-      if (this.inFlight.size >= most) break;
+      if (this.inFlight.size >= CONCURRENT_SYNCS) break;
       if (this.inFlight.has(name)) continue;
       this.dirty.delete(name);
       this.inFlight.add(name);
