@@ -187,7 +187,8 @@ export class FollowedRegion {
       }
     if (is === undefined) this.serve(secretName);
     if (was !== undefined || is !== undefined) {
-      this.reports.pending(secretName, this.deps.catalog.entry(secretName).subjectSeq);
+      // Before the first pass is over no watermark is sent, and the pass syncs every replica marked.
+      if (this.started) this.reports.pending(secretName, this.deps.catalog.entry(secretName).subjectSeq);
       this.mark(secretName);
     }
     this.signal.changed();
