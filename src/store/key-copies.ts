@@ -105,9 +105,13 @@ export class KeyCopies {
     private readonly region: string,
   ) {}
 
-  /** The copies of region `region`'s key stream (opened by KeyStore.open first). */
+  /**
+   * The copies of region `region`'s key stream (opened by KeyStore.open first: JetStream is not asked again whether
+   * it answers, one request less as a cluster forms).
+   */
   static async open(nc: NatsConnection, region: string): Promise<KeyCopies> {
-    return new KeyCopies(jetstream(nc), await jetstreamManager(nc), keyStreamName(region), region);
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    return new KeyCopies(jetstream(nc), jsm, keyStreamName(region), region);
   }
 
   /** Hands over every copy held now (some twice, or erased since in the log: a crash's leftovers), oldest first. */
