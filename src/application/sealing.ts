@@ -50,7 +50,7 @@ export type DataKeyProblem =
   MasterKeyUnavailable | { readonly _tag: "DataKeyDoesNotOpen" } | { readonly _tag: "DataKeyDestroyed" };
 
 const DECRYPTION_FAILED = { _tag: "DecryptionFailed" } as const;
-const ENCRYPTION_FAILED = { _tag: "EncryptionFailed" } as const;
+export const ENCRYPTION_FAILED = { _tag: "EncryptionFailed" } as const;
 
 /** Unwraps `wrapped` (the key of version `ctx`, by version), runs `use` with the data key, and wipes the key. */
 export const withDataKey = async <T>(

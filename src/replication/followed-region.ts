@@ -42,7 +42,10 @@ export class FollowedRegion {
   private retrying = false;
   /** Replicas are synced once start() is called (the service they may call back into exists by then). */
   private running = false;
-  /** Past the first pass: a version that is not served yet has no key here yet, unless being copied. */
+  /**
+   * Past the first pass: watermarks are sent, replicas served are indexed as they are, and an erasure is done again
+   * only for a replica being synced (in the first pass, for any: its keys may have been read before).
+   */
   private started = false;
   /**
    * The replicas being synced whose keys were erased meanwhile (below which epoch; Infinity: all): their copies
@@ -73,7 +76,7 @@ export class FollowedRegion {
       readonly shredder: KeyShredder;
       readonly send: (secretName: string, report: ReplicationReport) => Promise<void>;
       readonly sendWatermark: (watermark: ReplicationWatermark) => Promise<void>;
-      /** The last report this region sent the primary about each secret, by name; fails if the primary is out of reach. */
+      /** What this region sent the primary (its reports by secret, its watermark); fails if the primary is out of reach. */
       readonly sent: () => Promise<SentReports>;
       /** ForceOverwriteReplicaSecret: deletes this region's own secret of that name; a reason if it cannot. */
       readonly replaceOwn: (secretName: string) => Promise<string | undefined>;
@@ -111,16 +114,19 @@ export class FollowedRegion {
       if (wrapping === undefined) wrappings.set(kmsKeyId, (wrapping = keyring().forWrapping(kmsKeyId)));
       return E.isRight(wrapping) ? wrapping.right : undefined;
     };
-    const toCopy = new Map<string, { readonly state: ActiveSecret; readonly wrapping: WrappingKey }>();
+    const toCopy: Array<{ readonly state: ActiveSecret; readonly wrapping: WrappingKey }> = [];
     for (const state of replicas) {
       const wrapping = wrappingOf(state);
       // A name taken here (to fail, overwrite or promote) is synced on its own; one whose keys are here is served.
-      const plain = wrapping !== undefined && this.deps.ownCatalog.entry(state.name).state.status !== "active";
-      if (plain && replicaKeys.hasAll(state, wrapping)) this.inSync(state);
-      else this.dirty.add(state.name);
-      if (plain && this.dirty.has(state.name)) toCopy.set(state.arn, { state, wrapping });
+      if (wrapping === undefined || this.deps.ownCatalog.entry(state.name).state.status === "active")
+        this.dirty.add(state.name);
+      else if (replicaKeys.hasAll(state, wrapping)) this.inSync(state);
+      else {
+        this.dirty.add(state.name);
+        toCopy.push({ state, wrapping });
+      }
     }
-    if (toCopy.size >= READ_AT_ONCE_FROM) await this.copyAtOnce([...toCopy.values()]);
+    if (toCopy.length >= READ_AT_ONCE_FROM) await this.copyAtOnce(toCopy);
     this.running = true;
     this.work();
     await this.whenIdle();
@@ -162,7 +168,7 @@ export class FollowedRegion {
     if (replica === undefined) return;
     const seq = this.deps.catalog.entry(state.name).subjectSeq;
     this.dirty.delete(state.name);
-    this.serve(state.name, state);
+    this.replicas.serve(state.name, state);
     this.report(state.name, { arn: state.arn, addedAt: replica.addedAt, seq, status: "InSync" });
   }
 
@@ -185,7 +191,7 @@ export class FollowedRegion {
           this.eraseCopies(secretName, before.arn, Number.POSITIVE_INFINITY);
         }
       }
-    if (is === undefined) this.serve(secretName);
+    if (is === undefined) this.replicas.serve(secretName);
     if (was !== undefined || is !== undefined) {
       // Before the first pass is over no watermark is sent, and the pass syncs every replica marked.
       if (this.started) this.reports.pending(secretName, this.deps.catalog.entry(secretName).subjectSeq);
@@ -246,11 +252,6 @@ export class FollowedRegion {
     return this.signal.when(() => this.inFlight.size === 0 && this.dirty.size === 0);
   }
 
-  /** Serves the replica of `name` as of the primary's state `state`, or (none) no longer serves one of that name. */
-  private serve(name: string, state?: ActiveSecret): void {
-    this.replicas.serve(name, state);
-  }
-
   /** The index of the replicas served, once the first pass's are all in it. */
   indexed(): Promise<SecretIndex> {
     return this.replicas.indexed();
@@ -278,7 +279,7 @@ export class FollowedRegion {
     const arn = arnInRegion(primaryArn, this.deps.home.region);
     const own = this.deps.ownCatalog.entry(secretName).state;
     if (own.status === "active" && own.arn === arn) return;
-    this.serve(secretName);
+    this.replicas.serve(secretName);
     this.deps.shredder.shred({ arn, versionIds });
   }
 
@@ -336,7 +337,7 @@ export class FollowedRegion {
     const replica = state.status === "active" ? this.replicaOf(state) : undefined;
     // Not replicated here (any more): none to serve, nothing to report.
     if (state.status !== "active" || replica === undefined) {
-      this.serve(name);
+      this.replicas.serve(name);
       this.reports.notReplicated(name);
       return;
     }
@@ -350,13 +351,13 @@ export class FollowedRegion {
         ...(message === undefined ? {} : { message }),
       });
     const failed = (message: string): void => {
-      this.serve(name);
+      this.replicas.serve(name);
       report("Failed", `Replication failed: ${message}`);
     };
     const own = ownCatalog.entry(name).state;
     if (own.status === "active") {
       if (own.arn === arn && own.promotedFrom === state.arn) {
-        this.serve(name);
+        this.replicas.serve(name);
         return report("Promoted");
       }
       if (replica.forceOverwrite !== true)
@@ -375,7 +376,7 @@ export class FollowedRegion {
     // Removed from this region (or deleted) while the keys were being copied: not served, and queued again.
     const now = catalog.entry(name).state;
     if (now.status !== "active" || now.arn !== state.arn || this.replicaOf(now) === undefined) return;
-    this.serve(name, state);
+    this.replicas.serve(name, state);
     report("InSync");
   }
 

@@ -140,13 +140,16 @@ export class ReplicaKeys {
     const upTo: number[] = [];
     for (const replica of replicas) {
       const { state, wrapping } = replica;
-      const read = this.bulk?.get(state.arn);
       const epochs = epochsOf(state);
       const { from, hi } = this.toCopy(state, wrapping, epochs);
-      const readAll = from > hi || (read !== undefined && hi <= Math.max(...read.keys()));
-      if (!readAll || epochs.byVersion) continue;
+      // What the read at once holds of it: all of its keys, or it is copied on its own.
+      if (epochs.byVersion || (from <= hi && this.readAtOnce(state.arn, hi) === "unread")) continue;
       const keys = new Map<number, StoredSecretKey | undefined>();
-      for (let epoch = from; epoch <= hi; epoch++) keys.set(epoch, read?.get(epoch));
+      for (let epoch = from; epoch <= hi; epoch++) {
+        // Covered, as `hi` is: a key missing from the read was erased there.
+        const read = this.readAtOnce(state.arn, epoch);
+        keys.set(epoch, read === "unread" ? undefined : read);
+      }
       const made = copiesOf(keyring, state.arn, keys, wrapping);
       if (E.isLeft(made)) continue;
       for (const copy of made.right) copies.push(copy);
@@ -177,9 +180,17 @@ export class ReplicaKeys {
 
   /** The primary's key of `epoch`: from what was read at once if that read covers it, else read now. */
   private async primaryKey(arn: string, epoch: number): Promise<StoredSecretKey | undefined> {
+    const read = this.readAtOnce(arn, epoch);
+    return read === "unread" ? this.deps.primary.getSecretKey(arn, epoch) : read;
+  }
+
+  /**
+   * The primary's key of `epoch` as the read at once found it (none: erased there), or "unread" if that read does
+   * not tell: none was made, or the secret had no key of that epoch or later yet (epochs only grow).
+   */
+  private readAtOnce(arn: string, epoch: number): StoredSecretKey | undefined | "unread" {
     const read = this.bulk?.get(arn);
-    if (read !== undefined && epoch <= Math.max(...read.keys())) return read.get(epoch);
-    return this.deps.primary.getSecretKey(arn, epoch);
+    return read === undefined || epoch > Math.max(...read.keys()) ? "unread" : read.get(epoch);
   }
 
   /** The data keys kept by version (values from before event schema 2) copied here, as `replicaArn`. */

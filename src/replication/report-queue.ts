@@ -6,15 +6,8 @@ const CONCURRENT_REPORTS = 64;
 export const RETRY_MS = 1000;
 
 /** Whether two reports say the same: one need not be sent again when the primary holds the other. */
-export const sameReport = (x: ReplicationReport, y: ReplicationReport): boolean =>
-  x.arn === y.arn &&
-  x.addedAt === y.addedAt &&
-  x.seq === y.seq &&
-  x.status === y.status &&
-  x.message === y.message &&
-  x.keys?.store === y.keys?.store &&
-  x.keys?.keyId === y.keys?.keyId &&
-  x.keys?.generation === y.keys?.generation;
+const sameReport = (x: ReplicationReport, y: ReplicationReport): boolean =>
+  x.arn === y.arn && x.addedAt === y.addedAt && x.seq === y.seq && x.status === y.status && x.message === y.message;
 
 /**
  * What a replica region tells its primary: its watermark (every replica whose last record is at or below it is in

@@ -1,17 +1,10 @@
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  jetstream,
-  jetstreamManager,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { KeyedLock } from "../keyed-lock.js";
 import { StoredSecretKey } from "./key-store.js";
-import { readUpTo } from "./streams.js";
+import { jsonDecoder } from "./json-messages.js";
+import { eraseMessage, messagesOn, readUpTo } from "./streams.js";
 import { keyCopiesSubject, keyCopiesSubjects, keyStreamName } from "./subjects.js";
 
 /**
@@ -23,14 +16,8 @@ export type CopiedKey = t.TypeOf<typeof CopiedKey>;
 
 const CopiesMessage = t.readonly(t.type({ keys: t.readonlyArray(CopiedKey) }));
 
-const decodeCopies = (data: Uint8Array): ReadonlyArray<CopiedKey> => {
-  try {
-    const decoded = CopiesMessage.decode(JSON.parse(Buffer.from(data).toString("utf8")));
-    return E.isRight(decoded) ? decoded.right.keys : [];
-  } catch {
-    return [];
-  }
-};
+const decodeMessage = jsonDecoder(CopiesMessage);
+const decodeCopies = (data: Uint8Array): ReadonlyArray<CopiedKey> => decodeMessage(data)?.keys ?? [];
 
 /** How many subjects the copies are spread over: a secret's copies are all on one, found by its ARN. */
 const BUCKETS = 1024;
@@ -220,7 +207,6 @@ export class KeyCopies {
     adding: ReadonlyArray<CopiedKey>,
     drop: (copy: CopiedKey) => boolean,
   ): Promise<void> {
-    this.cache.delete(bucket);
     const before = await this.read(bucket);
     const kept = new Map<string, CopiedKey>();
     for (const copy of [...before.flatMap((m) => m.copies), ...adding]) {
@@ -232,7 +218,8 @@ export class KeyCopies {
     if (before.length === 0 && kept.size === 0) return;
     const messages = messagesOf([...kept.values()]);
     for (const message of messages) await this.publish(bucket, message);
-    for (const { seq } of before) await this.erase(seq);
+    // Overwritten, as KeyStore erases keys; one another server erased first is gone already.
+    for (const { seq } of before) await eraseMessage(this.jsm, this.stream, seq);
     this.counts[bucket] = messages.length;
     this.cache.delete(bucket);
   }
@@ -245,24 +232,10 @@ export class KeyCopies {
   private async read(
     bucket: number,
   ): Promise<Array<{ readonly seq: number; readonly copies: ReadonlyArray<CopiedKey> }>> {
-    const subject = keyCopiesSubject(this.region, bucket);
     const messages: Array<{ readonly seq: number; readonly copies: ReadonlyArray<CopiedKey> }> = [];
-    for (let seq = 1; ;) {
-      const m = await this.jsm.direct.getMessage(this.stream, { seq, next_by_subj: subject });
-      if (m === null) return messages;
+    for await (const m of messagesOn(this.jsm, this.stream, keyCopiesSubject(this.region, bucket)))
       messages.push({ seq: m.seq, copies: decodeCopies(m.data) });
-      seq = m.seq + 1;
-    }
-  }
-
-  /** Erases a message (overwritten); one another server erased first is gone already. */
-  private async erase(seq: number): Promise<void> {
-    try {
-      await this.jsm.streams.deleteMessage(this.stream, seq, true);
-    } catch (e) {
-      if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return;
-      throw e;
-    }
+    return messages;
   }
 
   private remember(bucket: number, copies: ReadonlyArray<CopiedKey>): void {

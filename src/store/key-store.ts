@@ -8,10 +8,10 @@ import {
   type JetStreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
 import { readApart } from "./log-reader.js";
-import { ensureStream, isWrongLastSequence, readUpTo } from "./streams.js";
+import { jsonChecker, jsonDecoder } from "./json-messages.js";
+import { ensureStream, eraseMessage, isWrongLastSequence, messagesOn, readUpTo } from "./streams.js";
 import {
   dataKeySubject,
   keyStreamName,
@@ -39,32 +39,17 @@ export const StoredSecretKey = t.readonly(
 );
 export type StoredSecretKey = t.TypeOf<typeof StoredSecretKey>;
 
-const decoder =
-  <A>(codec: t.Decoder<unknown, A>) =>
-  (text: string): A | undefined => {
-    try {
-      const decoded = codec.decode(JSON.parse(text));
-      return E.isRight(decoded) ? decoded.right : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-const decodeWrapped = decoder(WrappedDataKey);
-/** A secret's key as the key store holds it, checked but not copied (StoredSecretKey converts nothing). */
-const parsedSecretKey = (text: string): StoredSecretKey | undefined => {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return StoredSecretKey.is(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-};
-const decodeSecretKey = decoder(StoredSecretKey);
+const decodeWrapped = jsonDecoder(WrappedDataKey);
+const decodeSecretKey = jsonDecoder(StoredSecretKey);
+/** Secrets' keys read at once: StoredSecretKey converts nothing, so each is checked, not built again. */
+const checkSecretKey = jsonChecker(StoredSecretKey);
 
-/** A region's secrets' keys read at once, not decoded yet: by the token of their ARN in their subject, then epoch. */
+/**
+ * A region's secrets' keys read at once, not decoded yet: by the subject of their secret's keys (`secretKeysOf`),
+ * then epoch.
+ */
 export type SecretKeysRead = {
   readonly region: string;
-  readonly prefix: string;
   readonly keys: ReadonlyMap<string, ReadonlyArray<readonly [epoch: number, data: Uint8Array]>>;
 };
 
@@ -201,16 +186,15 @@ export class KeyStore {
     const jsm = await jetstreamManager(nc, { domain: region });
     if ((await jsm.streams.info(stream)).state.messages > most) return undefined;
     const keys = new Map<string, Array<readonly [number, Uint8Array]>>();
-    const read: SecretKeysRead = { prefix: `${keySubjectPrefix(region)}.s.`, region, keys };
     const last = await jsm.streams.getMessage(stream, { last_by_subj: `${prefix}>` });
-    if (last === null) return read;
-    // A key's subject names its secret by a token of its ARN, and its epoch.
+    if (last === null) return { region, keys };
+    // A key's subject: its secret's keys' subject, then its epoch.
     const keep = (subject: string, data: Uint8Array): void => {
       const dot = subject.lastIndexOf(".");
-      const token = subject.slice(prefix.length, dot);
-      const epochs = keys.get(token);
+      const secret = subject.slice(0, dot);
+      const epochs = keys.get(secret);
       const key = [Number(subject.slice(dot + 1)), data] as const;
-      if (epochs === undefined) keys.set(token, [key]);
+      if (epochs === undefined) keys.set(secret, [key]);
       else epochs.push(key);
     };
     // Read on a thread of its own (the NATS client's part of a read off this one), or on here if that fails.
@@ -223,16 +207,15 @@ export class KeyStore {
         subject: task.subject,
         fromSeq: apart.through + 1,
       });
-    return read;
+    return { region, keys };
   }
 
   /** The keys of the secrets whose ARN is one of `wanted`, of those read at once: by ARN, then epoch. */
   static secretKeysIn(read: SecretKeysRead, wanted: ReadonlySet<string>): Map<string, Map<number, StoredSecretKey>> {
     const found = new Map<string, Map<number, StoredSecretKey>>();
     for (const arn of wanted) {
-      const epochs = read.keys.get(secretKeysOf(read.region, arn).slice(read.prefix.length));
-      for (const [epoch, data] of epochs ?? []) {
-        const key = parsedSecretKey(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8"));
+      for (const [epoch, data] of read.keys.get(secretKeysOf(read.region, arn)) ?? []) {
+        const key = checkSecretKey(data);
         if (key === undefined) continue;
         const keys = found.get(arn);
         if (keys === undefined) found.set(arn, new Map([[epoch, key]]));
@@ -268,13 +251,9 @@ export class KeyStore {
 
   /** Erases every key of secret `arn` of an epoch below `below` (Infinity: all of them, the secret is gone). */
   async retireSecretKeys(arn: string, below: number): Promise<void> {
-    const subjects = `${secretKeysOf(this.region, arn)}.*`;
-    for (let seq = 1; ;) {
-      const message = await this.jsm.direct.getMessage(this.stream, { seq, next_by_subj: subjects });
-      if (message === null) return;
+    for await (const message of messagesOn(this.jsm, this.stream, `${secretKeysOf(this.region, arn)}.*`)) {
       const epoch = Number(message.subject.slice(message.subject.lastIndexOf(".") + 1));
-      if (epoch < below) await this.jsm.streams.deleteMessage(this.stream, message.seq, true);
-      seq = message.seq + 1;
+      if (epoch < below) await eraseMessage(this.jsm, this.stream, message.seq);
     }
   }
 
@@ -302,10 +281,9 @@ export class KeyStore {
 
   /** Erases every message on `subject` below sequence `below`, oldest first. */
   private async eraseAll(subject: string, below: number): Promise<void> {
-    for (;;) {
-      const message = await this.jsm.direct.getMessage(this.stream, { seq: 1, next_by_subj: subject });
-      if (message === null || message.seq >= below) return;
-      await this.jsm.streams.deleteMessage(this.stream, message.seq, true);
+    for await (const message of messagesOn(this.jsm, this.stream, subject)) {
+      if (message.seq >= below) return;
+      await eraseMessage(this.jsm, this.stream, message.seq);
     }
   }
 

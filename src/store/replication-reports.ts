@@ -7,8 +7,8 @@ import {
   type JetStreamClient,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import * as E from "fp-ts/lib/Either.js";
 import * as t from "io-ts";
+import { jsonDecoder } from "./json-messages.js";
 import { ensureStream, followStream, readUpTo, type Follower } from "./streams.js";
 import {
   ofReplicationSubject,
@@ -21,10 +21,9 @@ import {
 
 /**
  * How a replica region stands with one secret of its primary: in sync up to `seq` (the sequence of the secret's
- * last record it applied, its keys copied into `keys.store`, the key store made at that time, wrapped by one
- * generation of one of that region's master keys); failed, and why; or promoted to a standalone secret there.
- * `arn` and `addedAt` say which secret and which addition of the region the report is about. (Reports sent before
- * `keys` was added have none.)
+ * last record it applied); failed, and why; or promoted to a standalone secret there. `arn` and `addedAt` say which
+ * secret and which addition of the region the report is about. (Reports sent before the watermark also said where
+ * the keys were copied, in `keys`: read, not used.)
  */
 export const ReplicationReport = t.readonly(
   t.intersection([
@@ -34,10 +33,7 @@ export const ReplicationReport = t.readonly(
       seq: t.number,
       status: t.keyof({ InSync: null, Failed: null, Promoted: null }),
     }),
-    t.partial({
-      message: t.string,
-      keys: t.readonly(t.type({ store: t.string, keyId: t.string, generation: t.number })),
-    }),
+    t.partial({ message: t.string }),
   ]),
 );
 export type ReplicationReport = t.TypeOf<typeof ReplicationReport>;
@@ -49,18 +45,8 @@ export type ReplicationReport = t.TypeOf<typeof ReplicationReport>;
 export const ReplicationWatermark = t.readonly(t.type({ seq: t.number }));
 export type ReplicationWatermark = t.TypeOf<typeof ReplicationWatermark>;
 
-const decoder =
-  <A>(codec: t.Decoder<unknown, A>) =>
-  (data: Uint8Array): A | undefined => {
-    try {
-      const decoded = codec.decode(JSON.parse(Buffer.from(data).toString("utf8")));
-      return E.isRight(decoded) ? decoded.right : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-const decodeReport = decoder(ReplicationReport);
-const decodeWatermark = decoder(ReplicationWatermark);
+const decodeReport = jsonDecoder(ReplicationReport);
+const decodeWatermark = jsonDecoder(ReplicationWatermark);
 
 const PUBLISH_TIMEOUT_MS = 5000;
 

@@ -9,6 +9,7 @@ import {
   type JetStreamManager,
   type JsMsg,
   type OrderedConsumerOptions,
+  type StoredMsg,
   type StreamConfig,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -118,6 +119,32 @@ export const readUpTo = async (
       if (m.seq >= lastSeq) return;
     }
     if (delivered === 0) return;
+  }
+};
+
+/**
+ * The messages of `stream` on `subject` (a wildcard too) as it holds them now, oldest first, one direct get each:
+ * for the few on one subject (a key's, a bucket's), where an ordered consumer costs more to set up than it saves.
+ */
+export async function* messagesOn(jsm: JetStreamManager, stream: string, subject: string): AsyncGenerator<StoredMsg> {
+  for (let seq = 1; ;) {
+    const message = await jsm.direct.getMessage(stream, { seq, next_by_subj: subject });
+    if (message === null) return;
+    yield message;
+    seq = message.seq + 1;
+  }
+}
+
+/**
+ * Erases a message of `stream`: nats-server overwrites its bytes, where a deletion would only hide them. One erased
+ * already (by another server, or a retry) is gone: nothing to do.
+ */
+export const eraseMessage = async (jsm: JetStreamManager, stream: string, seq: number): Promise<void> => {
+  try {
+    await jsm.streams.deleteMessage(stream, seq, true);
+  } catch (e) {
+    if (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.NoMessageFound) return;
+    throw e;
   }
 };
 

@@ -6,7 +6,7 @@ import type { SealedValue, VersionId } from "../../domain/types.js";
 import type { ServiceError } from "../errors.js";
 import { prepared, type Executed } from "../handle-command.js";
 import { active } from "../lookup.js";
-import { usingVersionKey, wrapWith } from "../sealing.js";
+import { ENCRYPTION_FAILED, usingVersionKey, wrapWith } from "../sealing.js";
 import type { Service } from "../service.js";
 
 /**
@@ -15,8 +15,6 @@ import type { Service } from "../service.js";
  * under the replica's KmsKeyId), and its value is sealed anew for this region's ARN; the primary is told, and stops
  * replicating it here.
  */
-const ENCRYPTION_FAILED = { _tag: "EncryptionFailed" } as const;
-
 export const stopReplicationToReplica = async (
   service: Service,
   input: { readonly SecretId: string },
