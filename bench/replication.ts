@@ -1,5 +1,7 @@
 // npm run bench:replication -- --writes 300: replication lag on loopback. Two regions, each its own nats-server
-// (the replica's joined to the primary's by a leafnode) and its own service in this process. For each write,
+// (the replica's joined to the primary's by a leafnode) and its own service: the primary's in a process of its own,
+// as `npm start` runs it (as it would be on a machine of its own: its work, its heap's collections and its timers are
+// not the replica region's), the replica region's in this process. For each write,
 // the lag runs from the primary's answer to PutSecretValue until the replica region's GetSecretValue answers
 // the new version. The reference, measured the same way in the same run: a raw JetStream publish in the primary
 // until the replica region's mirror of that stream holds the message (what the log alone costs).
@@ -14,15 +16,18 @@ import { StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import * as E from "fp-ts/lib/Either.js";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startApp, type RunningApp } from "../src/app.js";
+import { startApp } from "../src/app.js";
 import { loadConfig, type Config } from "../src/config.js";
 import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
+import { streamName } from "../src/store/subjects.js";
 import { heapAfterGc as heap, machine, percentile } from "./measures.js";
+import { stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -68,8 +73,8 @@ const configOf = (dir: string, region: string, natsUrl: string, keyringFile: str
   return config.right;
 };
 
-const clientOf = (app: RunningApp, region: string): SecretsManagerClient =>
-  new SecretsManagerClient({ endpoint: app.endpoint, region, credentials, maxAttempts: 1 });
+const clientOf = (endpoint: string, region: string): SecretsManagerClient =>
+  new SecretsManagerClient({ endpoint, region, credentials, maxAttempts: 1 });
 
 const main = async (): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), "secret-ledger-replication-"));
@@ -89,10 +94,28 @@ const main = async (): Promise<void> => {
   const keyringFile = join(dir, "keyring.json");
   loadOrCreateKeyring(keyringFile);
   const quiet = { logger: () => undefined };
-  const a = await startApp(configOf(dir, PRIMARY, natsA.url, keyringFile, []), quiet);
+  // The primary, as `npm start` runs it (its node options too), on the variables configOf reads.
+  const a = spawn(process.execPath, ["--max-semi-space-size=32", join(import.meta.dirname, "..", "src", "main.js")], {
+    env: {
+      ...process.env,
+      SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+      SECRET_LEDGER_DATA: join(dir, PRIMARY),
+      NATS_URL: natsA.url,
+      SECRET_LEDGER_REGION: PRIMARY,
+      SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+      SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      SECRET_LEDGER_KEYRING: keyringFile,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const primaryEndpoint = (await waitForLine(a, /Endpoint:\s+(\S+)/))[1] as string;
   let b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
-  const ca = clientOf(a, PRIMARY);
-  let cb = clientOf(b, REPLICA);
+  const ca = clientOf(primaryEndpoint, PRIMARY);
+  let cb = clientOf(b.endpoint, REPLICA);
+  // The primary's log's last record, as its nats-server has it.
+  const nca = await connect({ servers: natsA.url });
+  const jsmA = await jetstreamManager(nca);
+  const primaryLastSeq = async (): Promise<number> => (await jsmA.streams.info(streamName(PRIMARY))).state.last_seq;
   try {
     // The service: a write in the primary, until the replica region serves it. Writes go round a few secrets,
     // each kept under the version quota.
@@ -106,7 +129,7 @@ const main = async (): Promise<void> => {
           AddReplicaRegions: [{ Region: REPLICA }],
         }),
       );
-    await b.whenReplicaCaughtUp(PRIMARY, await a.log.lastSeq());
+    await b.whenReplicaCaughtUp(PRIMARY, await primaryLastSeq());
     const service: number[] = [];
     let polls = 0;
     for (let i = 1; i <= WRITES; i++) {
@@ -128,9 +151,7 @@ const main = async (): Promise<void> => {
       service.push(performance.now() - acked);
     }
     // The reference: a raw publish in the primary's JetStream, until the replica region's mirror holds it.
-    const nca = await connect({ servers: natsA.url });
     const ncb = await connect({ servers: natsB.url });
-    const jsmA = await jetstreamManager(nca);
     const jsmB = await jetstreamManager(ncb);
     await jsmA.streams.add({ name: "BENCH_RAW", subjects: ["bench.raw"], storage: StorageType.File });
     await jsmB.streams.add({
@@ -146,7 +167,6 @@ const main = async (): Promise<void> => {
       while ((await jsmB.streams.getMessage("BENCH_RAW", { seq: ack.seq }).catch(() => null)) === null) polls++;
       raw.push(performance.now() - acked);
     }
-    await nca.drain();
     await ncb.drain();
     let scale = "";
     if (REPLICAS > 0) {
@@ -180,9 +200,9 @@ const main = async (): Promise<void> => {
       const created = performance.now();
       if (FIRST_PASS) {
         b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
-        cb = clientOf(b, REPLICA);
+        cb = clientOf(b.endpoint, REPLICA);
       }
-      await b.whenReplicaCaughtUp(PRIMARY, await a.log.lastSeq());
+      await b.whenReplicaCaughtUp(PRIMARY, await primaryLastSeq());
       const served = performance.now();
       cb.destroy();
       await b.stop();
@@ -190,7 +210,7 @@ const main = async (): Promise<void> => {
       const restarting = performance.now();
       b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
       const restarted = performance.now();
-      cb = clientOf(b, REPLICA);
+      cb = clientOf(b.endpoint, REPLICA);
       const read = await cb.send(new GetSecretValueCommand({ SecretId: `bench/many-${REPLICAS - 1}` }));
       if (read.SecretString !== `value ${REPLICAS - 1}`) throw new Error("the restarted replica region misread");
       // Its listings, every replica among what they go through: a page of 100, unfiltered and by a name prefix.
@@ -231,7 +251,8 @@ const main = async (): Promise<void> => {
     ca.destroy();
     cb.destroy();
     await b.stop();
-    await a.stop();
+    await nca.drain();
+    await stopChild(a);
     await natsB.stop();
     await natsA.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -71,10 +71,7 @@ export const startFollowedRegion = async (
       values,
       keyring: deps.keyring,
     }),
-    readPrimaryKeys: async (wanted) => {
-      const read = await KeyStore.readSecretKeysOfRegion(nc, primary, 10 * wanted.size);
-      return read === undefined ? undefined : KeyStore.secretKeysIn(read, wanted);
-    },
+    readPrimaryKeys: (wanted, onKey) => KeyStore.readSecretKeysOfRegion(nc, primary, wanted, 10 * wanted.size, onKey),
     keyring: deps.keyring,
     shredder: deps.shredder,
     send: (secretName, report) => sendReplicationReport(nc, primary, config.region, secretName, report),

@@ -9,7 +9,7 @@ import type { ActiveSecret, Replica, SecretState } from "../domain/state.js";
 import type { VersionId } from "../domain/types.js";
 import type { ReplicationReport, ReplicationWatermark, SentReports } from "../store/replication-reports.js";
 import { Signal } from "../signal.js";
-import type { PrimaryKeys, ReplicaKeys } from "./replica-keys.js";
+import type { ReadPrimaryKeys, ReplicaKeys } from "./replica-keys.js";
 import { arnInRegion, replicaSecret, type ReplicaSecret } from "./replica-secret.js";
 import { ReportQueue, RETRY_MS } from "./report-queue.js";
 import { ServedReplicas } from "./served-replicas.js";
@@ -67,11 +67,8 @@ export class FollowedRegion {
       readonly ownCatalog: SecretCatalog;
       /** The keys copied here to serve the replicas. */
       readonly replicaKeys: ReplicaKeys;
-      /**
-       * The primary's secrets' keys whose ARN is one of `wanted`, read at once; undefined if a read each is sooner;
-       * fails if the primary is out of reach.
-       */
-      readonly readPrimaryKeys: (wanted: ReadonlySet<string>) => Promise<PrimaryKeys | undefined>;
+      /** The primary's secrets' keys, read at once. */
+      readonly readPrimaryKeys: ReadPrimaryKeys;
       readonly keyring: () => Keyring;
       readonly shredder: KeyShredder;
       readonly send: (secretName: string, report: ReplicationReport) => Promise<void>;
@@ -133,7 +130,6 @@ export class FollowedRegion {
     this.started = true;
     this.erasedWhileSyncing.clear();
     this.replicas.indexAll();
-    replicaKeys.endFirstPass();
     this.reports.firstPassOver();
   }
 
@@ -145,15 +141,15 @@ export class FollowedRegion {
   private async copyAtOnce(
     replicas: ReadonlyArray<{ readonly state: ActiveSecret; readonly wrapping: WrappingKey }>,
   ): Promise<void> {
-    const wanted = new Set(replicas.map((r) => r.state.arn));
-    const keys = await this.deps.readPrimaryKeys(wanted).catch((e: unknown) => {
-      this.deps.onError(`reading the keys of ${this.deps.primary} at once (each is read alone)`, e);
-    });
-    if (keys === undefined) return;
-    this.deps.replicaKeys.useBulk(keys);
     // As being synced: an erasure meanwhile is done again once their copies are written.
     for (const { state } of replicas) this.inFlight.add(state.name);
-    const copied = await this.deps.replicaKeys.copyAll(replicas).finally(() => this.inFlight.clear());
+    const copied = await this.deps.replicaKeys
+      .copyAtOnce(replicas, this.deps.readPrimaryKeys)
+      .catch((e: unknown) => {
+        this.deps.onError(`copying the keys of ${this.deps.primary}'s replicas at once (each is copied alone)`, e);
+      })
+      .finally(() => this.inFlight.clear());
+    if (copied === undefined) return;
     for (const state of copied) {
       const { name } = state;
       const erased = this.erasedWhileSyncing.get(name);

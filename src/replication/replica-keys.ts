@@ -8,8 +8,27 @@ import type { ActiveSecret } from "../domain/state.js";
 import type { CopiedKey, KeyCopies } from "../store/key-copies.js";
 import type { KeyReader, KeyStore, StoredSecretKey } from "../store/key-store.js";
 
-/** The primary's secrets' keys read at once (by ARN, then epoch), and what that read holds. */
-export type PrimaryKeys = ReadonlyMap<string, ReadonlyMap<number, StoredSecretKey>>;
+/**
+ * Reads the primary's keys of the secrets whose ARN is one of `wanted` at once, each handed to `onKey` as it comes;
+ * false if a read each is sooner (none read). Fails if the primary is out of reach.
+ */
+export type ReadPrimaryKeys = (
+  wanted: ReadonlySet<string>,
+  onKey: (arn: string, epoch: number, key: StoredSecretKey) => void,
+) => Promise<boolean>;
+
+/** A replica's keys as a first pass's read at once copies them. */
+type Planned = {
+  readonly state: ActiveSecret;
+  readonly wrapping: WrappingKey;
+  /** The epochs to copy. */
+  readonly from: number;
+  readonly hi: number;
+  /** The highest epoch of the secret's keys read: the read covers `hi` once it is there or beyond. */
+  seen: number;
+  /** The copies made, by epoch; undefined once one cannot be made (the replica is then synced on its own). */
+  copies: Map<number, CopiedKey> | undefined;
+};
 
 /** Where a replica's keys were copied last: its primary's key of epoch `upTo` and all before it, wrapped so. */
 type Copied = { readonly upTo: number; readonly keyId: string; readonly generation: number };
@@ -27,8 +46,6 @@ export class ReplicaKeys {
   private readonly copied = new Map<string, Copied>();
   /** Each value of `copied` once (most replicas share one: their first epoch, under the region's default key). */
   private readonly alike = new Map<string, Copied>();
-  /** During the first pass over many replicas: the primary's secrets' keys, read at once. */
-  private bulk: PrimaryKeys | undefined;
   /** Where replicas' values are opened: the primary's log as mirrored here, and the keys kept here. */
   readonly source: KeySource;
 
@@ -76,15 +93,6 @@ export class ReplicaKeys {
     return !byVersion && (hi === 0 || (known !== undefined && known.upTo >= hi && sameWrapping(known, wrapping)));
   }
 
-  /** The primary's secrets' keys, read at once, serve the copies made until `endFirstPass` (instead of a read each). */
-  useBulk(keys: PrimaryKeys): void {
-    this.bulk = keys;
-  }
-
-  endFirstPass(): void {
-    this.bulk = undefined;
-  }
-
   /**
    * Copies the keys of secret `state` (the primary's) not copied here yet, wrapped under `wrapping`: its secret's
    * keys, and its versions' data keys kept by version (as `replicaArn`). Fails with why, as the report says it.
@@ -122,43 +130,45 @@ export class ReplicaKeys {
   ): Promise<E.Either<string, ReadonlyArray<CopiedKey>>> {
     const { from, hi } = this.toCopy(state, wrapping);
     const keys = new Map<number, StoredSecretKey | undefined>();
-    for (let epoch = from; epoch <= hi; epoch++) keys.set(epoch, await this.primaryKey(state.arn, epoch));
+    for (let epoch = from; epoch <= hi; epoch++)
+      keys.set(epoch, await this.deps.primary.getSecretKey(state.arn, epoch));
     return copiesOf(this.deps.keyring(), state.arn, keys, wrapping);
   }
 
   /**
-   * A first pass over many replicas: the keys of those whose keys the primary's keys read at once hold (none kept
-   * by version) are copied together, each wrapped under its `wrapping`. Returns those whose keys are all here now;
-   * the others are left to `copy`, one at a time.
+   * A first pass over many replicas: the primary's keys of those none of whose data keys is kept by version are
+   * read at once (`read`), copied as they come, each wrapped under its replica's `wrapping`, and written together.
+   * Returns the replicas whose keys are all here now; the others are left to `copy`, one at a time. Undefined (none
+   * copied) if `read` says a read each is sooner.
    */
-  async copyAll(
+  async copyAtOnce(
     replicas: ReadonlyArray<{ readonly state: ActiveSecret; readonly wrapping: WrappingKey }>,
-  ): Promise<ReadonlyArray<ActiveSecret>> {
+    read: ReadPrimaryKeys,
+  ): Promise<ReadonlyArray<ActiveSecret> | undefined> {
     const keyring = this.deps.keyring();
-    const done: Array<{ readonly state: ActiveSecret; readonly wrapping: WrappingKey }> = [];
-    const copies: CopiedKey[] = [];
-    const upTo: number[] = [];
-    for (const replica of replicas) {
-      const { state, wrapping } = replica;
+    const planned = new Map<string, Planned>();
+    for (const { state, wrapping } of replicas) {
       const epochs = epochsOf(state);
+      if (epochs.byVersion) continue;
       const { from, hi } = this.toCopy(state, wrapping, epochs);
-      // What the read at once holds of it: all of its keys, or it is copied on its own.
-      if (epochs.byVersion || (from <= hi && this.readAtOnce(state.arn, hi) === "unread")) continue;
-      const keys = new Map<number, StoredSecretKey | undefined>();
-      for (let epoch = from; epoch <= hi; epoch++) {
-        // Covered, as `hi` is: a key missing from the read was erased there.
-        const read = this.readAtOnce(state.arn, epoch);
-        keys.set(epoch, read === "unread" ? undefined : read);
-      }
-      const made = copiesOf(keyring, state.arn, keys, wrapping);
-      if (E.isLeft(made)) continue;
-      for (const copy of made.right) copies.push(copy);
-      done.push(replica);
-      upTo.push(hi);
+      planned.set(state.arn, { state, wrapping, from, hi, seen: 0, copies: new Map() });
     }
-    await this.deps.copies.copy(copies);
-    done.forEach(({ state, wrapping }, i) => this.copiedNow(state, upTo[i] ?? 0, wrapping));
-    return done.map((d) => d.state);
+    const wasRead = await read(new Set(planned.keys()), (arn, epoch, key) => {
+      const plan = planned.get(arn);
+      if (plan === undefined) return;
+      plan.seen = Math.max(plan.seen, epoch);
+      if (plan.copies === undefined || epoch < plan.from || epoch > plan.hi) return;
+      const copied = copyOf(keyring, arn, epoch, key, plan.wrapping);
+      // A later key of the same epoch (a rewrapping) replaces the one before.
+      if (E.isRight(copied)) plan.copies.set(epoch, copied.right);
+      else plan.copies = undefined;
+    });
+    if (!wasRead) return undefined;
+    // Covered when `hi` was read (or beyond): a key of an epoch before it missing from the read was erased there.
+    const done = [...planned.values()].filter((p) => p.copies !== undefined && (p.from > p.hi || p.seen >= p.hi));
+    await this.deps.copies.copy(done.flatMap((p) => [...(p.copies ?? new Map<number, CopiedKey>()).values()]));
+    for (const { state, hi, wrapping } of done) this.copiedNow(state, hi, wrapping);
+    return done.map((p) => p.state);
   }
 
   /** The epochs of the secret's keys to copy: those its versions may need, from the first not copied yet. */
@@ -176,21 +186,6 @@ export class ReplicaKeys {
     const known = this.copied.get(state.arn);
     if (known === undefined || upTo >= known.upTo || !sameWrapping(known, wrapping))
       this.copied.set(state.arn, this.copiedAs(upTo, wrapping));
-  }
-
-  /** The primary's key of `epoch`: from what was read at once if that read covers it, else read now. */
-  private async primaryKey(arn: string, epoch: number): Promise<StoredSecretKey | undefined> {
-    const read = this.readAtOnce(arn, epoch);
-    return read === "unread" ? this.deps.primary.getSecretKey(arn, epoch) : read;
-  }
-
-  /**
-   * The primary's key of `epoch` as the read at once found it (none: erased there), or "unread" if that read does
-   * not tell: none was made, or the secret had no key of that epoch or later yet (epochs only grow).
-   */
-  private readAtOnce(arn: string, epoch: number): StoredSecretKey | undefined | "unread" {
-    const read = this.bulk?.get(arn);
-    return read === undefined || epoch > Math.max(...read.keys()) ? "unread" : read.get(epoch);
   }
 
   /** The data keys kept by version (values from before event schema 2) copied here, as `replicaArn`. */

@@ -9,7 +9,6 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import * as t from "io-ts";
-import { readApart } from "./log-reader.js";
 import { jsonChecker, jsonDecoder } from "./json-messages.js";
 import { ensureStream, eraseMessage, isWrongLastSequence, messagesOn, readUpTo } from "./streams.js";
 import {
@@ -43,15 +42,8 @@ const decodeWrapped = jsonDecoder(WrappedDataKey);
 const decodeSecretKey = jsonDecoder(StoredSecretKey);
 /** Secrets' keys read at once: StoredSecretKey converts nothing, so each is checked, not built again. */
 const checkSecretKey = jsonChecker(StoredSecretKey);
-
-/**
- * A region's secrets' keys read at once, not decoded yet: by the subject of their secret's keys (`secretKeysOf`),
- * then epoch.
- */
-export type SecretKeysRead = {
-  readonly region: string;
-  readonly keys: ReadonlyMap<string, ReadonlyArray<readonly [epoch: number, data: Uint8Array]>>;
-};
+/** How many keys one pull of a read at once asks for: fewer round trips over the leafnode than the default. */
+const READ_AT_ONCE_BATCH = 10_000;
 
 /** What reading a region's keys takes: a version's data key kept by version, and a secret's key of an epoch. */
 export type KeyReader = {
@@ -171,58 +163,41 @@ export class KeyStore {
   }
 
   /**
-   * Every secret's key of region `region`, read at once through its JetStream domain over the leafnode (one
-   * ordered consumer on a thread of its own, not a read each), not decoded yet; undefined when its key store holds
-   * more than `most` keys (a read each is then sooner: one ordered consumer reads some 120,000 messages a second
-   * over the leafnode, a read each some 10,000 with many at once).
+   * The keys of the secrets whose ARN is one of `wanted` among region `region`'s, read at once through its
+   * JetStream domain over the leafnode (one ordered consumer, not a read each), each handed to `onKey` as it comes;
+   * false, none read, when its key store holds more than `most` keys (a read each is then sooner: one ordered
+   * consumer reads some 100,000 messages a second over the leafnode, a read each some 10,000 with many at once).
+   * Read on this thread: the NATS client's work is most of it, and a thread of its own costs more than it saves.
    */
   static async readSecretKeysOfRegion(
     nc: NatsConnection,
     region: string,
+    wanted: ReadonlySet<string>,
     most: number,
-  ): Promise<SecretKeysRead | undefined> {
+    onKey: (arn: string, epoch: number, key: StoredSecretKey) => void,
+  ): Promise<boolean> {
     const stream = keyStreamName(region);
-    const prefix = `${keySubjectPrefix(region)}.s.`;
+    const subject = `${keySubjectPrefix(region)}.s.>`;
     const jsm = await jetstreamManager(nc, { domain: region });
-    if ((await jsm.streams.info(stream)).state.messages > most) return undefined;
-    const keys = new Map<string, Array<readonly [number, Uint8Array]>>();
-    const last = await jsm.streams.getMessage(stream, { last_by_subj: `${prefix}>` });
-    if (last === null) return { region, keys };
+    if ((await jsm.streams.info(stream)).state.messages > most) return false;
+    const last = await jsm.streams.getMessage(stream, { last_by_subj: subject });
+    if (last === null) return true;
     // A key's subject: its secret's keys' subject, then its epoch.
-    const keep = (subject: string, data: Uint8Array): void => {
-      const dot = subject.lastIndexOf(".");
-      const secret = subject.slice(0, dot);
-      const epochs = keys.get(secret);
-      const key = [Number(subject.slice(dot + 1)), data] as const;
-      if (epochs === undefined) keys.set(secret, [key]);
-      else epochs.push(key);
-    };
-    // Read on a thread of its own (the NATS client's part of a read off this one), or on here if that fails.
-    const task = { stream, fromSeq: 1, lastSeq: last.seq, domain: region, subject: `${prefix}>` };
-    const apart = await readApart({ ...task, servers: [nc.getServer()], wholeSubjects: true }, (_seq, subject, data) =>
-      keep(subject, data),
+    const arnOf = new Map<string, string>();
+    for (const arn of wanted) arnOf.set(secretKeysOf(region, arn), arn);
+    await readUpTo(
+      jetstream(nc, { domain: region }),
+      stream,
+      last.seq,
+      (m) => {
+        const dot = m.subject.lastIndexOf(".");
+        const arn = arnOf.get(m.subject.slice(0, dot));
+        const key = arn === undefined ? undefined : checkSecretKey(m.data);
+        if (arn !== undefined && key !== undefined) onKey(arn, Number(m.subject.slice(dot + 1)), key);
+      },
+      { subject, batch: READ_AT_ONCE_BATCH },
     );
-    if (apart.through < last.seq)
-      await readUpTo(jetstream(nc, { domain: region }), stream, last.seq, (m) => keep(m.subject, m.data), {
-        subject: task.subject,
-        fromSeq: apart.through + 1,
-      });
-    return { region, keys };
-  }
-
-  /** The keys of the secrets whose ARN is one of `wanted`, of those read at once: by ARN, then epoch. */
-  static secretKeysIn(read: SecretKeysRead, wanted: ReadonlySet<string>): Map<string, Map<number, StoredSecretKey>> {
-    const found = new Map<string, Map<number, StoredSecretKey>>();
-    for (const arn of wanted) {
-      for (const [epoch, data] of read.keys.get(secretKeysOf(read.region, arn)) ?? []) {
-        const key = checkSecretKey(data);
-        if (key === undefined) continue;
-        const keys = found.get(arn);
-        if (keys === undefined) found.set(arn, new Map([[epoch, key]]));
-        else keys.set(epoch, key);
-      }
-    }
-    return found;
+    return true;
   }
 
   /**

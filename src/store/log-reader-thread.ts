@@ -45,11 +45,11 @@ const run = async (task: ReaderTask, port: NonNullable<typeof parentPort>): Prom
       used += data.length;
       ends.push(used);
       seqs.push(m.seq);
-      names.push(task.wholeSubjects === true ? m.subject : nameOfSubject(m.subject));
+      names.push(nameOfSubject(m.subject));
     };
     // Nothing awaited a record: only when a batch is full (or the next record would not fit in it).
     await readUpTo(
-      jetstream(nc, task.domain === undefined ? {} : { domain: task.domain }),
+      jetstream(nc),
       task.stream,
       task.lastSeq,
       (m) => {
@@ -57,7 +57,7 @@ const run = async (task: ReaderTask, port: NonNullable<typeof parentPort>): Prom
         keep(m);
         return seqs.length >= BATCH_RECORDS ? send() : undefined;
       },
-      { fromSeq: task.fromSeq, ...(task.subject === undefined ? {} : { subject: task.subject }) },
+      { fromSeq: task.fromSeq },
     );
     if (seqs.length > 0) await send();
     port.postMessage({ done: true });

@@ -4,18 +4,12 @@ import { Worker } from "node:worker_threads";
 // NATS client's part of reading (a third of a replay's time on one thread), this one decodes and folds. Two cores
 // then replay about as fast as one reads. The records come in order, in batches, a few batches ahead at most.
 
-/**
- * What the reading thread is asked: the records `fromSeq`..`lastSeq` of `stream` (in JetStream domain `domain`,
- * those on `subject`), each handed over with its secret's name (or, with `wholeSubjects`, its subject).
- */
+/** What the reading thread is asked: the records `fromSeq`..`lastSeq` of `stream`. */
 export type ReaderTask = {
   readonly servers: ReadonlyArray<string>;
   readonly stream: string;
   readonly fromSeq: number;
   readonly lastSeq: number;
-  readonly domain?: string;
-  readonly subject?: string;
-  readonly wholeSubjects?: boolean;
   /** How many batches it may send before this thread asked for more. */
   readonly batchesAhead: number;
 };

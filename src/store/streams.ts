@@ -97,9 +97,14 @@ export const readUpTo = async (
   stream: string,
   lastSeq: number,
   onMessage: (m: JsMsg) => void | Promise<void>,
-  options: { readonly subject?: string; readonly fromSeq?: number } = {},
+  options: {
+    readonly subject?: string;
+    readonly fromSeq?: number;
+    /** How many messages one pull asks for. */
+    readonly batch?: number;
+  } = {},
 ): Promise<void> => {
-  const { subject, fromSeq = 1 } = options;
+  const { subject, fromSeq = 1, batch = 1000 } = options;
   if (lastSeq === 0 || fromSeq > lastSeq) return;
   const consumer = await js.consumers.get(stream, {
     ...(fromSeq > 1
@@ -112,7 +117,7 @@ export const readUpTo = async (
   });
   for (;;) {
     let delivered = 0;
-    for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) {
+    for await (const m of await consumer.fetch({ max_messages: batch, expires: 2000 })) {
       delivered++;
       const held = onMessage(m);
       if (held !== undefined) await held;
