@@ -108,7 +108,7 @@ export const startApp = async (
   const stack = new StopStack();
   try {
     const { home, credentials, keyring, identityOf, credentialsOf, reloadFailed } = openDataDir(config, stack, logger);
-    const store = await openStore(config, stack, keyring, logger);
+    const store = await openStore(config, stack, keyring, logger, () => options.onKeyStep?.("copies rewritten"));
     const { nc, log, keys, copies, link, auditor } = store;
     const keyringClaims = await claimKeyring(keys, keyring, config.region, logger);
     const secretKeys = new SecretKeys(keys, () => keyring.current());

@@ -33,6 +33,8 @@ export const openStore = async (
   stack: StopStack,
   keyring: WatchedFile<Keyring>,
   logger: Logger,
+  /** Told when a bucket of copies was written anew without some, before its older messages are erased. */
+  onCopiesRewritten?: () => void,
 ): Promise<Store> => {
   const nats = await ownNatsServer(config);
   if (nats !== undefined) stack.push(nats);
@@ -49,7 +51,7 @@ export const openStore = async (
   const replicas = config.streamReplicas;
   const log = await EventLog.open(nc, config.region, replicas);
   const keys = await KeyStore.open(nc, config.region, replicas);
-  const copies = await KeyCopies.open(nc, config.region);
+  const copies = await KeyCopies.open(nc, config.region, onCopiesRewritten);
   const link = new NatsLink(nc);
   const auditor = stack.push(await startAuditor(nc, config, keyring.current(), link, logger)).auditor;
   return { natsUrl, nc, log, keys, copies, link, auditor };

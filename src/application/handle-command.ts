@@ -18,8 +18,16 @@ import type { Clock, CommandLog } from "./ports.js";
 // KmsKeyId) first gets the secret a new key, written to the key store, and records its replacement in the same
 // append; after a pruning the old keys are erased once that is in the log (the key shredder).
 
-/** The steps of replacing a secret's key, which a test may watch (to stop the process between two of them). */
-export type KeyStep = "new secret key written" | "replacement appended" | "old secret keys erased";
+/**
+ * The steps of replacing a secret's key (and of erasing a replica region's copies), which a test may watch (to stop
+ * the process between two of them).
+ */
+export type KeyStep =
+  | "new secret key written"
+  | "replacement appended"
+  | "old secret keys erased"
+  /** A replica region's copies of a secret's keys: their bucket written anew without them, the old not erased yet. */
+  | "copies rewritten";
 
 /** Makes a secret's command from its state now. */
 export type Prepare = (state: SecretState, now: number) => Promise<E.Either<ServiceError, SecretCommand>>;

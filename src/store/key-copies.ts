@@ -90,15 +90,17 @@ export class KeyCopies {
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
     private readonly region: string,
+    /** Told when a bucket was written anew without copies it dropped, before its older messages are erased. */
+    private readonly onRewritten?: () => void,
   ) {}
 
   /**
    * The copies of region `region`'s key stream (opened by KeyStore.open first: JetStream is not asked again whether
    * it answers, one request less as a cluster forms).
    */
-  static async open(nc: NatsConnection, region: string): Promise<KeyCopies> {
+  static async open(nc: NatsConnection, region: string, onRewritten?: () => void): Promise<KeyCopies> {
     const jsm = await jetstreamManager(nc, { checkAPI: false });
-    return new KeyCopies(jetstream(nc), jsm, keyStreamName(region), region);
+    return new KeyCopies(jetstream(nc), jsm, keyStreamName(region), region, onRewritten);
   }
 
   /** Hands over every copy held now (some twice, or erased since in the log: a crash's leftovers), oldest first. */
@@ -209,15 +211,18 @@ export class KeyCopies {
   ): Promise<void> {
     const before = await this.read(bucket);
     const kept = new Map<string, CopiedKey>();
+    let dropped = false;
     for (const copy of [...before.flatMap((m) => m.copies), ...adding]) {
       const id = `${copy.epoch} ${copy.arn}`;
       kept.delete(id);
       if (!drop(copy)) kept.set(id, copy);
+      else dropped = true;
     }
     // Nothing to erase, nothing to keep apart from what is added: no rewrite.
     if (before.length === 0 && kept.size === 0) return;
     const messages = messagesOf([...kept.values()]);
     for (const message of messages) await this.publish(bucket, message);
+    if (dropped) this.onRewritten?.();
     // Overwritten, as KeyStore erases keys; one another server erased first is gone already.
     for (const { seq } of before) await eraseMessage(this.jsm, this.stream, seq);
     this.counts[bucket] = messages.length;

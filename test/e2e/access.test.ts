@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { clientAs, startTestApp, user, writePrincipals, type TestApp, type TestUser } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
 import { tempDir } from "../support/nats.js";
+import { told } from "../support/hooks.js";
 
 const ACCOUNT = "123456789012";
 const admin = user("admin", { Effect: "Allow", Action: "secretsmanager:*", Resource: "*" });
@@ -32,24 +33,28 @@ const outsider = user("outsider");
 type Ctx = { app: TestApp; file: string; as: Record<string, SecretsManagerClient>; arn: string; other: string };
 const Access = suite<Ctx>("who may do what: principals, identity and resource policies");
 
-Access.before(async (ctx) => {
-  ctx.file = join(tempDir("principals"), "principals.json");
-  writePrincipals(ctx.file, [admin, reader, outsider]);
-  ctx.app = await startTestApp({ principalsFile: ctx.file });
-  ctx.as = Object.fromEntries([admin, reader, outsider].map((u) => [u.name, clientAs(ctx.app, u)]));
-  const created = await ctx.as["admin"]?.send(
-    new CreateSecretCommand({ Name: "team/db", SecretString: "s3cr3t", ClientRequestToken: randomUUID() }),
-  );
-  ctx.arn = created?.ARN ?? "";
-  const other = await ctx.as["admin"]?.send(
-    new CreateSecretCommand({ Name: "team/other", SecretString: "o", ClientRequestToken: randomUUID() }),
-  );
-  ctx.other = other?.ARN ?? "";
-});
-Access.after(async ({ app, as }) => {
-  for (const c of Object.values(as)) c.destroy();
-  await app.stop();
-});
+Access.before(
+  told(async (ctx) => {
+    ctx.file = join(tempDir("principals"), "principals.json");
+    writePrincipals(ctx.file, [admin, reader, outsider]);
+    ctx.app = await startTestApp({ principalsFile: ctx.file });
+    ctx.as = Object.fromEntries([admin, reader, outsider].map((u) => [u.name, clientAs(ctx.app, u)]));
+    const created = await ctx.as["admin"]?.send(
+      new CreateSecretCommand({ Name: "team/db", SecretString: "s3cr3t", ClientRequestToken: randomUUID() }),
+    );
+    ctx.arn = created?.ARN ?? "";
+    const other = await ctx.as["admin"]?.send(
+      new CreateSecretCommand({ Name: "team/other", SecretString: "o", ClientRequestToken: randomUUID() }),
+    );
+    ctx.other = other?.ARN ?? "";
+  }),
+);
+Access.after(
+  told(async ({ app, as }) => {
+    for (const c of Object.values(as)) c.destroy();
+    await app.stop();
+  }),
+);
 
 const as = (ctx: Ctx, who: TestUser): SecretsManagerClient => ctx.as[who.name] as SecretsManagerClient;
 

@@ -15,12 +15,15 @@ import { randomUUID } from "node:crypto";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { rawRequest } from "../support/raw.js";
 import { sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 const Api = suite<{ app: TestApp }>("the API through the JS SDK");
-Api.before(async (ctx) => {
-  ctx.app = await startTestApp();
-});
-Api.after(async ({ app }) => app.stop());
+Api.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp();
+  }),
+);
+Api.after(told(async ({ app }) => app.stop()));
 
 const token = (): string => randomUUID();
 const create = (client: SecretsManagerClient, name: string, value?: string, t = token()) =>

@@ -7,6 +7,7 @@ import { rawRequest } from "../support/raw.js";
 import { seededRandom } from "../support/random.js";
 import { operationNames } from "../../src/api/model.js";
 import serviceModel from "../../src/api/model/secretsmanager-2017-10-17.json" with { type: "json" };
+import { told } from "../support/hooks.js";
 
 // Bad input gets a 400 with an AWS error type, changes nothing, and never takes the process down.
 
@@ -55,10 +56,12 @@ const junk = (depth = 0): unknown => {
 };
 
 const BadInput = suite<{ app: TestApp }>("bad input");
-BadInput.before(async (ctx) => {
-  ctx.app = await startTestApp({ logRequests: false });
-});
-BadInput.after(async ({ app }) => app.stop());
+BadInput.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp({ logRequests: false });
+  }),
+);
+BadInput.after(told(async ({ app }) => app.stop()));
 
 BadInput("a thousand random requests: each answered 200 or 400 with an AWS error type, none a 500", async ({ app }) => {
   await app.client.send(

@@ -9,28 +9,31 @@ import {
 import { randomUUID } from "node:crypto";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 const Batch = suite<{ app: TestApp }>("BatchGetSecretValue");
-Batch.before(async (ctx) => {
-  ctx.app = await startTestApp();
-  for (let i = 0; i < 5; i++)
+Batch.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp();
+    for (let i = 0; i < 5; i++)
+      await ctx.app.client.send(
+        new CreateSecretCommand({ Name: `batch/s${i}`, SecretString: `value-${i}`, ClientRequestToken: randomUUID() }),
+      );
     await ctx.app.client.send(
-      new CreateSecretCommand({ Name: `batch/s${i}`, SecretString: `value-${i}`, ClientRequestToken: randomUUID() }),
+      new CreateSecretCommand({
+        Name: "batch/bin",
+        SecretBinary: Buffer.from([1, 2, 3]),
+        ClientRequestToken: randomUUID(),
+      }),
     );
-  await ctx.app.client.send(
-    new CreateSecretCommand({
-      Name: "batch/bin",
-      SecretBinary: Buffer.from([1, 2, 3]),
-      ClientRequestToken: randomUUID(),
-    }),
-  );
-  await ctx.app.client.send(new CreateSecretCommand({ Name: "batch/empty", ClientRequestToken: randomUUID() }));
-  await ctx.app.client.send(
-    new CreateSecretCommand({ Name: "batch/doomed", SecretString: "x", ClientRequestToken: randomUUID() }),
-  );
-  await ctx.app.client.send(new DeleteSecretCommand({ SecretId: "batch/doomed" }));
-});
-Batch.after(async ({ app }) => app.stop());
+    await ctx.app.client.send(new CreateSecretCommand({ Name: "batch/empty", ClientRequestToken: randomUUID() }));
+    await ctx.app.client.send(
+      new CreateSecretCommand({ Name: "batch/doomed", SecretString: "x", ClientRequestToken: randomUUID() }),
+    );
+    await ctx.app.client.send(new DeleteSecretCommand({ SecretId: "batch/doomed" }));
+  }),
+);
+Batch.after(told(async ({ app }) => app.stop()));
 
 Batch("by SecretIdList: each value, and each failure in Errors without failing the call", async ({ app }) => {
   const got = await app.client.send(

@@ -2,15 +2,18 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTestApp, user, writePrincipals, type TestApp } from "../support/app.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
+import { told } from "../support/hooks.js";
 
 // A smoke test of the whole API through the real AWS CLI: botocore's serialisation and its signing path
 // (no x-amz-content-sha256), for every operation this server has.
 
 const Cli = suite<{ app: TestApp }>("the AWS CLI, operation by operation");
-Cli.before(async (ctx) => {
-  ctx.app = await startTestApp();
-});
-Cli.after(async ({ app }) => app.stop());
+Cli.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp();
+  }),
+);
+Cli.after(told(async ({ app }) => app.stop()));
 
 Cli("create, tag, update, list, policy, batch get, delete and restore, random password", async ({ app }) => {
   const skip = awsCliUnavailable();

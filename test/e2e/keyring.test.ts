@@ -13,6 +13,7 @@ import { KeyStore } from "../../src/store/key-store.js";
 import { dataKeyOf, startTestApp, type TestApp } from "../support/app.js";
 import { secretLedger } from "../support/cli.js";
 import { sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 const ENCRYPTION_FAILURE =
   "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.";
@@ -27,12 +28,14 @@ const keys = async (app: TestApp, ...args: string[]): Promise<string> => {
 
 type Ctx = { app: TestApp; keyArn: string; keyId: string };
 const Keyring = suite<Ctx>("the keyring: master keys as KmsKeyId, disabled keys, re-encryption, rotation");
-Keyring.before(async (ctx) => {
-  ctx.app = await startTestApp();
-  ctx.keyArn = (await keys(ctx.app, "create", "--alias", "alias/payments")).trim();
-  ctx.keyId = ctx.keyArn.slice(ctx.keyArn.lastIndexOf("/") + 1);
-});
-Keyring.after(async ({ app }) => app.stop());
+Keyring.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp();
+    ctx.keyArn = (await keys(ctx.app, "create", "--alias", "alias/payments")).trim();
+    ctx.keyId = ctx.keyArn.slice(ctx.keyArn.lastIndexOf("/") + 1);
+  }),
+);
+Keyring.after(told(async ({ app }) => app.stop()));
 
 const wrappingOf = async (app: TestApp, secretId: string, versionId?: string) => {
   const got = await app.client.send(

@@ -19,15 +19,18 @@ import { randomUUID } from "node:crypto";
 import { dataKeyOf, startTestApp, type TestApp } from "../support/app.js";
 import { rawRequest } from "../support/raw.js";
 import { sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 let now = Date.UTC(2026, 10, 27, 12, 0, 0);
 
 const Lifecycle = suite<{ app: TestApp }>("updates, tags and the deletion lifecycle");
-Lifecycle.before(async (ctx) => {
-  ctx.app = await startTestApp({ clock: () => now });
-});
-Lifecycle.after(async ({ app }) => app.stop());
+Lifecycle.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp({ clock: () => now });
+  }),
+);
+Lifecycle.after(told(async ({ app }) => app.stop()));
 
 const create = (client: SecretsManagerClient, name: string, value = "v") =>
   client.send(new CreateSecretCommand({ Name: name, SecretString: value, ClientRequestToken: randomUUID() }));

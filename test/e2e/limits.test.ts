@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from "../support/app.js";
 import { rawRequest } from "../support/raw.js";
 import { sdkError } from "../support/sdk.js";
 import { within } from "../support/nats.js";
+import { told } from "../support/hooks.js";
 
 // What a client may hold the server (connections, header/request/idle times, sizes), and the unsigned probes
 // beside the API: /healthz, /readyz and Prometheus /metrics.
@@ -34,10 +35,12 @@ const exchange = (socket: Socket, path: string): Promise<string> =>
   });
 
 const Limits = suite<{ app: TestApp }>("limits and probes");
-Limits.before(async (ctx) => {
-  ctx.app = await startTestApp({ http: LIMITS });
-});
-Limits.after(async ({ app }) => app.stop());
+Limits.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp({ http: LIMITS });
+  }),
+);
+Limits.after(told(async ({ app }) => app.stop()));
 
 Limits("a client that never finishes its headers gets 408 RequestTimeout and is cut off", async ({ app }) => {
   const { socket, closed } = await rawConnection(app);

@@ -13,33 +13,36 @@ import {
 import { randomUUID } from "node:crypto";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 let now = Date.UTC(2026, 10, 27, 12, 0, 0);
 const List = suite<{ app: TestApp }>("ListSecrets and ListSecretVersionIds");
-List.before(async (ctx) => {
-  ctx.app = await startTestApp({ clock: () => now });
-  const secrets: Array<[string, string, Array<[string, string]>]> = [
-    ["b/payments", "payments database", [["team", "pay"]]],
-    ["a/orders", "orders queue", [["team", "ops"]]],
-    ["c/search", "", []],
-    ["a/audit", "audit trail", [["env", "prod"]]],
-    ["d/scheduled", "to be deleted", []],
-  ];
-  for (const [name, description, tags] of secrets) {
-    now += 1000;
-    await ctx.app.client.send(
-      new CreateSecretCommand({
-        Name: name,
-        SecretString: "v",
-        ClientRequestToken: randomUUID(),
-        ...(description === "" ? {} : { Description: description }),
-        ...(tags.length === 0 ? {} : { Tags: tags.map(([Key, Value]) => ({ Key, Value })) }),
-      }),
-    );
-  }
-  await ctx.app.client.send(new DeleteSecretCommand({ SecretId: "d/scheduled", RecoveryWindowInDays: 7 }));
-});
-List.after(async ({ app }) => app.stop());
+List.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp({ clock: () => now });
+    const secrets: Array<[string, string, Array<[string, string]>]> = [
+      ["b/payments", "payments database", [["team", "pay"]]],
+      ["a/orders", "orders queue", [["team", "ops"]]],
+      ["c/search", "", []],
+      ["a/audit", "audit trail", [["env", "prod"]]],
+      ["d/scheduled", "to be deleted", []],
+    ];
+    for (const [name, description, tags] of secrets) {
+      now += 1000;
+      await ctx.app.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: "v",
+          ClientRequestToken: randomUUID(),
+          ...(description === "" ? {} : { Description: description }),
+          ...(tags.length === 0 ? {} : { Tags: tags.map(([Key, Value]) => ({ Key, Value })) }),
+        }),
+      );
+    }
+    await ctx.app.client.send(new DeleteSecretCommand({ SecretId: "d/scheduled", RecoveryWindowInDays: 7 }));
+  }),
+);
+List.after(told(async ({ app }) => app.stop()));
 
 const names = (list: SecretListEntry[] | undefined): string[] => (list ?? []).map((s) => s.Name ?? "");
 

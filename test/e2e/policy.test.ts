@@ -11,15 +11,18 @@ import {
 import { randomUUID } from "node:crypto";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 const Policy = suite<{ app: TestApp }>("resource policies");
-Policy.before(async (ctx) => {
-  ctx.app = await startTestApp();
-  await ctx.app.client.send(
-    new CreateSecretCommand({ Name: "pol/one", SecretString: "v", ClientRequestToken: randomUUID() }),
-  );
-});
-Policy.after(async ({ app }) => app.stop());
+Policy.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp();
+    await ctx.app.client.send(
+      new CreateSecretCommand({ Name: "pol/one", SecretString: "v", ClientRequestToken: randomUUID() }),
+    );
+  }),
+);
+Policy.after(told(async ({ app }) => app.stop()));
 
 const doc = (principal: unknown) =>
   JSON.stringify({

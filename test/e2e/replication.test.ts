@@ -35,6 +35,7 @@ import { startOwnNatsServer, tempDir } from "../support/nats.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
 import { secretLedger } from "../support/cli.js";
 import { putUntilTaken, sdkError } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 // Two regions on loopback, as docs/regions.md runs them: each its own nats-server (its JetStream domain the region
 // name), the replica region's joined to the primary's by a leafnode, and a service in each.
@@ -62,40 +63,47 @@ type Regions = {
 
 const Replication = suite<Regions>("replication");
 
-Replication.before(async (ctx) => {
-  const keyringFile = sharedKeyring();
-  const withReplicaKey = createKey(readKeyringFile(keyringFile), { alias: "alias/replica-key" });
-  writeKeyringFile(keyringFile, withReplicaKey.file);
-  ctx.replicaKeyId = withReplicaKey.keyId;
-  ctx.natsADir = tempDir("nats-a");
-  ctx.natsA = await startOwnNatsServer(ctx.natsADir, undefined, { name: PRIMARY });
-  ctx.natsB = await startOwnNatsServer(tempDir("nats-b"), undefined, {
-    name: REPLICA,
-    remotes: [ctx.natsA.leafnodeUrl],
-  });
-  ctx.now = Date.now();
-  ctx.a = await startTestApp({
-    region: PRIMARY,
-    natsUrl: ctx.natsA.url,
-    keyringFile,
-    clock: () => ctx.now,
-    versions: { keep: 3, minAgeHours: 1, quota: 20 },
-    // Each region is a primary of its own secrets too: this one follows the other over the same leafnode.
-    follows: [REPLICA],
-  });
-  ctx.b = await startTestApp({ region: REPLICA, natsUrl: ctx.natsB.url, keyringFile, follows: [PRIMARY] });
-  ctx.natsC = await startOwnNatsServer(tempDir("nats-c"), undefined, { name: OTHER, remotes: [ctx.natsA.leafnodeUrl] });
-  ctx.c = await startTestApp({ region: OTHER, natsUrl: ctx.natsC.url, follows: [PRIMARY] });
-});
+Replication.before(
+  told(async (ctx) => {
+    const keyringFile = sharedKeyring();
+    const withReplicaKey = createKey(readKeyringFile(keyringFile), { alias: "alias/replica-key" });
+    writeKeyringFile(keyringFile, withReplicaKey.file);
+    ctx.replicaKeyId = withReplicaKey.keyId;
+    ctx.natsADir = tempDir("nats-a");
+    ctx.natsA = await startOwnNatsServer(ctx.natsADir, undefined, { name: PRIMARY });
+    ctx.natsB = await startOwnNatsServer(tempDir("nats-b"), undefined, {
+      name: REPLICA,
+      remotes: [ctx.natsA.leafnodeUrl],
+    });
+    ctx.now = Date.now();
+    ctx.a = await startTestApp({
+      region: PRIMARY,
+      natsUrl: ctx.natsA.url,
+      keyringFile,
+      clock: () => ctx.now,
+      versions: { keep: 3, minAgeHours: 1, quota: 20 },
+      // Each region is a primary of its own secrets too: this one follows the other over the same leafnode.
+      follows: [REPLICA],
+    });
+    ctx.b = await startTestApp({ region: REPLICA, natsUrl: ctx.natsB.url, keyringFile, follows: [PRIMARY] });
+    ctx.natsC = await startOwnNatsServer(tempDir("nats-c"), undefined, {
+      name: OTHER,
+      remotes: [ctx.natsA.leafnodeUrl],
+    });
+    ctx.c = await startTestApp({ region: OTHER, natsUrl: ctx.natsC.url, follows: [PRIMARY] });
+  }),
+);
 
-Replication.after(async ({ a, b, c, natsA, natsB, natsC }) => {
-  await c.stop();
-  await b.stop();
-  await a.stop();
-  await natsC.stop();
-  await natsB.stop();
-  await natsA.stop();
-});
+Replication.after(
+  told(async ({ a, b, c, natsA, natsB, natsC }) => {
+    await c.stop();
+    await b.stop();
+    await a.stop();
+    await natsC.stop();
+    await natsB.stop();
+    await natsA.stop();
+  }),
+);
 
 /** Resolves once the replica regions have everything the primary's log holds now, served and reported. */
 const replicated = async ({ a, b, c }: Regions): Promise<void> => {

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { CreateSecretCommand, GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { startTestApp, type TestApp } from "../support/app.js";
 import { awsCli, awsCliUnavailable } from "../support/aws-cli.js";
+import { told } from "../support/hooks.js";
 
 // The seed document's own example: PutSecretValue with ClientRequestToken EXAMPLE2-90ab-cdef-fedc-ba987EXAMPLE
 // on MyTestDatabaseSecret returns ARN, Name, VersionId and VersionStages.
@@ -12,10 +13,12 @@ const VALUE = '{"username":"david","password":"EXAMPLE-PASSWORD"}';
 const ARN = /^arn:aws:secretsmanager:[a-z0-9-]+:123456789012:secret:MyTestDatabaseSecret-[A-Za-z0-9]{6}$/;
 
 const Seed = suite<{ app: TestApp }>("the seed example");
-Seed.before(async (ctx) => {
-  ctx.app = await startTestApp();
-});
-Seed.after(async ({ app }) => app.stop());
+Seed.before(
+  told(async (ctx) => {
+    ctx.app = await startTestApp();
+  }),
+);
+Seed.after(told(async ({ app }) => app.stop()));
 
 Seed("from the JS SDK", async ({ app }) => {
   const created = await app.client.send(

@@ -14,6 +14,7 @@ import { streamName } from "../../src/store/subjects.js";
 import { sharedKeyring, startTestApp, type TestApp } from "../support/app.js";
 import { slowLink, startCluster } from "../support/nats.js";
 import { putUntilTaken } from "../support/sdk.js";
+import { told } from "../support/hooks.js";
 
 // Scale-out: two service instances on one region's log, kept by a 3-node JetStream cluster (R3 streams), on
 // loopback. Both read with the read fence on, as docs/production.md runs them.
@@ -29,27 +30,31 @@ type Cluster = {
 };
 const Scale = suite<Cluster>("cluster");
 
-Scale.before(async (ctx) => {
-  const cluster = await startCluster();
-  ctx.url = cluster.url;
-  ctx.nodes = cluster.nodes;
-  const keyringFile = sharedKeyring();
-  const instance = (natsUrl: string) =>
-    startTestApp({ region: REGION, natsUrl, keyringFile, streamReplicas: 3, logFence: true });
-  ctx.one = await instance(cluster.url);
-  // The second instance reaches the cluster over a slow link (20 ms each way): its projection trails the log,
-  // so only the read fence lets it see at once what the first acknowledged.
-  ctx.link = await slowLink(cluster.nodes[0]?.url ?? "", 20);
-  ctx.two = await instance(ctx.link.url);
-});
+Scale.before(
+  told(async (ctx) => {
+    const cluster = await startCluster();
+    ctx.url = cluster.url;
+    ctx.nodes = cluster.nodes;
+    const keyringFile = sharedKeyring();
+    const instance = (natsUrl: string) =>
+      startTestApp({ region: REGION, natsUrl, keyringFile, streamReplicas: 3, logFence: true });
+    ctx.one = await instance(cluster.url);
+    // The second instance reaches the cluster over a slow link (20 ms each way): its projection trails the log,
+    // so only the read fence lets it see at once what the first acknowledged.
+    ctx.link = await slowLink(cluster.nodes[0]?.url ?? "", 20);
+    ctx.two = await instance(ctx.link.url);
+  }),
+);
 
 // Whatever `before` got to start (a part may be missing when it failed: its error is then the one reported).
-Scale.after(async (ctx: Partial<Cluster>) => {
-  await ctx.two?.stop();
-  await ctx.one?.stop();
-  await ctx.link?.close();
-  for (const node of ctx.nodes ?? []) await node.stop();
-});
+Scale.after(
+  told(async (ctx: Partial<Cluster>) => {
+    await ctx.two?.stop();
+    await ctx.one?.stop();
+    await ctx.link?.close();
+    for (const node of ctx.nodes ?? []) await node.stop();
+  }),
+);
 
 /** Every version of the secret with its labels, as an instance serves them. */
 const versionsOf = async (client: SecretsManagerClient, secretId: string): Promise<Map<string, string[]>> => {

@@ -1,7 +1,7 @@
 import { suite } from "uvu";
 import * as E from "fp-ts/lib/Either.js";
 import * as assert from "uvu/assert";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
@@ -11,18 +11,12 @@ import { ValueReader } from "../../src/application/values.js";
 import type { ValueRef } from "../../src/domain/types.js";
 import { commandRecord, created, moved, sealed, v, versionAdded } from "../support/decider.js";
 import { refused } from "../support/assertions.js";
-import { freshRegion, sharedNatsUrl, startOwnNatsServer, tempDir, within } from "../support/nats.js";
+import { freshRegion, startOwnNatsServer, tempDir, within } from "../support/nats.js";
+import { onFreshLog, type OnFreshLog } from "../support/hooks.js";
 
-const Log = suite<{ nc: NatsConnection; log: EventLog; region: string }>("event log on a real nats-server");
+const Log = suite<OnFreshLog>("event log on a real nats-server");
 
-Log.before(async (ctx) => {
-  ctx.nc = await connect({ servers: sharedNatsUrl() });
-  ctx.region = freshRegion();
-  ctx.log = await EventLog.open(ctx.nc, ctx.region);
-});
-Log.after(async (ctx) => {
-  await ctx.nc.drain();
-});
+onFreshLog(Log);
 
 Log("the stream is file-backed and refuses deletes and purges", async ({ nc, log, region }) => {
   const jsm = await jetstreamManager(nc);

@@ -1,26 +1,19 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { restoreProjection, startProjection } from "../../src/app/projection.js";
 import { EventLog, type LoggedRecord } from "../../src/store/event-log.js";
 import { secretSubject } from "../../src/store/subjects.js";
 import { commandRecord, created, versionAdded } from "../support/decider.js";
 import { join } from "node:path";
-import { freshRegion, sharedNatsUrl, tempDir, within } from "../support/nats.js";
+import { freshRegion, tempDir, within } from "../support/nats.js";
+import { onFreshLog, type OnFreshLog } from "../support/hooks.js";
 
 // A replay, or a catch-up from a checkpoint long ago, reads the log on a thread of its own (log-reader.ts).
 
-const Reader = suite<{ nc: NatsConnection; log: EventLog; region: string }>("the log read on a thread of its own");
+const Reader = suite<OnFreshLog>("the log read on a thread of its own");
 
-Reader.before(async (ctx) => {
-  ctx.nc = await connect({ servers: sharedNatsUrl() });
-  ctx.region = freshRegion();
-  ctx.log = await EventLog.open(ctx.nc, ctx.region);
-});
-Reader.after(async (ctx) => {
-  await ctx.nc.drain();
-});
+onFreshLog(Reader);
 
 Reader(
   "a long read goes to a thread of its own: the same records, in order; should it fail, this one reads",

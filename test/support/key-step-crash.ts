@@ -4,8 +4,9 @@ import type { KeyStep } from "../../src/application/handle-command.js";
 import { loadConfig } from "../../src/config.js";
 
 // The service, as main.js starts it, killed (SIGKILL, by itself: nothing runs after) at one step of replacing a
-// secret's key: the step named by argv[2]. SIGUSR2 moves its clock a day and a half on (every version is then old
-// enough to be pruned) and runs the compactor. For test/e2e/prune-crash.test.ts.
+// secret's key, or of erasing a replica region's copies: the step named by argv[2]. SIGUSR2 moves its clock a day
+// and a half on (every version is then old enough to be pruned) and runs the compactor. For
+// test/e2e/prune-crash.test.ts and test/e2e/copies-crash.test.ts.
 
 const step = process.argv[2] as KeyStep;
 const config = loadConfig(process.env);

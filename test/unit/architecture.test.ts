@@ -12,7 +12,7 @@ import { projectRoot } from "../../src/store/nats-server.js";
 //   rotation/      the ways a rotation function runs               of application/, only its ports
 //   projections/   fold events                                      import only domain/
 //   domain/        pure                                             import only domain/, fp-ts, io-ts
-// and no import cycle anywhere in src/ and projections/.
+// and no import cycle anywhere in src/ and projections/; and the tests' suites hooked so that no failure goes unsaid.
 
 const root = projectRoot();
 const sources = (dir: string): string[] =>
@@ -159,6 +159,15 @@ test("the domain calls no clock, random source or cipher", () => {
     const text = readFileSync(file, "utf8");
     assert.not.match(text, /Date\.now|new Date\(|Math\.random|randomUUID|node:crypto/, relative(root, file));
   }
+});
+
+test("every test suite's before and after hook is told(…): uvu would drop what it throws", () => {
+  const bare = sources(join(root, "test")).flatMap((file) =>
+    [...readFileSync(file, "utf8").matchAll(/\b\w+\.(?:before|after)\((?!\s*told\()/g)].map(
+      (m) => `${relative(root, file)}: ${m[0]}`,
+    ),
+  );
+  assert.equal(bare, []);
 });
 
 test.run();

@@ -4,7 +4,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type VersionId } from "../../domai
 import type { ServiceError } from "../errors.js";
 import type { Executed } from "../handle-command.js";
 import { active, onSecret } from "../lookup.js";
-import { sealedCommand, usingVersionKey, wrapWith } from "../sealing.js";
+import { ENCRYPTION_FAILED, sealedCommand, usingVersionKey, wrapWith } from "../sealing.js";
 import type { Service } from "../service.js";
 
 export type UpdateSecretInput = {
@@ -26,7 +26,7 @@ export const updateSecret = async (
     const secret = state.status === "active" ? state : undefined;
     // A new key must be usable before anything changes: it wraps the new version and the labelled ones.
     if (input.KmsKeyId !== undefined && E.isLeft(service.keyring().forWrapping(input.KmsKeyId)))
-      return Promise.resolve(E.left({ _tag: "EncryptionFailed" } as const));
+      return Promise.resolve(E.left(ENCRYPTION_FAILED));
     return sealedCommand(
       service,
       { state, arn: secret?.arn, token, values: input, kmsKeyId: input.KmsKeyId ?? secret?.kmsKeyId },
