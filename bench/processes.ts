@@ -1,7 +1,20 @@
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../src/store/nats-server.js";
 
 // Child processes of the benchmarks: the service and the references run in processes of their own.
+
+/** node's options as `npm start` runs the service (package.json), so that the service measured is the one run. */
+export const START_FLAGS = (() => {
+  const start = (
+    JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { scripts: { start: string } }
+  ).scripts.start;
+  const flags = /^node ((?:--\S+ )*)dist\/src\/main\.js$/.exec(start);
+  if (flags === null)
+    throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${start}`);
+  return (flags[1] ?? "").split(" ").filter((f) => f !== "");
+})();
 
 /** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
 export const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>

@@ -27,7 +27,7 @@ import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
 import { streamName } from "../src/store/subjects.js";
 import { heapAfterGc as heap, machine, percentile } from "./measures.js";
-import { stopChild, waitForLine } from "./processes.js";
+import { START_FLAGS, stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -57,18 +57,27 @@ const summary = (lags: number[]): { p50: number; p99: number; max: number } => {
 };
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 
-/** A region's configuration, read by the service's own loader from the variables `npm start` would see. */
-const configOf = (dir: string, region: string, natsUrl: string, keyringFile: string, follows: string[]): Config => {
-  const config = loadConfig({
-    SECRET_LEDGER_LISTEN: "127.0.0.1:0",
-    SECRET_LEDGER_DATA: join(dir, region),
-    NATS_URL: natsUrl,
-    SECRET_LEDGER_REGION: region,
-    SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
-    SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    SECRET_LEDGER_KEYRING: keyringFile,
-    SECRET_LEDGER_FOLLOWS: follows.join(","),
-  });
+/** The variables `npm start` would see to run a region's service. */
+const envOf = (
+  dir: string,
+  region: string,
+  natsUrl: string,
+  keyringFile: string,
+  follows: string[],
+): Record<string, string> => ({
+  SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+  SECRET_LEDGER_DATA: join(dir, region),
+  NATS_URL: natsUrl,
+  SECRET_LEDGER_REGION: region,
+  SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+  SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  SECRET_LEDGER_KEYRING: keyringFile,
+  SECRET_LEDGER_FOLLOWS: follows.join(","),
+});
+
+/** A region's configuration, read by the service's own loader from those variables. */
+const configOf = (...region: Parameters<typeof envOf>): Config => {
+  const config = loadConfig(envOf(...region));
   if (E.isLeft(config)) throw new Error(config.left);
   return config.right;
 };
@@ -94,20 +103,13 @@ const main = async (): Promise<void> => {
   const keyringFile = join(dir, "keyring.json");
   loadOrCreateKeyring(keyringFile);
   const quiet = { logger: () => undefined };
-  // The primary, as `npm start` runs it (its node options too), on the variables configOf reads.
-  const a = spawn(process.execPath, ["--max-semi-space-size=32", join(import.meta.dirname, "..", "src", "main.js")], {
-    env: {
-      ...process.env,
-      SECRET_LEDGER_LISTEN: "127.0.0.1:0",
-      SECRET_LEDGER_DATA: join(dir, PRIMARY),
-      NATS_URL: natsA.url,
-      SECRET_LEDGER_REGION: PRIMARY,
-      SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
-      SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      SECRET_LEDGER_KEYRING: keyringFile,
-    },
+  // The primary, as `npm start` runs it (its node options too); killed if this process ends first.
+  const a = spawn(process.execPath, [...START_FLAGS, join(import.meta.dirname, "..", "src", "main.js")], {
+    env: { ...process.env, ...envOf(dir, PRIMARY, natsA.url, keyringFile, []) },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  const orphanGuard = (): void => void a.kill("SIGKILL");
+  process.once("exit", orphanGuard);
   const primaryEndpoint = (await waitForLine(a, /Endpoint:\s+(\S+)/))[1] as string;
   let b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
   const ca = clientOf(primaryEndpoint, PRIMARY);

@@ -9,7 +9,7 @@ import { connect } from "@nats-io/transport-node";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -17,7 +17,7 @@ import { AwsJsonClient } from "../src/client/aws-json-client.js";
 import { projectRoot, startNatsServer } from "../src/store/nats-server.js";
 import type { LoadResult, LoadScenario } from "./load.js";
 import { machine, percentile } from "./measures.js";
-import { cpuMs, stopChild, waitForLine } from "./processes.js";
+import { cpuMs, START_FLAGS, stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({
   options: { seconds: { type: "string" }, reps: { type: "string" }, profile: { type: "string" } },
@@ -36,16 +36,6 @@ const PUT = "PutSecretValue (secrets of each worker's own; 1 write in 100 a Crea
 const RAW_LAZY = `raw JetStream publish, sync_interval ${LAZY_SYNC}`;
 const PUT_LAZY = `PutSecretValue, sync_interval ${LAZY_SYNC}`;
 const BARE = "bare HTTP server, SigV4 checked";
-/** node's options as `npm start` runs the service (package.json), so that the service measured is the one run. */
-const START_FLAGS = (() => {
-  const start = (
-    JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { scripts: { start: string } }
-  ).scripts.start;
-  const flags = /^node ((?:--\S+ )*)dist\/src\/main\.js$/.exec(start);
-  if (flags === null)
-    throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${start}`);
-  return (flags[1] ?? "").split(" ").filter((f) => f !== "");
-})();
 
 /** Enough secrets for the one-secret scenario's writes (each takes VERSIONS_PER_SECRET) at 6,000 a second. */
 const HOT_SECRETS = Math.ceil((6000 * (SECONDS + 1)) / 100);

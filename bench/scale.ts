@@ -28,7 +28,7 @@ import { projectRoot, startNatsServer, type RunningNatsServer } from "../src/sto
 import { checkpointPath } from "../src/store/checkpoint-file.js";
 import { secretSubject } from "../src/store/subjects.js";
 import { machine, percentile } from "./measures.js";
-import { residentMiB, stopChild, waitForLine } from "./processes.js";
+import { residentMiB, START_FLAGS, stopChild, waitForLine } from "./processes.js";
 import { cutIntoRecords, versionEvents } from "./seed.js";
 
 const { values: args } = parseArgs({
@@ -92,25 +92,21 @@ const startService = async (
   indexed: Promise<RegExpExecArray | undefined>;
 }> => {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    ["--max-semi-space-size=32", join(import.meta.dirname, "..", "src", "main.js")],
-    {
-      env: {
-        ...process.env,
-        NATS_URL: natsUrl,
-        SECRET_LEDGER_DATA: dataDir,
-        SECRET_LEDGER_LISTEN: "127.0.0.1:0",
-        SECRET_LEDGER_REGION: region,
-        SECRET_LEDGER_ACCOUNT: account,
-        // AWS holds a region to 500,000 secrets; a larger seed needs room for the ones the API makes.
-        SECRET_LEDGER_SECRET_QUOTA: String(Math.max(500_000, SECRETS + READABLE)),
-        SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
-        SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      },
-      stdio: ["ignore", "pipe", "inherit"],
+  const child = spawn(process.execPath, [...START_FLAGS, join(import.meta.dirname, "..", "src", "main.js")], {
+    env: {
+      ...process.env,
+      NATS_URL: natsUrl,
+      SECRET_LEDGER_DATA: dataDir,
+      SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+      SECRET_LEDGER_REGION: region,
+      SECRET_LEDGER_ACCOUNT: account,
+      // AWS holds a region to 500,000 secrets; a larger seed needs room for the ones the API makes.
+      SECRET_LEDGER_SECRET_QUOTA: String(Math.max(500_000, SECRETS + READABLE)),
+      SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+      SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     },
-  );
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const indexed = waitForLine(child, /"msg":"listings' index ready","secrets":\d+,"ms":(\d+)/).catch(() => undefined);
   const [startedFrom, endpoint] = await Promise.all([
     waitForLine(child, /"msg":"projection (restored from its checkpoint|replayed from the start)"/),

@@ -165,8 +165,11 @@ export class ReplicaKeys {
     });
     if (!wasRead) return undefined;
     // Covered when `hi` was read (or beyond): a key of an epoch before it missing from the read was erased there.
-    const done = [...planned.values()].filter((p) => p.copies !== undefined && (p.from > p.hi || p.seen >= p.hi));
-    await this.deps.copies.copy(done.flatMap((p) => [...(p.copies ?? new Map<number, CopiedKey>()).values()]));
+    const done = [...planned.values()].filter(
+      (p): p is Planned & { copies: Map<number, CopiedKey> } =>
+        p.copies !== undefined && (p.from > p.hi || p.seen >= p.hi),
+    );
+    await this.deps.copies.copy(done.flatMap((p) => [...p.copies.values()]));
     for (const { state, hi, wrapping } of done) this.copiedNow(state, hi, wrapping);
     return done.map((p) => p.state);
   }

@@ -64,12 +64,16 @@ const copiesHolding = async (natsUrl: string, region: string, text: string): Pro
   }
 };
 
-/** Reads `name` in the replica region until it answers `value` (it copies the keys first): a bounded poll. */
+/**
+ * Reads `name` in the replica region until it answers `value` (it copies the keys first), and no longer than 30 s:
+ * a bounded poll, which stops asking once it gives up (as readyzUntil does).
+ */
 const servedThere = async (client: SecretsManagerClient, name: string, value: string): Promise<void> => {
-  for (;;) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     const read = await client.send(new GetSecretValueCommand({ SecretId: name })).catch(() => undefined);
     if (read?.SecretString === value) return;
   }
+  throw new Error(`${name} was not served in the replica region within 30 s`);
 };
 
 Crash("killed after the rewrite, before the erasure: the restarted region erases the copies", async (ctx) => {
@@ -103,8 +107,8 @@ Crash("killed after the rewrite, before the erasure: the restarted region erases
   const removedArn = await create("crash/removed", "to be removed");
   await create("crash/kept", "kept");
   try {
-    await within(30_000, "the replicas served", servedThere(client, "crash/removed", "to be removed"));
-    await within(30_000, "the replicas served", servedThere(client, "crash/kept", "kept"));
+    await servedThere(client, "crash/removed", "to be removed");
+    await servedThere(client, "crash/kept", "kept");
     assert.is((await copiesHolding(natsB.url, REPLICA, removedArn)).length, 1);
     await a.client.send(
       new RemoveRegionsFromReplicationCommand({ SecretId: "crash/removed", RemoveReplicaRegions: [REPLICA] }),
