@@ -18,6 +18,7 @@ import {
   keySubjectPrefix,
   secretKeySubject,
   secretKeysOf,
+  secretKeysPrefix,
 } from "./subjects.js";
 
 /** A data key wrapped by one generation of one master key, as the key store keeps it. */
@@ -177,7 +178,7 @@ export class KeyStore {
     onKey: (arn: string, epoch: number, key: StoredSecretKey) => void,
   ): Promise<boolean> {
     const stream = keyStreamName(region);
-    const subject = `${keySubjectPrefix(region)}.s.>`;
+    const subject = `${secretKeysPrefix(region)}.>`;
     const jsm = await jetstreamManager(nc, { domain: region });
     if ((await jsm.streams.info(stream)).state.messages > most) return false;
     const last = await jsm.streams.getMessage(stream, { last_by_subj: subject });

@@ -27,7 +27,10 @@ export const secretKeySubject = (region: string, arn: string, epoch: number): st
   `${secretKeysOf(region, arn)}.${epoch}`;
 
 /** Every epoch of a secret's key: `secretKeySubject` with a wildcard for the epoch. */
-export const secretKeysOf = (region: string, arn: string): string => `${keySubjectPrefix(region)}.s.${token(arn)}`;
+export const secretKeysOf = (region: string, arn: string): string => `${secretKeysPrefix(region)}.${token(arn)}`;
+
+/** What the subjects of all of a region's secrets' keys begin with (`secretKeysOf` adds the secret). */
+export const secretKeysPrefix = (region: string): string => `${keySubjectPrefix(region)}.s`;
 
 /** Where a fact about the keyring the region's data keys are wrapped with is recorded (KeyStore.claim). */
 export const keyringClaimSubject = (region: string, what: string): string =>
