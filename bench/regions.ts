@@ -1,0 +1,98 @@
+import {
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { START_FLAGS, stopChild } from "./processes.js";
+
+// The two regions of bench:replication, and its replica region's first pass run again as deployed.
+
+export const PRIMARY = "us-east-1";
+export const REPLICA = "eu-west-1";
+/** The service's entry point, as `npm start` runs it. */
+export const MAIN = join(import.meta.dirname, "..", "src", "main.js");
+export const credentials = {
+  accessKeyId: "AKIDBENCHMARK0000000",
+  secretAccessKey: "bench/secret/key/0123456789abcdefghij",
+};
+
+/** The variables `npm start` would see to run a region's service. */
+export const envOf = (
+  dir: string,
+  region: string,
+  natsUrl: string,
+  keyringFile: string,
+  follows: string[],
+): Record<string, string> => ({
+  SECRET_LEDGER_LISTEN: "127.0.0.1:0",
+  SECRET_LEDGER_DATA: join(dir, region),
+  NATS_URL: natsUrl,
+  SECRET_LEDGER_REGION: region,
+  SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
+  SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  SECRET_LEDGER_KEYRING: keyringFile,
+  SECRET_LEDGER_FOLLOWS: follows.join(","),
+});
+
+/**
+ * The replica region as before its first pass, its primary's log mirrored: its data directory and every stream of its
+ * own deleted (what it copied and reported there is what it makes again; the primary keeps what it was sent).
+ */
+const replicaRegionAnew = async (dir: string, natsUrl: string): Promise<void> => {
+  rmSync(join(dir, REPLICA), { recursive: true, force: true });
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const own = [];
+    for await (const stream of jsm.streams.list()) if (stream.config.mirror === undefined) own.push(stream.config.name);
+    for (const name of own) await jsm.streams.delete(name);
+  } finally {
+    await nc.drain();
+  }
+};
+
+/**
+ * The replica region's first pass once more, as deployed: made anew (replicaRegionAnew), started in a process of its
+ * own as `npm start` runs it, from its start until the primary holds its report of a write made while it was down
+ * (what the primary learns once the pass is over: its watermark), in seconds. Its state's polled every 20 ms.
+ */
+export const firstPassApart = async (run: {
+  readonly dir: string;
+  readonly natsUrl: string;
+  readonly keyringFile: string;
+  readonly primary: SecretsManagerClient;
+  readonly secretName: string;
+}): Promise<number> => {
+  const { primary, secretName } = run;
+  const status = async (): Promise<string | undefined> =>
+    (await primary.send(new DescribeSecretCommand({ SecretId: secretName }))).ReplicationStatus?.find(
+      (r) => r.Region === REPLICA,
+    )?.Status;
+  await primary.send(new PutSecretValueCommand({ SecretId: secretName, SecretString: randomUUID() }));
+  if ((await status()) === "InSync") throw new Error("the primary holds the write in sync already: no end to wait for");
+  await replicaRegionAnew(run.dir, run.natsUrl);
+  const starting = performance.now();
+  const child = spawn(process.execPath, [...START_FLAGS, MAIN], {
+    env: { ...process.env, ...envOf(run.dir, REPLICA, run.natsUrl, run.keyringFile, [PRIMARY]) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const orphanGuard = (): void => void child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
+  try {
+    while ((await status()) !== "InSync") {
+      if (child.exitCode !== null) throw new Error(`the replica region's process ended (${child.exitCode})`);
+      await sleep(20);
+    }
+    return (performance.now() - starting) / 1000;
+  } finally {
+    await stopChild(child);
+    process.off("exit", orphanGuard);
+  }
+};
