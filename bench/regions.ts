@@ -61,7 +61,7 @@ const replicaRegionAnew = async (dir: string, natsUrl: string): Promise<void> =>
 /**
  * The replica region's first pass once more, as deployed: made anew (replicaRegionAnew), started in a process of its
  * own as `npm start` runs it, from its start until the primary holds its report of a write made while it was down
- * (what the primary learns once the pass is over: its watermark), in seconds. Its state's polled every 20 ms.
+ * (what the primary learns once the pass is over: its watermark), in seconds; the primary is asked every 20 ms.
  */
 export const firstPassApart = async (run: {
   readonly dir: string;
