@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../src/store/nats-server.js";
@@ -15,6 +15,21 @@ export const START_FLAGS = (() => {
     throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${start}`);
   return (flags[1] ?? "").split(" ").filter((f) => f !== "");
 })();
+
+/**
+ * The service, as `npm start` runs it (its node options too), in a process of its own with `env` added to this one's;
+ * its output piped (to read its lines) or dropped. Killed should this process end first.
+ */
+export const spawnService = (env: Record<string, string>, stdout: "pipe" | "ignore"): ChildProcess => {
+  const child = spawn(process.execPath, [...START_FLAGS, join(projectRoot(), "dist", "src", "main.js")], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", stdout, "inherit"],
+  });
+  const orphanGuard = (): void => void child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
+  child.once("exit", () => process.off("exit", orphanGuard));
+  return child;
+};
 
 /** Resolves with the first match of `pattern` in the child's output; rejects if it exits first. */
 export const waitForLine = (child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> =>

@@ -5,19 +5,16 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { START_FLAGS, stopChild } from "./processes.js";
+import { spawnService, stopChild } from "./processes.js";
 
 // The two regions of bench:replication, and its replica region's first pass run again as deployed.
 
 export const PRIMARY = "us-east-1";
 export const REPLICA = "eu-west-1";
-/** The service's entry point, as `npm start` runs it. */
-export const MAIN = join(import.meta.dirname, "..", "src", "main.js");
 export const credentials = {
   accessKeyId: "AKIDBENCHMARK0000000",
   secretAccessKey: "bench/secret/key/0123456789abcdefghij",
@@ -79,12 +76,7 @@ export const firstPassApart = async (run: {
   if ((await status()) === "InSync") throw new Error("the primary holds the write in sync already: no end to wait for");
   await replicaRegionAnew(run.dir, run.natsUrl);
   const starting = performance.now();
-  const child = spawn(process.execPath, [...START_FLAGS, MAIN], {
-    env: { ...process.env, ...envOf(run.dir, REPLICA, run.natsUrl, run.keyringFile, [PRIMARY]) },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const orphanGuard = (): void => void child.kill("SIGKILL");
-  process.once("exit", orphanGuard);
+  const child = spawnService(envOf(run.dir, REPLICA, run.natsUrl, run.keyringFile, [PRIMARY]), "ignore");
   try {
     while ((await status()) !== "InSync") {
       if (child.exitCode !== null) throw new Error(`the replica region's process ended (${child.exitCode})`);
@@ -93,6 +85,5 @@ export const firstPassApart = async (run: {
     return (performance.now() - starting) / 1000;
   } finally {
     await stopChild(child);
-    process.off("exit", orphanGuard);
   }
 };

@@ -16,7 +16,6 @@ import { StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import * as E from "fp-ts/lib/Either.js";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,8 +26,8 @@ import { loadOrCreateKeyring } from "../src/crypto/keyring.js";
 import { startNatsServer } from "../src/store/nats-server.js";
 import { streamName } from "../src/store/subjects.js";
 import { heapAfterGc as heap, machine, percentile } from "./measures.js";
-import { START_FLAGS, stopChild, waitForLine } from "./processes.js";
-import { MAIN, PRIMARY, REPLICA, credentials, envOf, firstPassApart } from "./regions.js";
+import { spawnService, stopChild, waitForLine } from "./processes.js";
+import { PRIMARY, REPLICA, credentials, envOf, firstPassApart } from "./regions.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -89,13 +88,8 @@ const main = async (): Promise<void> => {
   const keyringFile = join(dir, "keyring.json");
   loadOrCreateKeyring(keyringFile);
   const quiet = { logger: () => undefined };
-  // The primary, as `npm start` runs it (its node options too); killed if this process ends first.
-  const a = spawn(process.execPath, [...START_FLAGS, MAIN], {
-    env: { ...process.env, ...envOf(dir, PRIMARY, natsA.url, keyringFile, []) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const orphanGuard = (): void => void a.kill("SIGKILL");
-  process.once("exit", orphanGuard);
+  // The primary, as `npm start` runs it.
+  const a = spawnService(envOf(dir, PRIMARY, natsA.url, keyringFile, []), "pipe");
   const primaryEndpoint = (await waitForLine(a, /Endpoint:\s+(\S+)/))[1] as string;
   let b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
   const ca = clientOf(primaryEndpoint, PRIMARY);
@@ -220,9 +214,8 @@ const main = async (): Promise<void> => {
         cb.destroy();
         await b.stop();
         const run = { dir, natsUrl: natsB.url, keyringFile, primary: ca, secretName: names[0] as string };
+        // The replica region's service here stays stopped (stopping it again below does nothing).
         for (let k = 0; k < FIRST_PASS_AGAIN; k++) passes.push(await firstPassApart(run));
-        b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
-        cb = clientOf(b.endpoint, REPLICA);
       }
       scale =
         `${REPLICAS} replicated secrets of ${VERSIONS} version(s): created in ${((created - creating) / 1000).toFixed(1)} s (16 in flight), ` +

@@ -13,7 +13,7 @@
 // Prints a table with the goals of issue 19 beside the figures, and keeps it under results/.
 import { DeliverPolicy, jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,7 +28,7 @@ import { projectRoot, startNatsServer, type RunningNatsServer } from "../src/sto
 import { checkpointPath } from "../src/store/checkpoint-file.js";
 import { secretSubject } from "../src/store/subjects.js";
 import { machine, percentile } from "./measures.js";
-import { residentMiB, START_FLAGS, stopChild, waitForLine } from "./processes.js";
+import { residentMiB, spawnService, stopChild, waitForLine } from "./processes.js";
 import { cutIntoRecords, versionEvents } from "./seed.js";
 
 const { values: args } = parseArgs({
@@ -96,9 +96,8 @@ const startService = async (
   indexed: Promise<RegExpExecArray | undefined>;
 }> => {
   const started = performance.now();
-  const child = spawn(process.execPath, [...START_FLAGS, join(import.meta.dirname, "..", "src", "main.js")], {
-    env: {
-      ...process.env,
+  const child = spawnService(
+    {
       NATS_URL: natsUrl,
       SECRET_LEDGER_DATA: dataDir,
       SECRET_LEDGER_LISTEN: "127.0.0.1:0",
@@ -109,8 +108,8 @@ const startService = async (
       SECRET_LEDGER_ACCESS_KEY_ID: credentials.accessKeyId,
       SECRET_LEDGER_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+    "pipe",
+  );
   const indexed = waitForLine(child, /"msg":"listings' index ready","secrets":\d+,"ms":(\d+)/).catch(() => undefined);
   const [startedFrom, endpoint] = await Promise.all([
     waitForLine(child, /"msg":"projection (restored from its checkpoint|replayed from the start)"/),
