@@ -20,6 +20,17 @@ const SLICE_MS = 5;
 /** One secret as folded from its subject, with the stream sequence of the last record on that subject. */
 export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: number };
 
+/**
+ * The names of a checkpoint's entries, each entry by its place there, found without a Map of them all (a start
+ * would spend a second filling a Map of a million names; see checkpoint-names.ts).
+ */
+export type RestoredNames = {
+  readonly size: number;
+  /** The place of `name`'s entry; -1 if the checkpoint holds none. */
+  find(name: string): number;
+  nameAt(at: number): string;
+};
+
 /** The entries of a checkpoint, each by its place there (see catalog-snapshot.ts): decoded, or as they are kept. */
 export type KeptEntries = {
   readonly entry: (at: number) => CatalogEntry;
@@ -35,8 +46,11 @@ export type KeptEntries = {
  * a log follower feeds it records in stream order, and it tells waiters when it has applied a sequence.
  */
 export class SecretCatalog {
-  /** Each secret's entry; a number: the place of an entry of the checkpoint restored from, not read yet. */
-  private secrets = new Map<string, CatalogEntry | number>();
+  /** Each secret's entry, but for those of the checkpoint restored from. */
+  private secrets = new Map<string, CatalogEntry>();
+  /** The checkpoint restored from: its names, and each of their entries once read (undefined until then). */
+  private restoredFrom:
+    { readonly names: RestoredNames; readonly entries: Array<CatalogEntry | undefined> } | undefined;
   /** The checkpoint's entries while some are not read yet, and how many. */
   private unread: { readonly kept: KeptEntries; left: number } | undefined;
   private applied = 0;
@@ -59,32 +73,40 @@ export class SecretCatalog {
   }
 
   /**
-   * A catalog as a checkpoint keeps it, its entries read only when first needed: `places`, where each secret's
+   * A catalog as a checkpoint keeps it, its entries read only when first needed: `names`, where each secret's
    * entry is among `kept`; `existing`, how many of them exist.
    */
-  static restoredLazily(
-    checkpoint: number,
-    places: Map<string, number>,
-    existing: number,
-    kept: KeptEntries,
-  ): SecretCatalog {
+  static restoredLazily(checkpoint: number, names: RestoredNames, existing: number, kept: KeptEntries): SecretCatalog {
     const catalog = new SecretCatalog();
-    catalog.secrets = places;
+    catalog.restoredFrom = { names, entries: new Array<CatalogEntry | undefined>(names.size) };
     catalog.existing = existing;
     catalog.applied = checkpoint;
-    if (places.size > 0) catalog.unread = { kept, left: places.size };
+    if (names.size > 0) catalog.unread = { kept, left: names.size };
     return catalog;
   }
 
   /** Every secret name the log has seen, with its entry: what a snapshot keeps. */
   *entries(): Iterable<readonly [string, CatalogEntry]> {
-    for (const [name, entry] of this.secrets) yield [name, typeof entry === "number" ? this.read(name, entry) : entry];
+    for (const [name, entry] of this.placed()) yield [name, typeof entry === "number" ? this.read(entry) : entry];
   }
 
   /** As `entries`, an entry not read since the checkpoint as the bytes it is there: what the next checkpoint keeps. */
   *keptEntries(): Iterable<readonly [string, CatalogEntry | Uint8Array]> {
-    for (const [name, entry] of this.secrets)
+    for (const [name, entry] of this.placed())
       yield [name, typeof entry === "number" ? (this.unread as { kept: KeptEntries }).kept.bytes(entry) : entry];
+  }
+
+  /**
+   * Every secret name the log has seen, the checkpoint's first, with its entry: a number, the place of an entry of
+   * the checkpoint not read yet.
+   */
+  private *placed(): Iterable<readonly [string, CatalogEntry | number]> {
+    const restored = this.restoredFrom;
+    if (restored !== undefined)
+      for (let at = 0; at < restored.names.size; at++) {
+        yield [restored.names.nameAt(at), restored.entries[at] ?? at];
+      }
+    yield* this.secrets;
   }
 
   /** Whether entries of the checkpoint restored from are still to be read. */
@@ -105,7 +127,10 @@ export class SecretCatalog {
     this.existing += (after.status === "active" ? 1 : 0) - (before.status === "active" ? 1 : 0);
     // A new name is kept as the state's own string, not a second copy of it (a Map keeps the key it was given first).
     const key = after.status === "active" && after.name === secretName ? after.name : secretName;
-    this.secrets.set(key, { state: after, subjectSeq: seq });
+    const entry = { state: after, subjectSeq: seq };
+    const at = this.secrets.has(key) ? -1 : (this.restoredFrom?.names.find(key) ?? -1);
+    if (at === -1) this.secrets.set(key, entry);
+    else (this.restoredFrom as { entries: Array<CatalogEntry | undefined> }).entries[at] = entry;
     this.reindex(before, after);
     this.advance(seq);
   }
@@ -140,14 +165,21 @@ export class SecretCatalog {
     if (this.listing === undefined) {
       const index = new SecretIndex();
       this.indexedStates = new WeakSet();
+      // The checkpoint's entries by their place, then the others (a secret new since goes in as it is made).
+      const restored = this.restoredFrom;
+      const fromCheckpoint = restored?.names.size ?? 0;
       const names = [...this.secrets.keys()];
+      const stateAt = (k: number): SecretState | undefined =>
+        k < fromCheckpoint
+          ? (restored?.entries[k] ?? this.read(k)).state
+          : this.secrets.get(names[k - fromCheckpoint] as string)?.state;
       const ready = new Promise<SecretIndex>((resolve, reject) => {
         const slice = (from: number): void => {
           const until = performance.now() + SLICE_MS;
           let next = from;
           try {
-            for (; next < names.length && (next % 64 !== 0 || performance.now() < until); next++) {
-              const state = this.got(names[next] as string)?.state;
+            for (; next < fromCheckpoint + names.length && (next % 64 !== 0 || performance.now() < until); next++) {
+              const state = stateAt(next);
               // Changed since the index began: the change went into it already.
               if (state?.status !== "active" || this.indexedStates?.has(state) === true) continue;
               index.update(initialState, state);
@@ -158,7 +190,7 @@ export class SecretCatalog {
             reject(e instanceof Error ? e : new Error(String(e)));
             return;
           }
-          if (next < names.length) setImmediate(() => slice(next));
+          if (next < fromCheckpoint + names.length) setImmediate(() => slice(next));
           else {
             this.indexedStates = undefined;
             resolve(index);
@@ -185,7 +217,7 @@ export class SecretCatalog {
    * checkpoint not read yet is counted from its bytes, not decoded.
    */
   *crowded(keep: number): Iterable<string> {
-    for (const [name, entry] of this.secrets) {
+    for (const [name, entry] of this.placed()) {
       if (typeof entry !== "number") {
         if (entry.state.status === "active" && entry.state.versions.size > keep) yield name;
         continue;
@@ -216,14 +248,16 @@ export class SecretCatalog {
 
   private got(name: string): CatalogEntry | undefined {
     const entry = this.secrets.get(name);
-    return typeof entry === "number" ? this.read(name, entry) : entry;
+    if (entry !== undefined || this.restoredFrom === undefined) return entry;
+    const at = this.restoredFrom.names.find(name);
+    return at === -1 ? undefined : (this.restoredFrom.entries[at] ?? this.read(at));
   }
 
-  /** The checkpoint's entry of `name`, at `at` there, read and kept; the checkpoint let go of once all are read. */
-  private read(name: string, at: number): CatalogEntry {
+  /** The checkpoint's entry at `at` there, read and kept; the checkpoint let go of once all are read. */
+  private read(at: number): CatalogEntry {
     const unread = this.unread as { readonly kept: KeptEntries; left: number };
     const entry = unread.kept.entry(at);
-    this.secrets.set(name, entry);
+    (this.restoredFrom as { entries: Array<CatalogEntry | undefined> }).entries[at] = entry;
     if (--unread.left === 0) {
       this.unread = undefined;
       unread.kept.done();

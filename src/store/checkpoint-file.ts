@@ -6,6 +6,7 @@ import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { entryAt, entryBytes, entryExists, frozenEntries, versionsIn } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
+import { CheckpointNames, PLACE } from "./checkpoint-names.js";
 
 // The projection's checkpoint on disk: the entries, one per secret (as catalog-snapshot.ts writes them); then the
 // names, one per entry (where it is, how long, whether the secret exists, the first 8 bytes of its SHA-256, the
@@ -13,8 +14,9 @@ import { SecretCatalog } from "../../projections/secret-catalog.js";
 // sections' lengths, the SHA-256 of the names). Written a chunk at a time, so a large catalog does not stop the
 // service while it is written, to a new file renamed over the old one; mode 0600: it holds names, tags and
 // policies. A start reads only the trailer and the names (a million secrets: about 50 MB, against a GB of
-// entries); an entry is read, its hash checked and decoded when it is first needed, and the listings' index made
-// after a start reads them all, in order. Anything wrong with the names or the trailer (missing, damaged, of an
+// entries), kept as bytes in a table to find them in (checkpoint-names.ts), not made strings in a Map; an entry is
+// read, its hash checked and decoded when it is first needed, and the listings' index made after a start reads them
+// all, in order. Anything wrong with the names or the trailer (missing, damaged, of an
 // older format, for another log, ahead of the log) means a full replay, which writes the next one.
 
 /** 4: entries as bytes, versions packed, names apart (3: a line of JSON each; 2: with the values' ciphertext). */
@@ -22,8 +24,6 @@ const FORMAT = 4;
 const ENTRIES_PER_CHUNK = 2000;
 /** How much of the entries one read takes: the index reads them in order, so one read serves the next ones. */
 const WINDOW = 1 << 20;
-/** A name's place: the entry's offset (f64), length (u32), whether the secret exists (u8), hash (8), name's length (u16). */
-const PLACE = 8 + 4 + 1 + 8 + 2;
 
 /** Which log a checkpoint belongs to: a stream of the same name made anew is another log. */
 export type LogIdentity = { readonly stream: string; readonly created: string; readonly lastSeq: number };
@@ -101,49 +101,6 @@ const trailerOf = (fd: number, size: number): unknown => {
   }
 };
 
-/** Each name of a names section, with where its entry is, or why the section is not names. */
-const placesOf = (
-  section: Buffer,
-  entryBytes: number,
-): E.Either<
-  string,
-  {
-    readonly places: Map<string, number>;
-    readonly offsets: Float64Array;
-    readonly lengths: Uint32Array;
-    readonly hashes: Buffer;
-    readonly existing: number;
-  }
-> => {
-  const places = new Map<string, number>();
-  const offsets: number[] = [];
-  const lengths: number[] = [];
-  const hashes: Buffer[] = [];
-  let existing = 0;
-  for (let at = 0; at < section.length;) {
-    if (at + PLACE > section.length) return E.left("a name cut short");
-    const offset = section.readDoubleLE(at);
-    const length = section.readUInt32LE(at + 8);
-    const end = at + PLACE + section.readUInt16LE(at + 21);
-    if (end > section.length || offset + length > entryBytes) return E.left("a name cut short");
-    const name = section.toString("utf8", at + PLACE, end);
-    if (places.has(name)) return E.left("a secret there twice");
-    places.set(name, offsets.length);
-    offsets.push(offset);
-    lengths.push(length);
-    hashes.push(section.subarray(at + 13, at + 21));
-    existing += section[at + 12] === 1 ? 1 : 0;
-    at = end;
-  }
-  return E.right({
-    places,
-    offsets: Float64Array.from(offsets),
-    lengths: Uint32Array.from(lengths),
-    hashes: Buffer.concat(hashes),
-    existing,
-  });
-};
-
 /**
  * The catalog the checkpoint holds, or why there is none to use. The trailer must vouch for the names (their
  * hash); each entry is read when first needed, and its own hash checked then. The file stays open until every
@@ -194,22 +151,20 @@ const restoreFrom = (
   }
   const { stream, created, checkpoint, secrets, entryBytes, nameBytes, sha256 } = decoded.right;
   if (stream !== log.stream || created !== log.created) return E.left("the checkpoint is of another log");
-  const section = Buffer.alloc(nameBytes);
+  const section = Buffer.allocUnsafe(nameBytes);
   if (entryBytes + nameBytes >= size || readSync(fd, section, 0, nameBytes, entryBytes) !== nameBytes)
     return E.left("the checkpoint is damaged: cut short");
   if (createHash("sha256").update(section).digest("hex") !== sha256)
     return E.left("the checkpoint is damaged: checksum");
-  const read = placesOf(section, entryBytes);
+  const read = CheckpointNames.of(section, secrets, entryBytes);
   if (E.isLeft(read)) return E.left(`the checkpoint is damaged: ${read.left}`);
   if (checkpoint > log.lastSeq) return E.left("the checkpoint is ahead of the log");
-  const { places, offsets, lengths, hashes, existing } = read.right;
-  if (places.size !== secrets) return E.left("the checkpoint is damaged: secrets missing");
+  const names = read.right;
 
   // The entries read last, as one window of the file: in order, one read serves many.
   let window = { from: 0, bytes: Buffer.alloc(0) };
   const bytesOf = (i: number): Buffer => {
-    const from = offsets[i] ?? 0;
-    const length = lengths[i] ?? 0;
+    const { from, length, hash } = names.entryAt(i);
     if (from < window.from || from + length > window.from + window.bytes.length) {
       const bytes = Buffer.allocUnsafe(Math.min(Math.max(length, WINDOW), entryBytes - from));
       if (readSync(fd, bytes, 0, bytes.length, from) !== bytes.length)
@@ -217,7 +172,7 @@ const restoreFrom = (
       window = { from, bytes };
     }
     const bytes = window.bytes.subarray(from - window.from, from - window.from + length);
-    if (!hash8(bytes).equals(hashes.subarray(i * 8, i * 8 + 8))) damaged(i, "checksum");
+    if (!hash8(bytes).equals(hash)) damaged(i, "checksum");
     return bytes;
   };
   // An entry that does not match its hash, or does not decode, is damage (or a fault of this program) found after
@@ -227,7 +182,7 @@ const restoreFrom = (
     throw new Error(`the checkpoint's entry ${i} is damaged: ${why}`);
   };
   return E.right(
-    SecretCatalog.restoredLazily(checkpoint, places, existing, {
+    SecretCatalog.restoredLazily(checkpoint, names, names.existing, {
       entry: (i) => {
         const entry = entryAt(bytesOf(i));
         return E.isLeft(entry) ? damaged(i, entry.left) : entry.right;

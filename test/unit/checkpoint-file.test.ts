@@ -48,6 +48,35 @@ test("a catalog restored reads each entry when first asked, as it was written, a
   assert.equal([...reread.right.entries()], [...catalog.entries()]);
 });
 
+test("a catalog restored takes records for the checkpoint's secrets in their place, and for new ones after them", async () => {
+  const { file } = await written();
+  const catalog = (readCheckpoint(file, log) as E.Right<SecretCatalog>).right;
+  catalog.apply(4, "gone", withFirstVersion("1").slice(1));
+  catalog.apply(5, "new", [created("new"), ...withFirstVersion("1").slice(1)]);
+  catalog.apply(6, "db", [versionAdded("2")]);
+  assert.equal(
+    [...catalog.entries()].map(([name, { state, subjectSeq }]) => [name, state.status, subjectSeq]),
+    [
+      ["db", "active", 6],
+      ["gone", "active", 4],
+      ["api", "active", 3],
+      ["new", "active", 5],
+    ],
+    "one entry a secret, the checkpoint's where they were",
+  );
+  const db = catalog.entry("db").state;
+  assert.ok(db.status === "active" && db.versions.size === 2);
+  assert.is(catalog.secretCount, 4);
+  assert.is((await catalog.indexed()).size, 4);
+  assert.is(catalog.resolve({ kind: "name", name: "new" })?.entry.subjectSeq, 5);
+  assert.is(catalog.resolve({ kind: "name", name: "nothing" }), undefined);
+
+  // Its next checkpoint holds them all, once each.
+  await writeCheckpoint(file, { ...log, lastSeq: 6 }, catalog);
+  const again = (readCheckpoint(file, { ...log, lastSeq: 6 }) as E.Right<SecretCatalog>).right;
+  assert.equal([...again.entries()], [...catalog.entries()]);
+});
+
 test("the secrets the compactor looks at are told from the entries not read yet by their layout, not decoded", async () => {
   const catalog = new SecretCatalog();
   catalog.apply(1, "db", [...withFirstVersion("1"), versionAdded("2"), versionAdded("3")]);
