@@ -5,23 +5,27 @@ import { projectRoot } from "../src/store/nats-server.js";
 
 // Child processes of the benchmarks: the service and the references run in processes of their own.
 
-/** node's options as `npm start` runs the service (package.json), so that the service measured is the one run. */
-export const START_FLAGS = (() => {
+/**
+ * How `npm start` runs the service (package.json): node's options, and the entry point (the bundle that
+ * scripts/bundle.mjs makes of dist/src/main.js), so that the service measured is the one run.
+ */
+const START = (() => {
   const start = (
     JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { scripts: { start: string } }
   ).scripts.start;
-  const flags = /^node ((?:--\S+ )*)dist\/src\/main\.js$/.exec(start);
-  if (flags === null)
-    throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${start}`);
-  return (flags[1] ?? "").split(" ").filter((f) => f !== "");
+  const parts = /^node ((?:--\S+ )*)(dist\/\S+\.js)$/.exec(start);
+  if (parts === null) throw new Error(`package.json's start script is not "node [--flag …] dist/….js": ${start}`);
+  return { flags: (parts[1] ?? "").split(" ").filter((f) => f !== ""), entry: join(projectRoot(), parts[2] ?? "") };
 })();
+export const START_FLAGS: ReadonlyArray<string> = START.flags;
+export const START_ENTRY: string = START.entry;
 
 /**
  * The service, as `npm start` runs it (its node options too), in a process of its own with `env` added to this one's;
  * its output piped (to read its lines) or dropped. Killed should this process end first.
  */
 export const spawnService = (env: Record<string, string>, stdout: "pipe" | "ignore"): ChildProcess => {
-  const child = spawn(process.execPath, [...START_FLAGS, join(projectRoot(), "dist", "src", "main.js")], {
+  const child = spawn(process.execPath, [...START_FLAGS, START_ENTRY], {
     env: { ...process.env, ...env },
     stdio: ["ignore", stdout, "inherit"],
   });

@@ -17,7 +17,7 @@ import { AwsJsonClient } from "../src/client/aws-json-client.js";
 import { projectRoot, startNatsServer } from "../src/store/nats-server.js";
 import type { LoadResult, LoadScenario } from "./load.js";
 import { machine, percentile } from "./measures.js";
-import { cpuMs, START_FLAGS, stopChild, waitForLine } from "./processes.js";
+import { cpuMs, START_ENTRY, START_FLAGS, stopChild, waitForLine } from "./processes.js";
 
 const { values: args } = parseArgs({
   options: { seconds: { type: "string" }, reps: { type: "string" }, profile: { type: "string" } },
@@ -157,10 +157,10 @@ const main = async (): Promise<void> => {
     const serviceAt = async (
       script: string,
       serviceRegion: string,
-      nodeOptions: string[] = [],
+      nodeOptions: ReadonlyArray<string> = [],
       natsUrl = nats.url,
     ): Promise<{ endpoint: string; pid: number | undefined }> => {
-      const service = spawn(process.execPath, [...nodeOptions, join(import.meta.dirname, "..", script)], {
+      const service = spawn(process.execPath, [...nodeOptions, script], {
         env: {
           ...process.env,
           NATS_URL: natsUrl,
@@ -176,9 +176,9 @@ const main = async (): Promise<void> => {
       return { endpoint: (await waitForLine(service, /Endpoint:\s+(\S+)/))[1] as string, pid: service.pid };
     };
     const profile = args.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`];
-    const audited = await serviceAt(join("src", "main.js"), region, [...START_FLAGS, ...profile]);
-    const unauditedService = await serviceAt(join("bench", "service.js"), UNAUDITED_REGION, START_FLAGS);
-    const lazyService = await serviceAt(join("src", "main.js"), LAZY_REGION, START_FLAGS, lazyNats.url);
+    const audited = await serviceAt(START_ENTRY, region, [...START_FLAGS, ...profile]);
+    const unauditedService = await serviceAt(join(import.meta.dirname, "service.js"), UNAUDITED_REGION, START_FLAGS);
+    const lazyService = await serviceAt(START_ENTRY, LAZY_REGION, START_FLAGS, lazyNats.url);
 
     // The bare signed reference: node:http checking SigV4 and answering {}, in a process of its own.
     const bare = spawn(

@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { waitForLine } from "../../bench/processes.js";
-import { projectRoot } from "../../src/store/nats-server.js";
+import { START_ENTRY, START_FLAGS, waitForLine } from "../../bench/processes.js";
 import { TEST_CREDENTIALS } from "./app.js";
 import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
@@ -12,16 +10,18 @@ export type ServiceProcess = {
   readonly dataDir: string;
   /** Resolves with the exit code when the process ends. */
   readonly exited: Promise<number | null>;
+  /** What it has printed so far. */
+  readonly output: () => string;
 };
 
 /**
- * The service as `npm start` runs it (dist/src/main.js), in a process of its own, on the run's shared
+ * The service as `npm start` runs it (its node options, its entry point: the bundle of dist/src/main.js), in a process of its own, on the run's shared
  * nats-server with a region and data dir of its own: for what only a separate process shows (a crash, its
  * memory, its exit code). The test stops it; `env` may point it at another nats-server (NATS_URL).
  */
 export const startServiceProcess = async (
   env: NodeJS.ProcessEnv = {},
-  /** To start one again on the same data and log; `script`: another entry point (and its arguments) than main.js. */
+  /** To start one again on the same data and log; `script`: another entry point (and its arguments) than npm start's. */
   where: {
     readonly dataDir?: string;
     readonly region?: string;
@@ -30,7 +30,7 @@ export const startServiceProcess = async (
 ): Promise<ServiceProcess> => {
   const dataDir = where.dataDir ?? tempDir("service");
   const region = where.region ?? freshRegion();
-  const script = where.script ?? [join(projectRoot(), "dist", "src", "main.js")];
+  const script = where.script ?? [...START_FLAGS, START_ENTRY];
   const child = spawn(process.execPath, [...script], {
     env: {
       ...process.env,
@@ -54,8 +54,10 @@ export const startServiceProcess = async (
       resolve(code);
     }),
   );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   const endpoint = (await waitForLine(child, /Endpoint:\s+(\S+)/))[1] as string;
-  return { process: child, endpoint, region, dataDir, exited };
+  return { process: child, endpoint, region, dataDir, exited, output: () => output };
 };
 
 /**
