@@ -128,7 +128,7 @@ export class SecretCatalog {
     // A new name is kept as the state's own string, not a second copy of it (a Map keeps the key it was given first).
     const key = after.status === "active" && after.name === secretName ? after.name : secretName;
     const entry = { state: after, subjectSeq: seq };
-    const at = this.secrets.has(key) ? -1 : (this.restoredFrom?.names.find(key) ?? -1);
+    const at = this.restoredFrom?.names.find(key) ?? -1;
     if (at === -1) this.secrets.set(key, entry);
     else (this.restoredFrom as { entries: Array<CatalogEntry | undefined> }).entries[at] = entry;
     this.reindex(before, after);
@@ -247,10 +247,9 @@ export class SecretCatalog {
   }
 
   private got(name: string): CatalogEntry | undefined {
-    const entry = this.secrets.get(name);
-    if (entry !== undefined || this.restoredFrom === undefined) return entry;
-    const at = this.restoredFrom.names.find(name);
-    return at === -1 ? undefined : (this.restoredFrom.entries[at] ?? this.read(at));
+    // A name is either the checkpoint's or in the Map, never both (apply keeps it so).
+    const at = this.restoredFrom?.names.find(name) ?? -1;
+    return at === -1 ? this.secrets.get(name) : (this.restoredFrom?.entries[at] ?? this.read(at));
   }
 
   /** The checkpoint's entry at `at` there, read and kept; the checkpoint let go of once all are read. */
