@@ -3,6 +3,7 @@ import type { SecretCommand } from "../domain/commands.js";
 import { secretDecider } from "../domain/decider.js";
 import type { SecretEvent } from "../domain/events.js";
 import { prepared } from "./handle-command.js";
+import { inSlices } from "./in-slices.js";
 import type { Service } from "./service.js";
 
 // The work the service does on its own, on timers: the compactor, and deletions whose recovery window ended.
@@ -10,25 +11,6 @@ import type { Service } from "./service.js";
 
 /** What one compaction did (or, dry, would do). */
 export type CompactionReport = { readonly secretsPruned: number; readonly versionsPruned: number };
-
-/** How long a pass over the secrets runs before it hands the event loop back. */
-const SLICE_MS = 5;
-
-/**
- * Each item, the event loop handed back every SLICE_MS: a pass over a million secrets (tens of milliseconds, or
- * seconds when the checkpoint's entries are still to be read) never holds up the requests meanwhile.
- */
-async function* inSlices<A>(items: Iterable<A>): AsyncGenerator<A> {
-  let until = performance.now() + SLICE_MS;
-  let n = 0;
-  for (const item of items) {
-    if (++n % 64 === 0 && performance.now() >= until) {
-      await new Promise((resolve) => setImmediate(resolve));
-      until = performance.now() + SLICE_MS;
-    }
-    yield item;
-  }
-}
 
 const countPruned = (events: ReadonlyArray<SecretEvent>): number =>
   events.reduce((n, e) => n + (e.type === "VersionsPruned" ? e.data.versionIds.length : 0), 0);

@@ -8,6 +8,7 @@ import type { ActiveSecret } from "../domain/state.js";
 import { ROTATION_STEPS, type RotationStep, type VersionId } from "../domain/types.js";
 import type { CommandHandler, Executed } from "./handle-command.js";
 import { prepared } from "./handle-command.js";
+import { inSlices } from "./in-slices.js";
 import type { Clock, InvocationOutcome, RotationEvent, RotationFunctions } from "./ports.js";
 
 // Runs rotations: each attempt invokes the function for createSecret, setSecret, testSecret and finishSecret (a
@@ -172,7 +173,8 @@ export const rotationRunner = (deps: {
   const tick = async (): Promise<number> => {
     let startedCount = 0;
     if (stopping.signal.aborted) return 0;
-    for (const [name, entry] of catalog.entries()) {
+    // In slices: a walk of a million secrets takes tenths of a second, which requests would wait for.
+    for await (const [name, entry] of inSlices(catalog.entries())) {
       const state = entry.state;
       if (state.status !== "active" || state.rotation === undefined || state.deletion !== undefined) continue;
       const now = deps.clock();
