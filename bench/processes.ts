@@ -21,11 +21,16 @@ export const START_FLAGS: ReadonlyArray<string> = START.flags;
 export const START_ENTRY: string = START.entry;
 
 /**
- * The service, as `npm start` runs it (its node options too), in a process of its own with `env` added to this one's;
- * its output piped (to read its lines) or dropped. Killed should this process end first.
+ * The service, as `npm start` runs it (its node options too; or `script`, another entry point and its arguments), in
+ * a process of its own with `env` added to this one's; its output piped (to read its lines) or dropped. Killed should
+ * this process end first.
  */
-export const spawnService = (env: Record<string, string>, stdout: "pipe" | "ignore"): ChildProcess => {
-  const child = spawn(process.execPath, [...START_FLAGS, START_ENTRY], {
+export const spawnService = (
+  env: NodeJS.ProcessEnv,
+  stdout: "pipe" | "ignore",
+  script: ReadonlyArray<string> = [...START_FLAGS, START_ENTRY],
+): ChildProcess => {
+  const child = spawn(process.execPath, [...script], {
     env: { ...process.env, ...env },
     stdio: ["ignore", stdout, "inherit"],
   });

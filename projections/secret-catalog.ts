@@ -26,6 +26,8 @@ export type CatalogEntry = { readonly state: SecretState; readonly subjectSeq: n
  */
 export type RestoredNames = {
   readonly size: number;
+  /** How many of their secrets exist (from the names section alone). */
+  readonly existing: number;
   /** The place of `name`'s entry; -1 if the checkpoint holds none. */
   find(name: string): number;
   nameAt(at: number): string;
@@ -74,12 +76,12 @@ export class SecretCatalog {
 
   /**
    * A catalog as a checkpoint keeps it, its entries read only when first needed: `names`, where each secret's
-   * entry is among `kept`; `existing`, how many of them exist.
+   * entry is among `kept`.
    */
-  static restoredLazily(checkpoint: number, names: RestoredNames, existing: number, kept: KeptEntries): SecretCatalog {
+  static restoredLazily(checkpoint: number, names: RestoredNames, kept: KeptEntries): SecretCatalog {
     const catalog = new SecretCatalog();
     catalog.restoredFrom = { names, entries: new Array<CatalogEntry | undefined>(names.size) };
-    catalog.existing = existing;
+    catalog.existing = names.existing;
     catalog.applied = checkpoint;
     if (names.size > 0) catalog.unread = { kept, left: names.size };
     return catalog;
@@ -122,15 +124,15 @@ export class SecretCatalog {
   apply(seq: number, secretName: string, events: ReadonlyArray<SecretEvent>): void {
     // Delivery is at least once: a record at or below the checkpoint was applied already.
     if (seq <= this.applied) return;
-    const before = this.got(secretName)?.state ?? initialState;
+    const at = this.placeOf(secretName);
+    const before = this.gotAt(at, secretName)?.state ?? initialState;
     const after = fold(events, before, seq);
     this.existing += (after.status === "active" ? 1 : 0) - (before.status === "active" ? 1 : 0);
     // A new name is kept as the state's own string, not a second copy of it (a Map keeps the key it was given first).
     const key = after.status === "active" && after.name === secretName ? after.name : secretName;
     const entry = { state: after, subjectSeq: seq };
-    const at = this.restoredFrom?.names.find(key) ?? -1;
-    if (at === -1) this.secrets.set(key, entry);
-    else (this.restoredFrom as { entries: Array<CatalogEntry | undefined> }).entries[at] = entry;
+    if (this.restoredFrom === undefined || at === -1) this.secrets.set(key, entry);
+    else this.restoredFrom.entries[at] = entry;
     this.reindex(before, after);
     this.advance(seq);
   }
@@ -247,8 +249,16 @@ export class SecretCatalog {
   }
 
   private got(name: string): CatalogEntry | undefined {
-    // A name is either the checkpoint's or in the Map, never both (apply keeps it so).
-    const at = this.restoredFrom?.names.find(name) ?? -1;
+    return this.gotAt(this.placeOf(name), name);
+  }
+
+  /** The place of `name`'s entry among the checkpoint's; -1 if it is not there (a secret new since, or no checkpoint). */
+  private placeOf(name: string): number {
+    return this.restoredFrom?.names.find(name) ?? -1;
+  }
+
+  /** `name`'s entry, at `at` among the checkpoint's (placeOf): a name is there or in the Map, never both. */
+  private gotAt(at: number, name: string): CatalogEntry | undefined {
     return at === -1 ? this.secrets.get(name) : (this.restoredFrom?.entries[at] ?? this.read(at));
   }
 

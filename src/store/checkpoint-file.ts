@@ -6,7 +6,7 @@ import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { entryAt, entryBytes, entryExists, frozenEntries, versionsIn } from "../../projections/catalog-snapshot.js";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
-import { CheckpointNames, PLACE } from "./checkpoint-names.js";
+import { CheckpointNames, placeBytes } from "./checkpoint-names.js";
 
 // The projection's checkpoint on disk: the entries, one per secret (as catalog-snapshot.ts writes them); then the
 // names, one per entry (where it is, how long, whether the secret exists, the first 8 bytes of its SHA-256, the
@@ -56,14 +56,7 @@ export const writeCheckpoint = async (path: string, log: LogIdentity, catalog: S
     for (let i = 0; i < entries.length; i += ENTRIES_PER_CHUNK) {
       const chunk = entries.slice(i, i + ENTRIES_PER_CHUNK).map(([name, entry]) => {
         const bytes = entryBytes(name, entry);
-        const place = Buffer.alloc(PLACE + Buffer.byteLength(name));
-        let at = place.writeDoubleLE(offset, 0);
-        at = place.writeUInt32LE(bytes.length, at);
-        at = place.writeUInt8(entryExists(bytes) ? 1 : 0, at);
-        at += hash8(bytes).copy(place, at);
-        at = place.writeUInt16LE(Buffer.byteLength(name), at);
-        place.write(name, at, "utf8");
-        names.push(place);
+        names.push(placeBytes(name, { offset, length: bytes.length, exists: entryExists(bytes), hash: hash8(bytes) }));
         offset += bytes.length;
         return bytes;
       });
@@ -182,7 +175,7 @@ const restoreFrom = (
     throw new Error(`the checkpoint's entry ${i} is damaged: ${why}`);
   };
   return E.right(
-    SecretCatalog.restoredLazily(checkpoint, names, names.existing, {
+    SecretCatalog.restoredLazily(checkpoint, names, {
       entry: (i) => {
         const entry = entryAt(bytesOf(i));
         return E.isLeft(entry) ? damaged(i, entry.left) : entry.right;

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { START_ENTRY, START_FLAGS, waitForLine } from "../../bench/processes.js";
+import type { ChildProcess } from "node:child_process";
+import { spawnService, waitForLine } from "../../bench/processes.js";
 import { TEST_CREDENTIALS } from "./app.js";
 import { freshRegion, sharedNatsUrl, tempDir } from "./nats.js";
 
@@ -15,9 +15,10 @@ export type ServiceProcess = {
 };
 
 /**
- * The service as `npm start` runs it (its node options, its entry point: the bundle of dist/src/main.js), in a process of its own, on the run's shared
- * nats-server with a region and data dir of its own: for what only a separate process shows (a crash, its
- * memory, its exit code). The test stops it; `env` may point it at another nats-server (NATS_URL).
+ * The service as `npm start` runs it (its node options; its entry point, the bundle of dist/src/main.js), in a
+ * process of its own, on the run's shared nats-server with a region and data dir of its own: for what only a
+ * separate process shows (a crash, its memory, its exit code). The test stops it; `env` may point it at another
+ * nats-server (NATS_URL).
  */
 export const startServiceProcess = async (
   env: NodeJS.ProcessEnv = {},
@@ -30,10 +31,9 @@ export const startServiceProcess = async (
 ): Promise<ServiceProcess> => {
   const dataDir = where.dataDir ?? tempDir("service");
   const region = where.region ?? freshRegion();
-  const script = where.script ?? [...START_FLAGS, START_ENTRY];
-  const child = spawn(process.execPath, [...script], {
-    env: {
-      ...process.env,
+  // If the test run ends first (a failed test), the service goes with it (spawnService's guard).
+  const child = spawnService(
+    {
       NATS_URL: sharedNatsUrl(),
       SECRET_LEDGER_DATA: dataDir,
       SECRET_LEDGER_LISTEN: "127.0.0.1:0",
@@ -43,17 +43,10 @@ export const startServiceProcess = async (
       SECRET_LEDGER_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
       ...env,
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  // If the test run ends first (a failed test), the service goes with it.
-  const orphanGuard = (): void => void child.kill("SIGKILL");
-  process.once("exit", orphanGuard);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      process.off("exit", orphanGuard);
-      resolve(code);
-    }),
+    "pipe",
+    where.script,
   );
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
   const endpoint = (await waitForLine(child, /Endpoint:\s+(\S+)/))[1] as string;

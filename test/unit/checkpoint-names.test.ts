@@ -1,23 +1,16 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as E from "fp-ts/lib/Either.js";
-import { CheckpointNames, PLACE } from "../../src/store/checkpoint-names.js";
+import { CheckpointNames, placeBytes } from "../../src/store/checkpoint-names.js";
 
 // A checkpoint's names as a table: each name found by its UTF-8 bytes, none made a string until asked for.
 
 /** A names section as checkpoint-file.ts writes one: each entry 10 bytes long, every other secret existing. */
 const sectionOf = (names: ReadonlyArray<string>): Buffer =>
   Buffer.concat(
-    names.map((name, i) => {
-      const place = Buffer.alloc(PLACE + Buffer.byteLength(name));
-      let at = place.writeDoubleLE(i * 10, 0);
-      at = place.writeUInt32LE(10, at);
-      at = place.writeUInt8(i % 2 === 0 ? 1 : 0, at);
-      at += Buffer.alloc(8, i).copy(place, at);
-      at = place.writeUInt16LE(Buffer.byteLength(name), at);
-      place.write(name, at, "utf8");
-      return place;
-    }),
+    names.map((name, i) =>
+      placeBytes(name, { offset: i * 10, length: 10, exists: i % 2 === 0, hash: Buffer.alloc(8, i) }),
+    ),
   );
 
 const tableOf = (names: ReadonlyArray<string>): CheckpointNames => {
