@@ -1,12 +1,5 @@
 import BTreeModule from "sorted-btree";
-import {
-  compareSortKeys,
-  descriptionWords,
-  sortValue,
-  type SecretFilter,
-  type SortBy,
-  type SortKey,
-} from "../src/domain/search.js";
+import { descriptionWords, sortValue, type SecretFilter, type SortBy, type SortKey } from "../src/domain/search.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
 
 // What ListSecrets needs to answer a page out of a million secrets without looking at each: the secrets in each
@@ -20,9 +13,6 @@ const BTree = BTreeModule.default;
 type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
 const SORTS: ReadonlyArray<SortBy> = ["created-date", "last-changed-date", "last-accessed-date", "name"];
-
-/** What a sort order compares: the value sorted by, then the name. */
-const keyOf = (secret: ActiveSecret, sortBy: SortBy): SortKey => [sortValue(secret, sortBy), secret.name];
 
 /**
  * What an order's tree holds: the secrets themselves (no key of their own: a million secrets, four orders), and a
@@ -47,64 +37,74 @@ const comparing = (sortBy: SortBy) => {
 const isKey = (o: Ordered): o is SortKey => Array.isArray(o);
 
 /**
- * The most names a filter's index gives a listing to check and sort; with more, the listing walks its order. Past
- * it, a string's names are not kept, only that there are many: a word every secret's description has would cost
- * a set entry a secret and never be used.
+ * Past this many secrets a string's are no longer kept, only that there are many (a listing then walks its order):
+ * a Set holds at most 2^24 entries.
  */
-export const MOST_CANDIDATES = 20_000;
+const MOST_HELD = 1 << 22;
 const MANY = "many";
 
 /**
- * Names by a string (a tag key, a tag value, a description word), with the strings in order so that those
- * starting with a prefix are one range. One name is kept as itself, more as a set: most strings name one secret;
- * past MOST_CANDIDATES names, MANY (for good: a listing then walks).
+ * The secrets by a string (a tag key, a tag value, a description word), with the strings in order so that those
+ * starting with a prefix are one range. One secret is kept as itself, more as a set (of the states the index holds:
+ * a secret's change swaps its state in each set it is in); past MOST_HELD, MANY (for good).
  */
 class Postings {
-  private readonly byString = new BTree<string, string | Set<string> | { readonly many: typeof MANY }>();
+  private readonly byString = new BTree<string, ActiveSecret | Set<ActiveSecret> | { readonly many: typeof MANY }>();
 
-  /** Secret `name`'s strings were `before` and are `after` (each without repeats). */
-  replace(before: ReadonlyArray<string>, after: ReadonlyArray<string>, name: string): void {
-    for (const s of before) if (!after.includes(s)) this.remove(s, name);
-    for (const s of after) if (!before.includes(s)) this.add(s, name);
+  /** Secret `before` (with these strings) is now `after` (with those): either absent, created or gone. */
+  replace(
+    before: ActiveSecret | undefined,
+    beforeStrings: ReadonlyArray<string>,
+    after: ActiveSecret | undefined,
+    afterStrings: ReadonlyArray<string>,
+  ): void {
+    if (before !== undefined) for (const s of beforeStrings) this.remove(s, before);
+    if (after !== undefined) for (const s of afterStrings) this.add(s, after);
   }
 
-  private add(s: string, name: string): void {
+  private add(s: string, secret: ActiveSecret): void {
     const held = this.byString.get(s);
-    if (held === undefined) this.byString.set(s, name);
-    else if (typeof held === "string") {
-      if (held !== name) this.byString.set(s, new Set([held, name]));
-    } else if (held instanceof Set) {
-      held.add(name);
-      if (held.size > MOST_CANDIDATES) this.byString.set(s, { many: MANY });
+    if (held === undefined) this.byString.set(s, secret);
+    else if (held instanceof Set) {
+      held.add(secret);
+      if (held.size > MOST_HELD) this.byString.set(s, { many: MANY });
+    } else if (!isMany(held) && held !== secret) this.byString.set(s, new Set([held, secret]));
+  }
+
+  private remove(s: string, secret: ActiveSecret): void {
+    const held = this.byString.get(s);
+    if (held === secret) this.byString.delete(s);
+    else if (held instanceof Set) {
+      held.delete(secret);
+      if (held.size === 1) this.byString.set(s, [...held][0] as ActiveSecret);
     }
   }
 
-  private remove(s: string, name: string): void {
-    const held = this.byString.get(s);
-    if (held === undefined) return;
-    if (typeof held === "string") {
-      if (held === name) this.byString.delete(s);
-    } else if (held instanceof Set) {
-      held.delete(name);
-      if (held.size === 1) this.byString.set(s, [...held][0] as string);
-    }
-  }
-
-  /**
-   * The names under every string that starts with `prefix`; undefined once there would be more than `cap` (at
-   * most MOST_CANDIDATES).
-   */
-  withPrefix(prefix: string, cap: number, into: Set<string> = new Set()): Set<string> | undefined {
+  /** How many secrets the strings starting with `prefix` hold (one may count twice); undefined past `cap`. */
+  countWithPrefix(prefix: string, cap: number): number | undefined {
+    let count = 0;
     for (const [s, held] of this.byString.entries(prefix)) {
       if (!s.startsWith(prefix)) break;
-      if (typeof held === "string") into.add(held);
-      else if (held instanceof Set) for (const name of held) into.add(name);
-      else return undefined;
-      if (into.size > cap) return undefined;
+      if (isMany(held)) return undefined;
+      count += held instanceof Set ? held.size : 1;
+      if (count > cap) return undefined;
     }
-    return into;
+    return count;
+  }
+
+  /** The secrets of every string that starts with `prefix`, a group a string (one may be in two). */
+  withPrefix(prefix: string): Array<Iterable<ActiveSecret>> {
+    const groups: Array<Iterable<ActiveSecret>> = [];
+    for (const [s, held] of this.byString.entries(prefix)) {
+      if (!s.startsWith(prefix)) break;
+      if (held instanceof Set) groups.push(held);
+      else if (!isMany(held)) groups.push([held]);
+    }
+    return groups;
   }
 }
+
+const isMany = (held: object): held is { readonly many: typeof MANY } => "many" in held;
 
 /** A secret's strings of one kind, each once. */
 const distinct = (strings: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(strings)];
@@ -113,6 +113,18 @@ const tagValuesOf = (secret: ActiveSecret) => distinct((secret.tags ?? []).map((
 /** The words of a description, lower case, as the description filter matches them (by prefix). */
 const wordsOf = (secret: ActiveSecret) =>
   distinct(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase()));
+
+/**
+ * The secrets only which a listing's filters can let through, as far as one filter's index tells: how many (a
+ * secret in two groups counts twice), and in groups (a string's, a name range).
+ */
+export type Candidates = { readonly count: number; readonly groups: ReadonlyArray<Iterable<ActiveSecret>> };
+
+/**
+ * The most secrets a name prefix gives as candidates: names are counted one by one along the name order (the
+ * strings' sets know their size), so past it a name filter has none and the listing walks.
+ */
+const NAMES_COUNTED = 20_000;
 
 export class SecretIndex {
   private readonly orders = new Map<SortBy, BTree<Ordered, undefined>>(
@@ -146,108 +158,146 @@ export class SecretIndex {
       if (sortValue(before, sortBy) !== sortValue(after, sortBy)) order.delete(before);
       order.set(after, undefined);
     }
-    if (before.tags !== after.tags) {
-      this.tagKeys.replace(tagKeysOf(before), tagKeysOf(after), after.name);
-      this.tagValues.replace(tagValuesOf(before), tagValuesOf(after), after.name);
-    }
-    if (before.description !== after.description) this.words.replace(wordsOf(before), wordsOf(after), after.name);
+    // The sets hold states: the new one takes the old one's place in each.
+    const tagsAfter = before.tags === after.tags ? undefined : after;
+    this.tagKeys.replace(before, tagKeysOf(before), after, tagKeysOf(tagsAfter ?? before));
+    this.tagValues.replace(before, tagValuesOf(before), after, tagValuesOf(tagsAfter ?? before));
+    const words = wordsOf(before);
+    this.words.replace(before, words, after, before.description === after.description ? words : wordsOf(after));
   }
 
   private add(secret: ActiveSecret): void {
     for (const order of this.orders.values()) order.set(secret, undefined);
-    this.tagKeys.replace([], tagKeysOf(secret), secret.name);
-    this.tagValues.replace([], tagValuesOf(secret), secret.name);
-    this.words.replace([], wordsOf(secret), secret.name);
+    this.tagKeys.replace(undefined, [], secret, tagKeysOf(secret));
+    this.tagValues.replace(undefined, [], secret, tagValuesOf(secret));
+    this.words.replace(undefined, [], secret, wordsOf(secret));
   }
 
   private remove(secret: ActiveSecret): void {
     for (const order of this.orders.values()) order.delete(secret);
-    this.tagKeys.replace(tagKeysOf(secret), [], secret.name);
-    this.tagValues.replace(tagValuesOf(secret), [], secret.name);
-    this.words.replace(wordsOf(secret), [], secret.name);
+    this.tagKeys.replace(secret, tagKeysOf(secret), undefined, []);
+    this.tagValues.replace(secret, tagValuesOf(secret), undefined, []);
+    this.words.replace(secret, wordsOf(secret), undefined, []);
   }
 
   /**
-   * The names of the only secrets `filters` can let through, as far as one filter's index tells (the smallest
-   * such set), or undefined when no filter narrows it to `cap` names or fewer (a negated value, a filter without
-   * an index, or one most secrets pass).
+   * The only secrets `filters` can let through as far as one filter's index tells (that of the fewest), as groups
+   * (a secret may be in two), or undefined when no filter has an index to ask (a negated value, a filter without
+   * one, a string too many secrets have).
    */
-  candidates(filters: ReadonlyArray<SecretFilter>, cap: number): ReadonlySet<string> | undefined {
-    let best: Set<string> | undefined;
+  candidates(filters: ReadonlyArray<SecretFilter>): Candidates | undefined {
+    let best: Candidates | undefined;
     for (const filter of filters) {
       if (filter.values.some((v) => v.startsWith("!"))) continue;
-      const names = this.namesFor(filter, Math.min(cap, best?.size ?? cap));
-      if (names !== undefined && (best === undefined || names.size < best.size)) best = names;
+      const found = this.secretsFor(filter, best?.count ?? Infinity);
+      if (found !== undefined) best = found;
     }
     return best;
   }
 
-  private namesFor(filter: SecretFilter, cap: number): Set<string> | undefined {
-    const into = new Set<string>();
-    for (const value of filter.values) {
-      let found: Set<string> | undefined;
-      switch (filter.key) {
-        case "name":
-          found = this.namesWithPrefix(value, cap, into);
-          break;
-        case "tag-key":
-          found = this.tagKeys.withPrefix(value, cap, into);
-          break;
-        case "tag-value":
-          found = this.tagValues.withPrefix(value, cap, into);
-          break;
-        case "description":
-          found = this.describedBy(value, cap, into);
-          break;
-        // Without an index of their own: the listing walks its order and checks them.
-        case "all":
-        case "primary-region":
-        case "owning-service":
-          return undefined;
-        default: {
-          const unknownKey: never = filter.key;
-          return unknownKey;
-        }
+  /** The secrets one filter's index gives, and how many, if fewer than `fewest` (counted only that far). */
+  private secretsFor(filter: SecretFilter, fewest: number): Candidates | undefined {
+    const postings = this.postingsFor(filter.key);
+    if (postings === "none") return undefined;
+    // A description's words: those of its rarest word (the filter checks the others).
+    const prefixes = filter.values.map((value) =>
+      filter.key !== "description" ? value : this.rarestWord(value, postings as Postings),
+    );
+    let count = 0;
+    for (const prefix of prefixes) {
+      const n =
+        prefix === undefined
+          ? undefined
+          : postings === "names"
+            ? this.countNamed(prefix, Math.min(fewest, NAMES_COUNTED) - count)
+            : postings.countWithPrefix(prefix, fewest - count);
+      if (n === undefined) return undefined;
+      count += n;
+    }
+    const groups = (prefix: string) => (postings === "names" ? [this.named(prefix)] : postings.withPrefix(prefix));
+    return { count, groups: (prefixes as string[]).flatMap(groups) };
+  }
+
+  private postingsFor(key: SecretFilter["key"]): Postings | "names" | "none" {
+    switch (key) {
+      case "name":
+        return "names";
+      case "tag-key":
+        return this.tagKeys;
+      case "tag-value":
+        return this.tagValues;
+      case "description":
+        return this.words;
+      // Without an index of their own: the listing walks its order and checks them.
+      case "all":
+      case "primary-region":
+      case "owning-service":
+        return "none";
+      default: {
+        const unknownKey: never = key;
+        return unknownKey;
       }
-      if (found === undefined) return undefined;
     }
-    return into;
   }
 
-  private namesWithPrefix(prefix: string, cap: number, into: Set<string>): Set<string> | undefined {
-    for (const [secret] of this.byName.entries([prefix, ""])) {
-      const { name } = secret as ActiveSecret;
-      if (!name.startsWith(prefix)) break;
-      into.add(name);
-      if (into.size > cap) return undefined;
+  /** Of the words of a description filter's value, the one (lower case) fewest descriptions have a word starting with. */
+  private rarestWord(value: string, words: Postings): string | undefined {
+    let rarest: { readonly word: string; readonly count: number } | undefined;
+    for (const word of descriptionWords(value).map((w) => w.toLowerCase())) {
+      const count = words.countWithPrefix(word, rarest?.count ?? Infinity);
+      if (count !== undefined) rarest = { word, count };
     }
-    return into;
+    return rarest?.word;
   }
 
-  /** Descriptions with a word starting with each word of `value` (case-insensitive): those of its rarest word. */
-  private describedBy(value: string, cap: number, into: Set<string>): Set<string> | undefined {
-    let fewest: Set<string> | undefined;
-    for (const word of descriptionWords(value)) {
-      const names = this.words.withPrefix(word.toLowerCase(), Math.min(cap, fewest?.size ?? cap));
-      if (names !== undefined && (fewest === undefined || names.size < fewest.size)) fewest = names;
-    }
-    if (fewest === undefined) return undefined;
-    for (const name of fewest) into.add(name);
-    return into.size > cap ? undefined : into;
+  /** The secrets whose name starts with `prefix`, in name order. */
+  private named(prefix: string): Iterable<ActiveSecret> {
+    return {
+      [Symbol.iterator]: () => {
+        const entries = this.byName.entries([prefix, ""], []);
+        return until(entries, (secret) => !secret.name.startsWith(prefix), undefined);
+      },
+    };
+  }
+
+  private countNamed(prefix: string, cap: number): number | undefined {
+    let count = 0;
+    for (const _ of this.named(prefix)) if (++count > cap) return undefined;
+    return count;
   }
 
   /**
    * The secrets in the order `sortBy` (`direction` 1: ascending, -1: descending), from just past `after`, as long
    * as the caller keeps taking them.
    */
-  *inOrder(sortBy: SortBy, direction: 1 | -1, after?: SortKey): Iterable<readonly [SortKey, ActiveSecret]> {
+  inOrder(sortBy: SortBy, direction: 1 | -1, after?: SortKey): IterableIterator<ActiveSecret> {
     const order = this.orders.get(sortBy) as BTree<Ordered, undefined>;
-    const entries = direction === 1 ? order.entries(after) : order.entriesReversed(after);
-    for (const [held] of entries) {
-      const secret = held as ActiveSecret;
-      const key = keyOf(secret, sortBy);
-      if (after !== undefined && compareSortKeys(key, after) === 0) continue;
-      yield [key, secret];
-    }
+    const entries = direction === 1 ? order.entries(after, []) : order.entriesReversed(after, []);
+    const compare = comparing(sortBy);
+    return until(entries, () => false, after === undefined ? undefined : (secret) => compare(secret, after) === 0);
   }
 }
+
+/**
+ * The secrets a tree's entries hold, until one `stop` says to (none skipped when `skip` is undefined). An iterator
+ * and not a generator: a page's walk takes a million steps at most, and a generator's resuming costs more than a
+ * step.
+ */
+const until = (
+  entries: Iterator<[Ordered, undefined]>,
+  stop: (secret: ActiveSecret) => boolean,
+  skip: ((secret: ActiveSecret) => boolean) | undefined,
+): IterableIterator<ActiveSecret> => ({
+  next(): IteratorResult<ActiveSecret, undefined> {
+    for (;;) {
+      const entry = entries.next();
+      if (entry.done === true) return { done: true, value: undefined };
+      const secret = entry.value[0] as ActiveSecret;
+      if (stop(secret)) return { done: true, value: undefined };
+      if (skip === undefined || !skip(secret)) return { done: false, value: secret };
+    }
+  },
+  [Symbol.iterator]() {
+    return this;
+  },
+});

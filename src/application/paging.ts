@@ -2,13 +2,14 @@ import * as E from "fp-ts/lib/Either.js";
 import {
   compareSortKeys,
   matchesFilters,
-  sortValue,
   type FilterKey,
   type SecretFilter,
   type SortBy,
   type SortKey,
 } from "../domain/search.js";
-import { MOST_CANDIDATES, type SecretIndex } from "../../projections/secret-index.js";
+import { firstInOrder, type Keyed, type PageQuery } from "../../projections/index-pages.js";
+import type { SecretIndex } from "../../projections/secret-index.js";
+import type { ActiveSecret } from "../domain/state.js";
 import type { ServiceError } from "./errors.js";
 import { primaryRegionOf, type Served } from "./lookup.js";
 import type { Service } from "./service.js";
@@ -41,16 +42,12 @@ const isSortKey = (u: unknown): u is SortKey =>
   typeof u[1] === "string";
 
 /** A listing as asked for: what passes, in which order, from where. */
-type Query = {
-  readonly filters: ReadonlyArray<SecretFilter>;
-  readonly sortBy: SortBy;
-  /** 1: ascending, -1: descending. */
-  readonly direction: 1 | -1;
+type Query = PageQuery & {
   readonly includeScheduled: boolean;
-  /** The key of the last secret of the page before. */
-  readonly after?: SortKey;
   /** What a NextToken is signed for: the one listing it continues. */
   readonly signed: string;
+  /** The filters a secret's state alone can be checked against (all but the primary region's). */
+  readonly stateFilters: ReadonlyArray<SecretFilter>;
 };
 
 const queryOf = (service: Service, listing: string, input: SecretsSelection): E.Either<ServiceError, Query> => {
@@ -64,59 +61,28 @@ const queryOf = (service: Service, listing: string, input: SecretsSelection): E.
   const direction = input.SortOrder === "desc" ? -1 : 1;
   const includeScheduled = input.IncludePlannedDeletion === true;
   const signed = JSON.stringify([listing, filters, sortBy, direction, includeScheduled]);
-  if (input.NextToken === undefined) return E.right({ filters, sortBy, direction, includeScheduled, signed });
+  const stateFilters = filters.filter((f) => f.key !== "primary-region");
+  const query = { filters, sortBy, direction, includeScheduled, signed, stateFilters } as const;
+  if (input.NextToken === undefined) return E.right(query);
   const after = service.pageTokens.read(signed, input.NextToken);
   if (!isSortKey(after)) return E.left({ _tag: "InvalidNextToken" });
-  return E.right({ filters, sortBy, direction, includeScheduled, after, signed });
+  return E.right({ ...query, after });
 };
 
 /** One secret of a listing, with the key it sorts by. */
-type Row = { readonly secret: Listed; readonly key: SortKey };
-
-/** The secret as the listing shows it, if it passes the query's filters. */
-const listed = (service: Service, query: Query, s: Served): Listed | undefined => {
-  if (!query.includeScheduled && s.state.deletion !== undefined) return undefined;
-  const row: Listed = { ...s, primaryRegion: primaryRegionOf(service, s) };
-  return matchesFilters(s.state, query.filters, row.primaryRegion) ? row : undefined;
-};
+type Row = Keyed<Listed>;
 
 /** Where a listing's rows come from: an index of secrets, and what each name there is served as (if listed here). */
 type Source = { readonly index: SecretIndex; readonly served: (name: string) => Served | undefined };
 
-/**
- * A source's secrets for a page of `limit` (and one more, to tell whether there are more), from its index: the
- * few a filter can let through, checked and sorted; or a walk in the order asked for, from the cursor.
- */
-const rowsFrom = ({ index, served }: Source, service: Service, query: Query, limit: number): Row[] => {
-  const rows: Row[] = [];
-  // When a filter's index says few secrets can pass, those are checked and sorted; with more, the listing walks
-  // the order it was asked for instead (where most of them pass, a page fills quickly).
-  const candidates = index.candidates(query.filters, MOST_CANDIDATES);
-  if (candidates === undefined) {
-    for (const [key, state] of index.inOrder(query.sortBy, query.direction, query.after)) {
-      const s = served(state.name);
-      const secret = s === undefined ? undefined : listed(service, query, s);
-      if (secret !== undefined) rows.push({ secret, key });
-      if (rows.length > limit) break;
-    }
-    return rows;
-  }
-  // The few: their keys from the cursor on, in order, then checked until the page is full (10,000 of a million
-  // made into rows and sorted took 40 ms).
-  const keyed: Array<{ readonly s: Served; readonly key: SortKey }> = [];
-  for (const name of candidates) {
-    const s = served(name);
-    if (s === undefined) continue;
-    const key: SortKey = [sortValue(s.state, query.sortBy), s.state.name];
-    if (query.after === undefined || query.direction * compareSortKeys(key, query.after) > 0) keyed.push({ s, key });
-  }
-  keyed.sort((a, b) => query.direction * compareSortKeys(a.key, b.key));
-  for (const { s, key } of keyed) {
-    const secret = listed(service, query, s);
-    if (secret !== undefined) rows.push({ secret, key });
-    if (rows.length > limit) break;
-  }
-  return rows;
+/** The secret as listed from `source`, if it passes: what its state can tell checked first, without a lookup. */
+const rowOf = (source: Source, service: Service, query: Query, state: ActiveSecret): Listed | undefined => {
+  if (!query.includeScheduled && state.deletion !== undefined) return undefined;
+  if (!matchesFilters(state, query.stateFilters)) return undefined;
+  const s = source.served(state.name);
+  if (s === undefined) return undefined;
+  const row: Listed = { ...s, primaryRegion: primaryRegionOf(service, s) };
+  return matchesFilters(s.state, query.filters, row.primaryRegion) ? row : undefined;
 };
 
 /**
@@ -161,13 +127,13 @@ export const pageOfSecrets = async (
   const inOrder = (a: Row, b: Row): number => direction * compareSortKeys(a.key, b.key);
   const isAfter = (row: Row): boolean => after === undefined || direction * compareSortKeys(row.key, after) > 0;
   const remaining = (await sourcesOf(service, index))
-    .flatMap((source) => rowsFrom(source, service, query, limit))
+    .flatMap((source) => firstInOrder(source.index, query, limit, (state) => rowOf(source, service, query, state)))
     .filter(isAfter)
     .sort(inOrder);
   const page = remaining.slice(0, limit);
   const last = page[page.length - 1];
   return E.right({
-    secrets: page.map((r) => r.secret),
+    secrets: page.map((r) => r.row),
     ...(last !== undefined && remaining.length > page.length
       ? { nextToken: service.pageTokens.issue(query.signed, last.key) }
       : {}),

@@ -94,5 +94,8 @@ export const sortValue = (secret: ActiveSecret, sortBy: SortBy): string | number
 
 export type SortKey = readonly [string | number, string];
 
-export const compareSortKeys = (a: SortKey, b: SortKey): number =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+/** How a secret that sorts by `value` and has `name` compares with `key` (without making a key of it). */
+export const compareToKey = (value: string | number, name: string, key: SortKey): number =>
+  value < key[0] ? -1 : value > key[0] ? 1 : name < key[1] ? -1 : name > key[1] ? 1 : 0;
+
+export const compareSortKeys = (a: SortKey, b: SortKey): number => compareToKey(a[0], a[1], b);

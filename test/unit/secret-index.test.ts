@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SecretCatalog } from "../../projections/secret-catalog.js";
+import type { Candidates } from "../../projections/secret-index.js";
 import { event, secretCreated, type SecretEvent } from "../../src/domain/events.js";
 import {
   compareSortKeys,
@@ -22,6 +23,10 @@ const WORDS = ["alpha", "beta", "Gamma", "delta", "alphabet", "prod", "staging"]
 const SORTS: SortBy[] = ["created-date", "last-changed-date", "last-accessed-date", "name"];
 
 const at = (t: number) => 1_700_000_000_000 + t * 1000;
+
+/** The secrets of the candidates' groups, in turn. */
+const flat = (candidates: Candidates | undefined): ActiveSecret[] =>
+  (candidates?.groups ?? []).flatMap((group) => [...group]);
 
 test("the index lists what a plain filter and sort lists, through creations, changes and deletions", async () => {
   const random = seededRandom(19);
@@ -72,7 +77,7 @@ test("the index lists what a plain filter and sort lists, through creations, cha
     const index = await catalog.indexed();
     assert.is(index.size, all.length);
     // Walked in order (as a page does), from the start and from a cursor.
-    const walked = [...index.inOrder(sortBy, direction)].map(([, s]) => s).filter((s) => matchesFilters(s, filters));
+    const walked = [...index.inOrder(sortBy, direction)].filter((s) => matchesFilters(s, filters));
     assert.equal(
       walked.map((s) => s.name),
       expected,
@@ -81,20 +86,22 @@ test("the index lists what a plain filter and sort lists, through creations, cha
     const cursor = walked[Math.floor(walked.length / 2)];
     if (cursor !== undefined) {
       const rest = [...index.inOrder(sortBy, direction, keyOf(cursor))]
-        .map(([, s]) => s.name)
+        .map((s) => s.name)
         .filter((n) => expected.includes(n));
       assert.equal(rest, expected.slice(expected.indexOf(cursor.name) + 1), `step ${step}: from a cursor`);
     }
-    // Candidates: a superset of what passes (or none, when no filter narrows it).
-    const candidates = index.candidates(filters, 1000);
-    if (candidates !== undefined)
+    // Candidates: a superset of what passes (or none, when no filter has an index), each the secret's state now.
+    const found = index.candidates(filters);
+    const candidates = new Set(flat(found).map((s) => s.name));
+    if (found !== undefined)
       for (const n of expected) assert.ok(candidates.has(n), `step ${step}: ${n} missing from the candidates`);
-    if (filters.length > 0 && filters.every((f) => !f.values[0]?.startsWith("!")) && expected.length < 1000)
-      assert.ok(candidates !== undefined, `step ${step}: indexed filters narrow the listing`);
+    for (const s of flat(found)) assert.ok(catalog.entry(s.name).state === s, `step ${step}: ${s.name} is stale`);
+    if (filters.length > 0 && filters.some((f) => !f.values[0]?.startsWith("!")))
+      assert.ok(found !== undefined, `step ${step}: indexed filters narrow the listing`);
   }
 });
 
-test("a cap on the candidates gives none when more secrets could pass", async () => {
+test("the candidates are those of the filter whose index names the fewest secrets", async () => {
   const catalog = new SecretCatalog();
   for (let i = 0; i < 30; i++)
     catalog.apply(i + 1, `team/${i}`, [
@@ -108,21 +115,51 @@ test("a cap on the candidates gives none when more secrets could pass", async ()
       ),
     ]);
   const index = await catalog.indexed();
-  assert.is(index.candidates([{ key: "tag-key", values: ["team"] }], 29), undefined);
-  assert.is(index.candidates([{ key: "tag-key", values: ["team"] }], 30)?.size, 30);
-  // The narrowest filter wins.
-  assert.is(
-    index.candidates(
-      [
-        { key: "tag-key", values: ["team"] },
-        { key: "tag-value", values: ["t1"] },
-      ],
-      100,
-    )?.size,
-    10,
+  const names = (filters: SecretFilter[]) =>
+    flat(index.candidates(filters))
+      .map((s) => s.name)
+      .sort();
+  assert.is(names([{ key: "tag-key", values: ["team"] }]).length, 30);
+  // The narrowest filter wins, whichever comes first.
+  const t1 = Array.from({ length: 10 }, (_, i) => `team/${3 * i + 1}`).sort();
+  assert.equal(
+    names([
+      { key: "tag-key", values: ["team"] },
+      { key: "tag-value", values: ["t1"] },
+    ]),
+    t1,
   );
-  assert.is(index.candidates([{ key: "name", values: ["team/1"] }], 100)?.size, 11);
-  assert.is(index.candidates([{ key: "all", values: ["team"] }], 100), undefined);
+  assert.equal(
+    names([
+      { key: "tag-value", values: ["t1"] },
+      { key: "tag-key", values: ["team"] },
+    ]),
+    t1,
+  );
+  assert.equal(
+    names([
+      { key: "tag-key", values: ["team"] },
+      { key: "name", values: ["team/2"] },
+    ]),
+    [
+      "team/2",
+      "team/20",
+      "team/21",
+      "team/22",
+      "team/23",
+      "team/24",
+      "team/25",
+      "team/26",
+      "team/27",
+      "team/28",
+      "team/29",
+    ],
+  );
+  assert.is(names([{ key: "name", values: ["team/1"] }]).length, 11);
+  // Two values: both strings' secrets.
+  assert.is(names([{ key: "tag-value", values: ["t1", "t2"] }]).length, 20);
+  assert.is(index.candidates([{ key: "all", values: ["team"] }]), undefined);
+  assert.is(index.candidates([{ key: "tag-key", values: ["!team"] }]), undefined);
 });
 
 test("a tag value two of a secret's tags share stays found when one of them goes", async () => {
@@ -144,10 +181,22 @@ test("a tag value two of a secret's tags share stays found when one of them goes
   ]);
   catalog.apply(3, "shared", [event("SecretUntagged", { tagKeys: ["a"] }, at(3))]);
   catalog.apply(4, "shared", [event("SecretUpdated", { description: "db staging" }, at(4))]);
-  assert.equal([...(index.candidates([{ key: "tag-value", values: ["x"] }], 10) ?? [])], ["shared"]);
-  assert.equal([...(index.candidates([{ key: "tag-key", values: ["a"] }], 10) ?? [])], []);
-  assert.equal([...(index.candidates([{ key: "description", values: ["db"] }], 10) ?? [])], ["shared"]);
-  assert.equal([...(index.candidates([{ key: "description", values: ["prod"] }], 10) ?? [])], []);
+  assert.equal(
+    flat(index.candidates([{ key: "tag-value", values: ["x"] }])).map((s) => s.name),
+    ["shared"],
+  );
+  assert.equal(
+    flat(index.candidates([{ key: "tag-key", values: ["a"] }])).map((s) => s.name),
+    [],
+  );
+  assert.equal(
+    flat(index.candidates([{ key: "description", values: ["db"] }])).map((s) => s.name),
+    ["shared"],
+  );
+  assert.equal(
+    flat(index.candidates([{ key: "description", values: ["prod"] }])).map((s) => s.name),
+    [],
+  );
 });
 
 test("records that come while the index is first made, a slice at a time, are in it once it is ready", async () => {
@@ -186,17 +235,17 @@ test("records that come while the index is first made, a slice at a time, are in
       .map(([, n]) => n);
   for (const sortBy of SORTS)
     assert.equal(
-      [...index.inOrder(sortBy, 1)].map(([, s]) => s.name),
+      [...index.inOrder(sortBy, 1)].map((s) => s.name),
       order(sortBy),
       sortBy,
     );
-  assert.equal([...(index.candidates([{ key: "tag-value", values: ["changed"] }], 100) ?? [])].sort(), [
-    "many/1",
-    "many/11999",
-    "many/4000",
-    "many/6000",
-  ]);
-  assert.equal(index.candidates([{ key: "tag-value", values: ["4001"] }], 100)?.size, 0);
+  assert.equal(
+    flat(index.candidates([{ key: "tag-value", values: ["changed"] }]))
+      .map((s) => s.name)
+      .sort(),
+    ["many/1", "many/11999", "many/4000", "many/6000"],
+  );
+  assert.equal(flat(index.candidates([{ key: "tag-value", values: ["4001"] }])).length, 0);
 });
 
 test.run();
