@@ -301,7 +301,7 @@ const main = async (): Promise<void> => {
 
     // Forensics: one secret's state at a point of the log, through the command line.
     const point = Math.floor(lastSeq / 2);
-    const cli = join(import.meta.dirname, "..", "src", "cli.js");
+    const cli = join(import.meta.dirname, "..", "bundle", "cli.js");
     const folding = performance.now();
     await promisify(execFile)(
       process.execPath,

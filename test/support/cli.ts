@@ -10,8 +10,8 @@ const run = promisify(execFile);
 /** What `secret-ledger …` did: its exit code and its output. */
 export type CliRun = { readonly code: number; readonly out: string; readonly err: string };
 
-/** The built command line. */
-export const cliPath = (): string => join(projectRoot(), "dist", "src", "cli.js");
+/** The built command line, as `./secret-ledger` runs it (bundled: scripts/bundle.mjs). */
+export const cliPath = (): string => join(projectRoot(), "dist", "bundle", "cli.js");
 
 /**
  * The environment of `secret-ledger` run as an operator would beside the app: the app's region, account, keyring
