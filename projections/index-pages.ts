@@ -59,12 +59,12 @@ export const firstInOrder = <R>(
   if (candidates === undefined) return walk(Infinity) ?? [];
   const pick = picked(candidates.groups, query, limit, accept);
   const walkFor = Math.max(turns.walk, (WALK_PAST * (limit + 1) * index.size) / Math.max(candidates.count, 1));
-  for (let walkedSoFar = 0; ; walkedSoFar += turns.walk) {
-    const walkedPage = walkedSoFar < walkFor ? walk(turns.walk) : undefined;
-    if (walkedPage !== undefined) return walkedPage;
-    const pickedPage = pick(turns.pick);
-    if (pickedPage !== undefined) return pickedPage;
+  for (let walkedSoFar = 0; walkedSoFar < walkFor; walkedSoFar += turns.walk) {
+    const page = walk(turns.walk) ?? pick(turns.pick);
+    if (page !== undefined) return page;
   }
+  // The walk gave up: the candidates alone, to their end.
+  return pick(Infinity) ?? [];
 };
 
 /** The page walking the order from the cursor. */

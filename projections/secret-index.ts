@@ -51,15 +51,13 @@ const MANY = "many";
 class Postings {
   private readonly byString = new BTree<string, ActiveSecret | Set<ActiveSecret> | { readonly many: typeof MANY }>();
 
-  /** Secret `before` (with these strings) is now `after` (with those): either absent, created or gone. */
-  replace(
-    before: ActiveSecret | undefined,
-    beforeStrings: ReadonlyArray<string>,
-    after: ActiveSecret | undefined,
-    afterStrings: ReadonlyArray<string>,
-  ): void {
-    if (before !== undefined) for (const s of beforeStrings) this.remove(s, before);
-    if (after !== undefined) for (const s of afterStrings) this.add(s, after);
+  /** `stringsOf`: a secret's strings of this kind, each once. */
+  constructor(private readonly stringsOf: (secret: ActiveSecret) => ReadonlyArray<string>) {}
+
+  /** Secret `before` is now `after` (either absent: created, or gone): out of its strings' sets, into its new ones. */
+  replace(before: ActiveSecret | undefined, after: ActiveSecret | undefined): void {
+    if (before !== undefined) for (const s of this.stringsOf(before)) this.remove(s, before);
+    if (after !== undefined) for (const s of this.stringsOf(after)) this.add(s, after);
   }
 
   private add(s: string, secret: ActiveSecret): void {
@@ -115,8 +113,8 @@ const wordsOf = (secret: ActiveSecret) =>
   distinct(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase()));
 
 /**
- * The secrets only which a listing's filters can let through, as far as one filter's index tells: how many (a
- * secret in two groups counts twice), and in groups (a string's, a name range).
+ * The only secrets a listing's filters can let through, as far as one filter's index tells: how many (a secret in
+ * two groups counts twice), and in groups (a string's, a name range).
  */
 export type Candidates = { readonly count: number; readonly groups: ReadonlyArray<Iterable<ActiveSecret>> };
 
@@ -130,9 +128,9 @@ export class SecretIndex {
   private readonly orders = new Map<SortBy, BTree<Ordered, undefined>>(
     SORTS.map((sortBy) => [sortBy, new BTree<Ordered, undefined>(undefined, comparing(sortBy))]),
   );
-  private readonly tagKeys = new Postings();
-  private readonly tagValues = new Postings();
-  private readonly words = new Postings();
+  private readonly tagKeys = new Postings(tagKeysOf);
+  private readonly tagValues = new Postings(tagValuesOf);
+  private readonly words = new Postings(wordsOf);
 
   /** The secrets by name: also where a name prefix is a range. */
   private get byName(): BTree<Ordered, undefined> {
@@ -159,25 +157,22 @@ export class SecretIndex {
       order.set(after, undefined);
     }
     // The sets hold states: the new one takes the old one's place in each.
-    const tagsAfter = before.tags === after.tags ? undefined : after;
-    this.tagKeys.replace(before, tagKeysOf(before), after, tagKeysOf(tagsAfter ?? before));
-    this.tagValues.replace(before, tagValuesOf(before), after, tagValuesOf(tagsAfter ?? before));
-    const words = wordsOf(before);
-    this.words.replace(before, words, after, before.description === after.description ? words : wordsOf(after));
+    this.post(before, after);
   }
 
   private add(secret: ActiveSecret): void {
     for (const order of this.orders.values()) order.set(secret, undefined);
-    this.tagKeys.replace(undefined, [], secret, tagKeysOf(secret));
-    this.tagValues.replace(undefined, [], secret, tagValuesOf(secret));
-    this.words.replace(undefined, [], secret, wordsOf(secret));
+    this.post(undefined, secret);
   }
 
   private remove(secret: ActiveSecret): void {
     for (const order of this.orders.values()) order.delete(secret);
-    this.tagKeys.replace(secret, tagKeysOf(secret), undefined, []);
-    this.tagValues.replace(secret, tagValuesOf(secret), undefined, []);
-    this.words.replace(secret, wordsOf(secret), undefined, []);
+    this.post(secret, undefined);
+  }
+
+  /** Secret `before` is now `after` (either absent), in every string's sets. */
+  private post(before: ActiveSecret | undefined, after: ActiveSecret | undefined): void {
+    for (const postings of [this.tagKeys, this.tagValues, this.words]) postings.replace(before, after);
   }
 
   /**
