@@ -9,14 +9,16 @@ import {
 import type { ActiveSecret } from "../src/domain/state.js";
 import type { SecretIndex } from "./secret-index.js";
 
-// The first secrets of a listing's page out of an index. Two ways find them: walking the order asked for from the
-// cursor, checking each secret (quick where many pass), and, when a filter's index names the only secrets that can
-// pass, going through those and keeping the first (quick where few do). Which is quicker depends on where in the
-// order the secrets that pass are: a tag a tenth of a million secrets have, on the last tenth of them by name, has
-// the walk check 900,000 first. So the two take turns, and the first done gives the page; the walk gives up once it
-// has gone WALK_PAST times as far as it would need were the candidates spread evenly through the order (they are
-// bunched elsewhere). At a million secrets a step of either costs about the same (~0.5-0.7 µs on the 2-core
-// machine: a state out of cache), and the candidates' way checks (`accept`) only the few that could be on the page.
+// The first secrets of a listing's page out of an index. Where a filter's index has the only secrets that can pass
+// in the order asked for (a string's many secrets are kept in each order; a few are sorted), the page is read from
+// them, from the cursor on: nothing else is looked at. Otherwise two ways find it: walking the order asked for from
+// the cursor, checking each secret (quick where many pass), and, when a filter's index names the only secrets that
+// can pass, going through those and keeping the first (quick where few do). Which is quicker depends on where in the
+// order the secrets that pass are: a string most secrets have, on the last tenth of them by name, has the walk check
+// 900,000 first. So the two take turns, and the first done gives the page; the walk gives up once it has gone
+// WALK_PAST times as far as it would need were the candidates spread evenly through the order (they are bunched
+// elsewhere). At a million secrets a step of either costs about the same (~0.5-0.7 µs on the 2-core machine: a state
+// out of cache), and the candidates' way checks (`accept`) only the few that could be on the page.
 
 /**
  * How many secrets each way looks at before the other takes its turn: the walk's turn is shorter, for where it is
@@ -54,8 +56,11 @@ export const firstInOrder = <R>(
   accept: (secret: ActiveSecret) => R | undefined,
   turns: { readonly walk: number; readonly pick: number } = TURNS,
 ): Array<Keyed<R>> => {
-  const walk = walked(index, query, limit, accept);
   const candidates = index.candidates(query.filters);
+  // The candidates in order: the walk, over those alone.
+  const inOrder = candidates?.inOrder(query.sortBy, query.direction, query.after);
+  if (inOrder !== undefined) return walked(inOrder, query.sortBy, limit, accept)(Infinity) ?? [];
+  const walk = walked(index.inOrder(query.sortBy, query.direction, query.after), query.sortBy, limit, accept);
   if (candidates === undefined) return walk(Infinity) ?? [];
   const pick = picked(candidates.groups, query, limit, accept);
   const walkFor = Math.max(turns.walk, (WALK_PAST * (limit + 1) * index.size) / Math.max(candidates.count, 1));
@@ -67,15 +72,14 @@ export const firstInOrder = <R>(
   return pick(Infinity) ?? [];
 };
 
-/** The page walking the order from the cursor. */
+/** The page walking `secrets` (in the order asked for, from the cursor). */
 const walked = <R>(
-  index: SecretIndex,
-  { sortBy, direction, after }: PageQuery,
+  secrets: Iterator<ActiveSecret>,
+  sortBy: SortBy,
   limit: number,
   accept: (secret: ActiveSecret) => R | undefined,
 ): Way<R> => {
   const rows: Array<Keyed<R>> = [];
-  const secrets = index.inOrder(sortBy, direction, after);
   return (steps) => {
     for (let n = 0; n < steps; n++) {
       const next = secrets.next();

@@ -1,108 +1,14 @@
-import BTreeModule from "sorted-btree";
-import { descriptionWords, sortValue, type SecretFilter, type SortBy, type SortKey } from "../src/domain/search.js";
+import { descriptionWords, type SecretFilter, type SortBy, type SortKey } from "../src/domain/search.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
+import { fromCursor, orderTree, SORTS, swapIn, until, type OrderTree } from "./orders.js";
+import { inOrderOf, Postings } from "./postings.js";
 
 // What ListSecrets needs to answer a page out of a million secrets without looking at each: the secrets in each
-// order it sorts by (a B+ tree per order), and, for its filters, the names of the secrets by name, tag key, tag
-// value and description word (a sorted set of each, so that a prefix is a range). Kept up to date by the catalog
-// as it applies records. A page is then either a walk in the order asked for, from the cursor, until it is full
-// (most filters let most secrets through), or, when a filter's own index says few secrets can match, those few,
-// checked and sorted.
-
-const BTree = BTreeModule.default;
-type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
-
-const SORTS: ReadonlyArray<SortBy> = ["created-date", "last-changed-date", "last-accessed-date", "name"];
-
-/**
- * What an order's tree holds: the secrets themselves (no key of their own: a million secrets, four orders), and a
- * cursor's key to look one up by.
- */
-type Ordered = ActiveSecret | SortKey;
-
-/** Compares what `sortBy` orders by: the value, then the name, of a secret or a cursor's key. */
-const comparing = (sortBy: SortBy) => {
-  // Called some twenty times a tree an insert: no key made to compare.
-  const valueOf = (o: Ordered): string | number => (isKey(o) ? o[0] : sortValue(o, sortBy));
-  const nameOf = (o: Ordered): string => (isKey(o) ? o[1] : o.name);
-  return (a: Ordered, b: Ordered): number => {
-    const av = valueOf(a);
-    const bv = valueOf(b);
-    if (av !== bv) return av < bv ? -1 : 1;
-    const an = nameOf(a);
-    const bn = nameOf(b);
-    return an < bn ? -1 : an > bn ? 1 : 0;
-  };
-};
-const isKey = (o: Ordered): o is SortKey => Array.isArray(o);
-
-/**
- * Past this many secrets a string's are no longer kept, only that there are many (a listing then walks its order):
- * a Set holds at most 2^24 entries.
- */
-const MOST_HELD = 1 << 22;
-const MANY = "many";
-
-/**
- * The secrets by a string (a tag key, a tag value, a description word), with the strings in order so that those
- * starting with a prefix are one range. One secret is kept as itself, more as a set (of the states the index holds:
- * a secret's change swaps its state in each set it is in); past MOST_HELD, MANY (for good).
- */
-class Postings {
-  private readonly byString = new BTree<string, ActiveSecret | Set<ActiveSecret> | { readonly many: typeof MANY }>();
-
-  /** `stringsOf`: a secret's strings of this kind, each once. */
-  constructor(private readonly stringsOf: (secret: ActiveSecret) => ReadonlyArray<string>) {}
-
-  /** Secret `before` is now `after` (either absent: created, or gone): out of its strings' sets, into its new ones. */
-  replace(before: ActiveSecret | undefined, after: ActiveSecret | undefined): void {
-    if (before !== undefined) for (const s of this.stringsOf(before)) this.remove(s, before);
-    if (after !== undefined) for (const s of this.stringsOf(after)) this.add(s, after);
-  }
-
-  private add(s: string, secret: ActiveSecret): void {
-    const held = this.byString.get(s);
-    if (held === undefined) this.byString.set(s, secret);
-    else if (held instanceof Set) {
-      held.add(secret);
-      if (held.size > MOST_HELD) this.byString.set(s, { many: MANY });
-    } else if (!isMany(held) && held !== secret) this.byString.set(s, new Set([held, secret]));
-  }
-
-  private remove(s: string, secret: ActiveSecret): void {
-    const held = this.byString.get(s);
-    if (held === secret) this.byString.delete(s);
-    else if (held instanceof Set) {
-      held.delete(secret);
-      if (held.size === 1) this.byString.set(s, [...held][0] as ActiveSecret);
-    }
-  }
-
-  /** How many secrets the strings starting with `prefix` hold (one may count twice); undefined past `cap`. */
-  countWithPrefix(prefix: string, cap: number): number | undefined {
-    let count = 0;
-    for (const [s, held] of this.byString.entries(prefix)) {
-      if (!s.startsWith(prefix)) break;
-      if (isMany(held)) return undefined;
-      count += held instanceof Set ? held.size : 1;
-      if (count > cap) return undefined;
-    }
-    return count;
-  }
-
-  /** The secrets of every string that starts with `prefix`, a group a string (one may be in two). */
-  withPrefix(prefix: string): Array<Iterable<ActiveSecret>> {
-    const groups: Array<Iterable<ActiveSecret>> = [];
-    for (const [s, held] of this.byString.entries(prefix)) {
-      if (!s.startsWith(prefix)) break;
-      if (held instanceof Set) groups.push(held);
-      else if (!isMany(held)) groups.push([held]);
-    }
-    return groups;
-  }
-}
-
-const isMany = (held: object): held is { readonly many: typeof MANY } => "many" in held;
+// order it sorts by (a B+ tree per order), and, for its filters, the secrets by name, tag key, tag value and
+// description word (postings.ts: the strings in order, so that a prefix is a range, and a string's many secrets in
+// each order too). Kept up to date by the catalog as it applies records. A page is then read from the cursor on:
+// from the filter's own secrets in order where its index has them so, else walking the order, or going through the
+// few the filter's index names (index-pages.ts).
 
 /** A secret's strings of one kind, each once. */
 const distinct = (strings: ReadonlyArray<string>): ReadonlyArray<string> => [...new Set(strings)];
@@ -116,7 +22,15 @@ const wordsOf = (secret: ActiveSecret) =>
  * The only secrets a listing's filters can let through, as far as one filter's index tells: how many (a secret in
  * two groups counts twice), and in groups (a string's, a name range).
  */
-export type Candidates = { readonly count: number; readonly groups: ReadonlyArray<Iterable<ActiveSecret>> };
+export type Candidates = {
+  readonly count: number;
+  readonly groups: ReadonlyArray<Iterable<ActiveSecret>>;
+  /**
+   * The candidates in the order `sortBy`, from just past `after`, each once, where reading them so costs less than
+   * reading them all (see `inOrderOf`); otherwise undefined.
+   */
+  readonly inOrder: (sortBy: SortBy, direction: 1 | -1, after?: SortKey) => IterableIterator<ActiveSecret> | undefined;
+};
 
 /**
  * The most secrets a name prefix gives as candidates: names are counted one by one along the name order (the
@@ -125,16 +39,14 @@ export type Candidates = { readonly count: number; readonly groups: ReadonlyArra
 const NAMES_COUNTED = 20_000;
 
 export class SecretIndex {
-  private readonly orders = new Map<SortBy, BTree<Ordered, undefined>>(
-    SORTS.map((sortBy) => [sortBy, new BTree<Ordered, undefined>(undefined, comparing(sortBy))]),
-  );
+  private readonly orders = new Map<SortBy, OrderTree>(SORTS.map((sortBy) => [sortBy, orderTree(sortBy)]));
   private readonly tagKeys = new Postings(tagKeysOf);
   private readonly tagValues = new Postings(tagValuesOf);
   private readonly words = new Postings(wordsOf);
 
   /** The secrets by name: also where a name prefix is a range. */
-  private get byName(): BTree<Ordered, undefined> {
-    return this.orders.get("name") as BTree<Ordered, undefined>;
+  private get byName(): OrderTree {
+    return this.orders.get("name") as OrderTree;
   }
 
   get size(): number {
@@ -151,11 +63,7 @@ export class SecretIndex {
 
   /** A secret changed: only what moved is moved (a write changes its last-changed date, seldom its tags). */
   private change(before: ActiveSecret, after: ActiveSecret): void {
-    for (const [sortBy, order] of this.orders) {
-      // In its place (the tree takes the new state for the old one), or out and in again if it moved.
-      if (sortValue(before, sortBy) !== sortValue(after, sortBy)) order.delete(before);
-      order.set(after, undefined);
-    }
+    for (const [sortBy, order] of this.orders) swapIn(order, sortBy, before, after);
     // The sets hold states: the new one takes the old one's place in each.
     this.post(before, after);
   }
@@ -210,7 +118,8 @@ export class SecretIndex {
       count += n;
     }
     const groups = (prefix: string) => (postings === "names" ? [this.named(prefix)] : postings.withPrefix(prefix));
-    return { count, groups: (prefixes as string[]).flatMap(groups) };
+    const found = (prefixes as string[]).flatMap(groups);
+    return { count, groups: found, inOrder: (sortBy, direction, after) => inOrderOf(found, sortBy, direction, after) };
   }
 
   private postingsFor(key: SecretFilter["key"]): Postings | "names" | "none" {
@@ -266,33 +175,6 @@ export class SecretIndex {
    * as the caller keeps taking them.
    */
   inOrder(sortBy: SortBy, direction: 1 | -1, after?: SortKey): IterableIterator<ActiveSecret> {
-    const order = this.orders.get(sortBy) as BTree<Ordered, undefined>;
-    const entries = direction === 1 ? order.entries(after, []) : order.entriesReversed(after, []);
-    const compare = comparing(sortBy);
-    return until(entries, () => false, after === undefined ? undefined : (secret) => compare(secret, after) === 0);
+    return fromCursor(this.orders.get(sortBy) as OrderTree, sortBy, direction, after);
   }
 }
-
-/**
- * The secrets a tree's entries hold, until one `stop` says to (none skipped when `skip` is undefined). An iterator
- * and not a generator: a page's walk takes a million steps at most, and a generator's resuming costs more than a
- * step.
- */
-const until = (
-  entries: Iterator<[Ordered, undefined]>,
-  stop: (secret: ActiveSecret) => boolean,
-  skip: ((secret: ActiveSecret) => boolean) | undefined,
-): IterableIterator<ActiveSecret> => ({
-  next(): IteratorResult<ActiveSecret, undefined> {
-    for (;;) {
-      const entry = entries.next();
-      if (entry.done === true) return { done: true, value: undefined };
-      const secret = entry.value[0] as ActiveSecret;
-      if (stop(secret)) return { done: true, value: undefined };
-      if (skip === undefined || !skip(secret)) return { done: false, value: secret };
-    }
-  },
-  [Symbol.iterator]() {
-    return this;
-  },
-});
