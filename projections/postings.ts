@@ -73,6 +73,9 @@ class Many implements Iterable<ActiveSecret> {
   }
 }
 
+/** Secrets in groups (a string's, a name range), and how many (a secret in two groups counts twice). */
+export type Gathered = { readonly count: number; readonly groups: ReadonlyArray<Iterable<ActiveSecret>> };
+
 /** A string's secrets: one, a few (as they come), or many (in order). */
 type Held = ActiveSecret | ActiveSecret[] | Many;
 
@@ -126,25 +129,20 @@ export class Postings {
     else this.byString.set(s, after);
   }
 
-  /** How many secrets the strings starting with `prefix` hold (one may count twice); undefined past `cap`. */
-  countWithPrefix(prefix: string, cap: number): number | undefined {
+  /**
+   * The secrets of every string that starts with `prefix`, a group a string (one may be in two), and how many (one
+   * may count twice); undefined past `cap`.
+   */
+  withPrefix(prefix: string, cap: number): Gathered | undefined {
+    const groups: Array<Iterable<ActiveSecret>> = [];
     let count = 0;
     for (const [s, held] of this.byString.entries(prefix)) {
       if (!s.startsWith(prefix)) break;
       count += sizeOf(held);
       if (count > cap) return undefined;
-    }
-    return count;
-  }
-
-  /** The secrets of every string that starts with `prefix`, a group a string (one may be in two). */
-  withPrefix(prefix: string): Array<Iterable<ActiveSecret>> {
-    const groups: Array<Iterable<ActiveSecret>> = [];
-    for (const [s, held] of this.byString.entries(prefix)) {
-      if (!s.startsWith(prefix)) break;
       groups.push(held instanceof Many || Array.isArray(held) ? held : [held]);
     }
-    return groups;
+    return { count, groups };
   }
 }
 

@@ -1,7 +1,7 @@
 import { descriptionWords, type SecretFilter, type SortBy, type SortKey } from "../src/domain/search.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
 import { fromCursor, orderTree, SORTS, swapIn, until, type OrderTree } from "./orders.js";
-import { inOrderOf, Postings } from "./postings.js";
+import { inOrderOf, Postings, type Gathered } from "./postings.js";
 
 // What ListSecrets needs to answer a page out of a million secrets without looking at each: the secrets in each
 // order it sorts by (a B+ tree per order), and, for its filters, the secrets by name, tag key, tag value and
@@ -22,9 +22,7 @@ const wordsOf = (secret: ActiveSecret) =>
  * The only secrets a listing's filters can let through, as far as one filter's index tells: how many (a secret in
  * two groups counts twice), and in groups (a string's, a name range).
  */
-export type Candidates = {
-  readonly count: number;
-  readonly groups: ReadonlyArray<Iterable<ActiveSecret>>;
+export type Candidates = Gathered & {
   /**
    * The candidates in the order `sortBy`, from just past `after`, each once, where reading them so costs less than
    * reading them all (see `inOrderOf`); otherwise undefined.
@@ -102,24 +100,20 @@ export class SecretIndex {
   private secretsFor(filter: SecretFilter, fewest: number): Candidates | undefined {
     const postings = this.postingsFor(filter.key);
     if (postings === "none") return undefined;
-    // A description's words: those of its rarest word (the filter checks the others).
-    const prefixes = filter.values.map((value) =>
-      filter.key !== "description" ? value : this.rarestWord(value, postings as Postings),
-    );
+    const groups: Array<Iterable<ActiveSecret>> = [];
     let count = 0;
-    for (const prefix of prefixes) {
-      const n =
-        prefix === undefined
-          ? undefined
-          : postings === "names"
-            ? this.countNamed(prefix, Math.min(fewest, NAMES_COUNTED) - count)
-            : postings.countWithPrefix(prefix, fewest - count);
-      if (n === undefined) return undefined;
-      count += n;
+    for (const value of filter.values) {
+      const found =
+        postings === "names"
+          ? this.named(value, Math.min(fewest, NAMES_COUNTED) - count)
+          : filter.key === "description"
+            ? this.rarestWord(value, postings, fewest - count)
+            : postings.withPrefix(value, fewest - count);
+      if (found === undefined) return undefined;
+      count += found.count;
+      groups.push(...found.groups);
     }
-    const groups = (prefix: string) => (postings === "names" ? [this.named(prefix)] : postings.withPrefix(prefix));
-    const found = (prefixes as string[]).flatMap(groups);
-    return { count, groups: found, inOrder: (sortBy, direction, after) => inOrderOf(found, sortBy, direction, after) };
+    return { count, groups, inOrder: (sortBy, direction, after) => inOrderOf(groups, sortBy, direction, after) };
   }
 
   private postingsFor(key: SecretFilter["key"]): Postings | "names" | "none" {
@@ -144,30 +138,28 @@ export class SecretIndex {
     }
   }
 
-  /** Of the words of a description filter's value, the one (lower case) fewest descriptions have a word starting with. */
-  private rarestWord(value: string, words: Postings): string | undefined {
-    let rarest: { readonly word: string; readonly count: number } | undefined;
-    for (const word of descriptionWords(value).map((w) => w.toLowerCase())) {
-      const count = words.countWithPrefix(word, rarest?.count ?? Infinity);
-      if (count !== undefined) rarest = { word, count };
-    }
-    return rarest?.word;
+  /**
+   * A description filter's value's words' secrets: those of the word (lower case) fewest descriptions have a word
+   * starting with (the filter checks the others), if they are at most `cap`.
+   */
+  private rarestWord(value: string, words: Postings, cap: number): Gathered | undefined {
+    let rarest: Gathered | undefined;
+    for (const word of descriptionWords(value).map((w) => w.toLowerCase()))
+      rarest = words.withPrefix(word, rarest?.count ?? cap) ?? rarest;
+    return rarest;
   }
 
-  /** The secrets whose name starts with `prefix`, in name order. */
-  private named(prefix: string): Iterable<ActiveSecret> {
-    return {
+  /** The secrets whose name starts with `prefix`, in name order, if they are at most `cap` (counted one by one). */
+  private named(prefix: string, cap: number): Gathered | undefined {
+    const range: Iterable<ActiveSecret> = {
       [Symbol.iterator]: () => {
         const entries = this.byName.entries([prefix, ""], []);
         return until(entries, (secret) => !secret.name.startsWith(prefix), undefined);
       },
     };
-  }
-
-  private countNamed(prefix: string, cap: number): number | undefined {
     let count = 0;
-    for (const _ of this.named(prefix)) if (++count > cap) return undefined;
-    return count;
+    for (const _ of range) if (++count > cap) return undefined;
+    return { count, groups: [range] };
   }
 
   /**

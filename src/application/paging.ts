@@ -1,8 +1,9 @@
 import * as E from "fp-ts/lib/Either.js";
 import {
   compareSortKeys,
-  matchesFilters,
+  filtersMatch,
   type FilterKey,
+  type FiltersMatch,
   type SecretFilter,
   type SortBy,
   type SortKey,
@@ -46,8 +47,10 @@ type Query = PageQuery & {
   readonly includeScheduled: boolean;
   /** What a NextToken is signed for: the one listing it continues. */
   readonly signed: string;
-  /** The filters a secret's state alone can be checked against (all but the primary region's). */
-  readonly stateFilters: ReadonlyArray<SecretFilter>;
+  /** The check of the filters a secret's state alone can be checked against (all but the primary region's). */
+  readonly stateMatch: FiltersMatch;
+  /** The check of every filter. */
+  readonly match: FiltersMatch;
 };
 
 const queryOf = (service: Service, listing: string, input: SecretsSelection): E.Either<ServiceError, Query> => {
@@ -61,8 +64,16 @@ const queryOf = (service: Service, listing: string, input: SecretsSelection): E.
   const direction = input.SortOrder === "desc" ? -1 : 1;
   const includeScheduled = input.IncludePlannedDeletion === true;
   const signed = JSON.stringify([listing, filters, sortBy, direction, includeScheduled]);
-  const stateFilters = filters.filter((f) => f.key !== "primary-region");
-  const query = { filters, sortBy, direction, includeScheduled, signed, stateFilters } as const;
+  const stateMatch = filtersMatch(filters.filter((f) => f.key !== "primary-region"));
+  const query = {
+    filters,
+    sortBy,
+    direction,
+    includeScheduled,
+    signed,
+    stateMatch,
+    match: filtersMatch(filters),
+  } as const;
   if (input.NextToken === undefined) return E.right(query);
   const after = service.pageTokens.read(signed, input.NextToken);
   if (!isSortKey(after)) return E.left({ _tag: "InvalidNextToken" });
@@ -78,11 +89,11 @@ type Source = { readonly index: SecretIndex; readonly served: (name: string) => 
 /** The secret as listed from `source`, if it passes: what its state can tell checked first, without a lookup. */
 const rowOf = (source: Source, service: Service, query: Query, state: ActiveSecret): Listed | undefined => {
   if (!query.includeScheduled && state.deletion !== undefined) return undefined;
-  if (!matchesFilters(state, query.stateFilters)) return undefined;
+  if (!query.stateMatch(state)) return undefined;
   const s = source.served(state.name);
   if (s === undefined) return undefined;
   const row: Listed = { ...s, primaryRegion: primaryRegionOf(service, s) };
-  return matchesFilters(s.state, query.filters, row.primaryRegion) ? row : undefined;
+  return query.match(s.state, row.primaryRegion) ? row : undefined;
 };
 
 /**

@@ -18,41 +18,61 @@ export const descriptionWords = (s: string): string[] => s.split(/\s+/).filter((
 export const attributeWords = (s: string): string[] =>
   s.split(/[/_+=.@\-\s]+/).flatMap((piece) => piece.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z\d]+/g) ?? []);
 
-/** Every word of the filter value is a case-insensitive prefix of some word of the attribute. */
-const wordPrefixMatch = (value: string, words: ReadonlyArray<string>, valueWords: (s: string) => string[]): boolean => {
-  const wanted = valueWords(value).map((w) => w.toLowerCase());
+/** The words of a filter's value, lower case: each must be a case-insensitive prefix of some word of an attribute. */
+const wantedWords = (value: string, valueWords: (s: string) => string[]): ReadonlyArray<string> =>
+  valueWords(value).map((w) => w.toLowerCase());
+
+/** Whether every word wanted starts some word of `words`. */
+const wordPrefixMatch = (wanted: ReadonlyArray<string>, words: ReadonlyArray<string>): boolean => {
   const have = words.map((w) => w.toLowerCase());
   return wanted.length > 0 && wanted.every((w) => have.some((h) => h.startsWith(w)));
 };
 
+/**
+ * Whether every word wanted starts some word of `text` (split at spaces, as descriptionWords): found where it
+ * occurs after a space or at the start of the text lower-cased, with no words made (a listing may check a million).
+ */
+const startsWords = (wanted: ReadonlyArray<string>, text: string): boolean => {
+  const lower = text.toLowerCase();
+  const startsOne = (w: string): boolean => {
+    for (let at = lower.indexOf(w); at >= 0; at = lower.indexOf(w, at + 1))
+      if (at === 0 || /\s/.test(lower.charAt(at - 1))) return true;
+    return false;
+  };
+  return wanted.length > 0 && wanted.every(startsOne);
+};
+
 const tagsOf = (secret: ActiveSecret) => secret.tags ?? [];
 
-/** Whether one (non-negated) filter value matches the secret. */
-const matchesValue = (
-  secret: ActiveSecret,
-  key: FilterKey,
-  value: string,
-  primaryRegion: string | undefined,
-): boolean => {
+/** Whether one (non-negated) filter value matches a secret (its primary region as DescribeSecret shows it). */
+type ValueMatch = (secret: ActiveSecret, primaryRegion: string | undefined) => boolean;
+
+/** The check of one (non-negated) filter value, what can be worked out of the value alone worked out once. */
+const valueMatch = (key: FilterKey, value: string): ValueMatch => {
   switch (key) {
     case "name":
-      return secret.name.startsWith(value);
+      return (secret) => secret.name.startsWith(value);
     case "tag-key":
-      return tagsOf(secret).some((tag) => tag.Key.startsWith(value));
+      return (secret) => tagsOf(secret).some((tag) => tag.Key.startsWith(value));
     case "tag-value":
-      return tagsOf(secret).some((tag) => tag.Value.startsWith(value));
-    case "description":
-      return wordPrefixMatch(value, descriptionWords(secret.description ?? ""), descriptionWords);
+      return (secret) => tagsOf(secret).some((tag) => tag.Value.startsWith(value));
+    case "description": {
+      const wanted = wantedWords(value, descriptionWords);
+      return (secret) => startsWords(wanted, secret.description ?? "");
+    }
     case "all": {
-      const attributes = [secret.name, secret.description ?? "", ...tagsOf(secret).flatMap((t) => [t.Key, t.Value])];
-      return attributes.some((attribute) => wordPrefixMatch(value, attributeWords(attribute), attributeWords));
+      const wanted = wantedWords(value, attributeWords);
+      return (secret) =>
+        [secret.name, secret.description ?? "", ...tagsOf(secret).flatMap((t) => [t.Key, t.Value])].some((attribute) =>
+          wordPrefixMatch(wanted, attributeWords(attribute)),
+        );
     }
     // A replica, or a secret replicated elsewhere, has a primary region (prefix match, case-sensitive).
     case "primary-region":
-      return primaryRegion?.startsWith(value) === true;
+      return (_, primaryRegion) => primaryRegion?.startsWith(value) === true;
     // No secret here is owned by another service.
     case "owning-service":
-      return false;
+      return () => false;
     default: {
       const unknownKey: never = key;
       return unknownKey;
@@ -60,19 +80,27 @@ const matchesValue = (
   }
 };
 
+/** Whether a secret passes filters; `primaryRegion` as DescribeSecret shows it (absent: none). */
+export type FiltersMatch = (secret: ActiveSecret, primaryRegion?: string) => boolean;
+
+/** The check of `filters`, made once for a listing that checks many secrets. */
+export const filtersMatch = (filters: ReadonlyArray<SecretFilter>): FiltersMatch => {
+  const checks = filters.map((filter) =>
+    filter.values.map((value): ValueMatch => {
+      if (!value.startsWith("!")) return valueMatch(filter.key, value);
+      const match = valueMatch(filter.key, value.slice(1));
+      return (secret, primaryRegion) => !match(secret, primaryRegion);
+    }),
+  );
+  return (secret, primaryRegion) => checks.every((values) => values.some((match) => match(secret, primaryRegion)));
+};
+
 /** Whether the secret passes every filter; `primaryRegion` as DescribeSecret shows it (absent: none). */
 export const matchesFilters = (
   secret: ActiveSecret,
   filters: ReadonlyArray<SecretFilter>,
   primaryRegion?: string,
-): boolean =>
-  filters.every((filter) =>
-    filter.values.some((value) =>
-      value.startsWith("!")
-        ? !matchesValue(secret, filter.key, value.slice(1), primaryRegion)
-        : matchesValue(secret, filter.key, value, primaryRegion),
-    ),
-  );
+): boolean => filtersMatch(filters)(secret, primaryRegion);
 
 /** The value a secret sorts by; ties are broken by name. */
 export const sortValue = (secret: ActiveSecret, sortBy: SortBy): string | number => {

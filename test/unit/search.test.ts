@@ -6,6 +6,7 @@ import type { ActiveSecret } from "../../src/domain/state.js";
 import { event } from "../../src/domain/events.js";
 import { secretCreated } from "../../src/domain/events.js";
 import type { SecretName } from "../../src/domain/types.js";
+import { seededRandom } from "../support/random.js";
 
 const secret = (name: string, description?: string, tags: Array<[string, string]> = []): ActiveSecret =>
   fold([
@@ -49,6 +50,28 @@ test("description: every word of the value prefixes a word of the description, c
   for (const [value, description, expected] of cases)
     assert.is(matches(secret("x", description), "description", value), expected, `${value} ~ ${description}`);
   assert.not.ok(matches(secret("x"), "description", "a"));
+});
+
+test("description: matched as the description split into words would match, whatever the spaces and cases", () => {
+  // The words split and lower-cased one by one, as the rule says, against the check a listing makes.
+  const plainly = (value: string, description: string): boolean => {
+    const words = (s: string) => s.split(/\s+/).filter((w) => w !== "");
+    const have = words(description).map((w) => w.toLowerCase());
+    const wanted = words(value).map((w) => w.toLowerCase());
+    return wanted.length > 0 && wanted.every((w) => have.some((h) => h.startsWith(w)));
+  };
+  const random = seededRandom(3);
+  const pieces = ["ab", "AB", "b", "aB", "ba", "Σ", "σς", "İ", "i", "db", "prod", " ", "  ", "\t", "\u00a0", "\n", "-"];
+  const text = (n: number) => Array.from({ length: n }, () => random.pick(pieces)).join("");
+  for (let round = 0; round < 3_000; round++) {
+    const value = text(1 + random.below(3));
+    const description = text(random.below(9));
+    assert.is(
+      matches(secret("x", description), "description", value),
+      plainly(value, description),
+      JSON.stringify([value, description]),
+    );
+  }
 });
 
 test("tag-key and tag-value: case-sensitive prefixes of any tag", () => {
