@@ -29,8 +29,9 @@ const MOST_KEPT = 1 << 16;
 
 /**
  * A string's secrets when there are many: a set, and while there are at most MOST_KEPT, one tree an order as well.
- * Past it they are no longer kept in order (for good: a tree of tens of thousands made anew would stall the
- * records' applying); a listing then reads them as they come, as it reads a name prefix's.
+ * Past it they are no longer kept in order, even once fewer again (making trees of tens of thousands would stall the
+ * records' applying), until so few are left that they are kept as they come; a listing then reads them as they come,
+ * as it reads a name prefix's.
  */
 class Many implements Iterable<ActiveSecret> {
   private readonly members: Set<ActiveSecret>;

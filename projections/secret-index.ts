@@ -1,4 +1,4 @@
-import { descriptionWords, type SecretFilter, type SortBy, type SortKey } from "../src/domain/search.js";
+import { lowerCaseWords, type SecretFilter, type SortBy, type SortKey } from "../src/domain/search.js";
 import type { ActiveSecret, SecretState } from "../src/domain/state.js";
 import { fromCursor, orderTree, SORTS, swapIn, until, type OrderTree } from "./orders.js";
 import { inOrderOf, Postings, type Gathered } from "./postings.js";
@@ -15,8 +15,7 @@ const distinct = (strings: ReadonlyArray<string>): ReadonlyArray<string> => [...
 const tagKeysOf = (secret: ActiveSecret) => distinct((secret.tags ?? []).map((t) => t.Key));
 const tagValuesOf = (secret: ActiveSecret) => distinct((secret.tags ?? []).map((t) => t.Value));
 /** The words of a description, lower case, as the description filter matches them (by prefix). */
-const wordsOf = (secret: ActiveSecret) =>
-  distinct(descriptionWords(secret.description ?? "").map((w) => w.toLowerCase()));
+const wordsOf = (secret: ActiveSecret) => distinct(lowerCaseWords(secret.description ?? ""));
 
 /**
  * The only secrets a listing's filters can let through, as far as one filter's index tells: how many (a secret in
@@ -84,7 +83,7 @@ export class SecretIndex {
   /**
    * The only secrets `filters` can let through as far as one filter's index tells (that of the fewest), as groups
    * (a secret may be in two), or undefined when no filter has an index to ask (a negated value, a filter without
-   * one, a string too many secrets have).
+   * one, a name prefix more than NAMES_COUNTED names have).
    */
   candidates(filters: ReadonlyArray<SecretFilter>): Candidates | undefined {
     let best: Candidates | undefined;
@@ -144,8 +143,7 @@ export class SecretIndex {
    */
   private rarestWord(value: string, words: Postings, cap: number): Gathered | undefined {
     let rarest: Gathered | undefined;
-    for (const word of descriptionWords(value).map((w) => w.toLowerCase()))
-      rarest = words.withPrefix(word, rarest?.count ?? cap) ?? rarest;
+    for (const word of lowerCaseWords(value)) rarest = words.withPrefix(word, rarest?.count ?? cap) ?? rarest;
     return rarest;
   }
 

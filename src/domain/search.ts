@@ -8,7 +8,7 @@ export type SecretFilter = { readonly key: FilterKey; readonly values: ReadonlyA
 export type SortBy = "created-date" | "last-accessed-date" | "last-changed-date" | "name";
 
 /** Words of a description, or of a description filter's value: split at spaces. */
-export const descriptionWords = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
+const descriptionWords = (s: string): string[] => s.split(/\s+/).filter((w) => w !== "");
 
 /**
  * Words of an attribute for the `all` filter: split at / _ + = . @ - and spaces, then where lower case turns to
@@ -18,15 +18,15 @@ export const descriptionWords = (s: string): string[] => s.split(/\s+/).filter((
 export const attributeWords = (s: string): string[] =>
   s.split(/[/_+=.@\-\s]+/).flatMap((piece) => piece.match(/[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+|[^A-Za-z\d]+/g) ?? []);
 
-/** The words of a filter's value, lower case: each must be a case-insensitive prefix of some word of an attribute. */
-const wantedWords = (value: string, valueWords: (s: string) => string[]): ReadonlyArray<string> =>
-  valueWords(value).map((w) => w.toLowerCase());
+/** A text's words (by `words`: a description's, split at spaces, unless told), lower case, as filters match them. */
+export const lowerCaseWords = (text: string, words: (s: string) => string[] = descriptionWords): string[] =>
+  words(text).map((w) => w.toLowerCase());
 
-/** Whether every word wanted starts some word of `words`. */
-const wordPrefixMatch = (wanted: ReadonlyArray<string>, words: ReadonlyArray<string>): boolean => {
-  const have = words.map((w) => w.toLowerCase());
-  return wanted.length > 0 && wanted.every((w) => have.some((h) => h.startsWith(w)));
-};
+/** Whether every word wanted starts some word of `have` (both lower case). */
+const wordPrefixMatch = (wanted: ReadonlyArray<string>, have: ReadonlyArray<string>): boolean =>
+  wanted.length > 0 && wanted.every((w) => have.some((h) => h.startsWith(w)));
+
+const SPACE = /\s/;
 
 /**
  * Whether every word wanted starts some word of `text` (split at spaces, as descriptionWords): found where it
@@ -36,7 +36,7 @@ const startsWords = (wanted: ReadonlyArray<string>, text: string): boolean => {
   const lower = text.toLowerCase();
   const startsOne = (w: string): boolean => {
     for (let at = lower.indexOf(w); at >= 0; at = lower.indexOf(w, at + 1))
-      if (at === 0 || /\s/.test(lower.charAt(at - 1))) return true;
+      if (at === 0 || SPACE.test(lower.charAt(at - 1))) return true;
     return false;
   };
   return wanted.length > 0 && wanted.every(startsOne);
@@ -57,14 +57,14 @@ const valueMatch = (key: FilterKey, value: string): ValueMatch => {
     case "tag-value":
       return (secret) => tagsOf(secret).some((tag) => tag.Value.startsWith(value));
     case "description": {
-      const wanted = wantedWords(value, descriptionWords);
+      const wanted = lowerCaseWords(value);
       return (secret) => startsWords(wanted, secret.description ?? "");
     }
     case "all": {
-      const wanted = wantedWords(value, attributeWords);
+      const wanted = lowerCaseWords(value, attributeWords);
       return (secret) =>
         [secret.name, secret.description ?? "", ...tagsOf(secret).flatMap((t) => [t.Key, t.Value])].some((attribute) =>
-          wordPrefixMatch(wanted, attributeWords(attribute)),
+          wordPrefixMatch(wanted, lowerCaseWords(attribute, attributeWords)),
         );
     }
     // A replica, or a secret replicated elsewhere, has a primary region (prefix match, case-sensitive).
