@@ -3,12 +3,14 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readUpTo } from "../src/store/streams.js";
+import { keyStreamName, secretKeysPrefix, streamName } from "../src/store/subjects.js";
 import { spawnService, stopChild } from "./processes.js";
 
 // The two regions of bench:replication, and its replica region's first pass run again as deployed.
@@ -85,5 +87,53 @@ export const firstPassApart = async (run: {
     return (performance.now() - starting) / 1000;
   } finally {
     await stopChild(child);
+  }
+};
+
+/** How many messages a raw read took, and how long. */
+export type RawRead = { readonly messages: number; readonly seconds: number };
+
+/**
+ * The reads a replica region's first pass cannot do without, raw (bytes only, nothing decoded, checked or written),
+ * through the replica region's nats-server as its service reads them: its mirror of the primary's log, and the
+ * primary's secrets' keys over the leafnode (10,000 a pull, as the pass asks). The first pass's reference.
+ */
+export const firstPassReads = async (natsUrl: string): Promise<{ readonly log: RawRead; readonly keys: RawRead }> => {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const timed = async (
+      domain: string | undefined,
+      stream: string,
+      lastSeq: number,
+      options: { readonly subject?: string; readonly batch?: number },
+    ): Promise<RawRead> => {
+      const reading = performance.now();
+      let messages = 0;
+      await readUpTo(
+        jetstream(nc, domain === undefined ? {} : { domain }),
+        stream,
+        lastSeq,
+        () => void messages++,
+        options,
+      );
+      return { messages, seconds: (performance.now() - reading) / 1000 };
+    };
+    const mirror = streamName(PRIMARY);
+    const log = await timed(
+      undefined,
+      mirror,
+      (await (await jetstreamManager(nc)).streams.info(mirror)).state.last_seq,
+      {},
+    );
+    const subject = `${secretKeysPrefix(PRIMARY)}.>`;
+    const last = await (
+      await jetstreamManager(nc, { domain: PRIMARY })
+    ).streams.getMessage(keyStreamName(PRIMARY), {
+      last_by_subj: subject,
+    });
+    const keys = await timed(PRIMARY, keyStreamName(PRIMARY), last?.seq ?? 0, { subject, batch: 10_000 });
+    return { log, keys };
+  } finally {
+    await nc.drain();
   }
 };

@@ -27,7 +27,7 @@ import { startNatsServer } from "../src/store/nats-server.js";
 import { streamName } from "../src/store/subjects.js";
 import { heapAfterGc as heap, machine, percentile } from "./measures.js";
 import { spawnService, stopChild, waitForLine } from "./processes.js";
-import { PRIMARY, REPLICA, credentials, envOf, firstPassApart } from "./regions.js";
+import { PRIMARY, REPLICA, credentials, envOf, firstPassApart, firstPassReads } from "./regions.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -188,6 +188,8 @@ const main = async (): Promise<void> => {
       const served = performance.now();
       cb.destroy();
       await b.stop();
+      // The first pass's reference, in the same run: the reads it needs, raw.
+      const reads = FIRST_PASS ? await firstPassReads(natsB.url) : undefined;
       const heapWithout = heap();
       const restarting = performance.now();
       b = await startApp(configOf(dir, REPLICA, natsB.url, keyringFile, [PRIMARY]), quiet);
@@ -223,6 +225,11 @@ const main = async (): Promise<void> => {
         (FIRST_PASS ? ` (its first pass over them: it was down while they were made, and started then); ` : "; ") +
         `${REPLICA} restarted (from its checkpoint) and serving them in ${((restarted - restarting) / 1000).toFixed(1)} s; ` +
         `its heap then ${(held / 2 ** 20).toFixed(1)} MiB, ${(held / REPLICAS).toFixed(0)} bytes a replica (${VERSIONS} version(s) each)\n` +
+        (reads === undefined
+          ? ""
+          : `the reads the first pass needs, raw (bytes only), in the same run: the mirrored log ${reads.log.seconds.toFixed(2)} s ` +
+            `(${reads.log.messages} records), the primary's keys over the leafnode ${reads.keys.seconds.toFixed(2)} s ` +
+            `(${reads.keys.messages}); the first pass took ${((served - created) / 1000 / (reads.log.seconds + reads.keys.seconds)).toFixed(1)}× their sum\n`) +
         `ListSecrets in ${REPLICA}, a page of 100 (20 each): p50 ${ms(unfiltered.p50)}, max ${ms(unfiltered.max)}; ` +
         `by a name prefix: p50 ${ms(byPrefix.p50)}, max ${ms(byPrefix.max)}\n` +
         (passes.length > 0
