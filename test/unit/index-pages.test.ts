@@ -123,10 +123,10 @@ test("where the secrets a filter lets through come last in the order, the filter
   assert.is(checked, 11);
 });
 
-test("where the filter's secrets are spread over more strings than are sorted at once, the two ways take turns", async () => {
-  // 12,000 secrets; the last 5,000 are "late", each with values of its own (late-a-<i>, late-b-<i>): 10,000 strings
-  // of one secret, too many to sort for a page, so the walk and the candidates take turns.
-  const { catalog, index } = await catalogOf(12_000, (i) =>
+test("where the filter's secrets are spread over more strings than are put in order at once, the two ways take turns", async () => {
+  // 24,000 secrets; the last 17,000 are "late", each with values of its own (late-a-<i>, late-b-<i>): 34,000 strings
+  // of one secret, more than a listing puts in a heap for a page (32,768), so the walk and the candidates take turns.
+  const { catalog, index } = await catalogOf(24_000, (i) =>
     i >= 7_000
       ? [
           ["stage", `late-a-${i}`],
@@ -137,12 +137,12 @@ test("where the filter's secrets are spread over more strings than are sorted at
   const late: PageQuery = { filters: [{ key: "tag-value", values: ["late"] }], sortBy: "name", direction: 1 };
   assert.is(index.candidates(late.filters)?.inOrder("name", 1), undefined);
   for (const [turns, most] of [
-    // Turns of 100 and 1,000: the candidates' 10,000 are done in 10 turns, the walk's 1,000 secrets short of the
+    // Turns of 100 and 40,000: the candidates (34,000) are done in one turn, the walk's 100 secrets short of the
     // first late one (7,000 in).
-    [{ walk: 100, pick: 1_000 }, 1_000],
+    [{ walk: 100, pick: 40_000 }, 100],
     // A walk that has gone several times as far as its page would take were the candidates spread evenly (8 x 21 x
-    // 12,000 / 10,000 = 202 secrets) leaves the page to them, however short their turns.
-    [{ walk: 100, pick: 1 }, 300],
+    // 24,000 / 34,000 = 119 secrets) leaves the page to them, however short their turns.
+    [{ walk: 100, pick: 1 }, 200],
   ] as const) {
     let checked = 0;
     const accept = (s: ActiveSecret) => (checked++, matchesFilters(s, late.filters) ? s.name : undefined);

@@ -114,10 +114,11 @@ test("a filter's candidates in order are the plain listing's, from any cursor, a
   assert.ok(Math.min(...sizes.slice(300, 600)) < 4, `shrank to ${Math.min(...sizes.slice(300, 600))}`);
 });
 
-test("candidates of strings kept as they come are read in order only while sorting them is cheap", async () => {
-  // 5,000 secrets, each its own tag value: a prefix of all of them is 5,000 strings of one secret each.
+test("candidates of strings kept as they come are read in order up to 32,768 of them", async () => {
+  // 33,000 secrets, each its own tag value: a prefix of all of them is 33,000 strings of one secret each.
   const catalog = new SecretCatalog();
-  for (let i = 0; i < 5_000; i++) {
+  const count = 33_000;
+  for (let i = 0; i < count; i++) {
     const name = `one/${i}`;
     catalog.apply(i + 1, name, [
       secretCreated(
@@ -126,18 +127,25 @@ test("candidates of strings kept as they come are read in order only while sorti
           arn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`,
           tags: [{ Key: "id", Value: `id-${i}` }],
         },
-        at(i),
+        at(count - i), // the last made come first by creation
       ),
     ]);
   }
   const index = await catalog.indexed();
-  const few = index.candidates([{ key: "tag-value", values: ["id-12"] }]); // id-12, id-120…129, id-1200…1299
-  assert.is(few?.count, 111);
+  const few = index.candidates([{ key: "tag-value", values: ["id-12"] }]); // id-12, id-120…129, … id-12999
+  assert.is(few?.count, 1_111);
   const read = [...(few?.inOrder("name", -1) ?? [])].map((s) => s.name);
   assert.equal(read, [...read].sort().reverse());
-  assert.is(read.length, 111);
+  assert.is(read.length, 1_111);
+  // 11,111 (id-1, id-10…19, … id-10000…19999) read from a cursor by creation: the next page's, and no other.
+  const many = index.candidates([{ key: "tag-value", values: ["id-1"] }]);
+  assert.is(many?.count, 11_111);
+  const cursor: SortKey = [at(count - 15_000), "one/15000"];
+  const page = [];
+  for (const s of many?.inOrder("created-date", 1, cursor) ?? []) if (page.push(s.name) === 100) break;
+  assert.equal(page, Array.from({ length: 100 }, (_, k) => `one/${14_999 - k}`));
   const all = index.candidates([{ key: "tag-value", values: ["id-"] }]);
-  assert.is(all?.count, 5_000);
+  assert.is(all?.count, count);
   assert.is(all?.inOrder("name", 1), undefined);
 });
 
