@@ -143,7 +143,10 @@ test("candidates of strings kept as they come are read in order up to 32,768 of 
   const cursor: SortKey = [at(count - 15_000), "one/15000"];
   const page = [];
   for (const s of many?.inOrder("created-date", 1, cursor) ?? []) if (page.push(s.name) === 100) break;
-  assert.equal(page, Array.from({ length: 100 }, (_, k) => `one/${14_999 - k}`));
+  assert.equal(
+    page,
+    Array.from({ length: 100 }, (_, k) => `one/${14_999 - k}`),
+  );
   const all = index.candidates([{ key: "tag-value", values: ["id-"] }]);
   assert.is(all?.count, count);
   assert.is(all?.inOrder("name", 1), undefined);
