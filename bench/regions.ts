@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { READ_AT_ONCE_BATCH } from "../src/store/key-store.js";
 import { readUpTo } from "../src/store/streams.js";
 import { keyStreamName, secretKeysPrefix, streamName } from "../src/store/subjects.js";
 import { spawnService, stopChild } from "./processes.js";
@@ -96,7 +97,7 @@ export type RawRead = { readonly messages: number; readonly seconds: number };
 /**
  * The reads a replica region's first pass cannot do without, raw (bytes only, nothing decoded, checked or written),
  * through the replica region's nats-server as its service reads them: its mirror of the primary's log, and the
- * primary's secrets' keys over the leafnode (10,000 a pull, as the pass asks). The first pass's reference.
+ * primary's secrets' keys over the leafnode (as many a pull as the pass asks for). The first pass's reference.
  */
 export const firstPassReads = async (natsUrl: string): Promise<{ readonly log: RawRead; readonly keys: RawRead }> => {
   const nc = await connect({ servers: natsUrl });
@@ -119,19 +120,13 @@ export const firstPassReads = async (natsUrl: string): Promise<{ readonly log: R
       return { messages, seconds: (performance.now() - reading) / 1000 };
     };
     const mirror = streamName(PRIMARY);
-    const log = await timed(
-      undefined,
-      mirror,
-      (await (await jetstreamManager(nc)).streams.info(mirror)).state.last_seq,
-      {},
-    );
+    const mirrored = (await (await jetstreamManager(nc)).streams.info(mirror)).state.last_seq;
+    const log = await timed(undefined, mirror, mirrored, {});
+    const keyStream = keyStreamName(PRIMARY);
     const subject = `${secretKeysPrefix(PRIMARY)}.>`;
-    const last = await (
-      await jetstreamManager(nc, { domain: PRIMARY })
-    ).streams.getMessage(keyStreamName(PRIMARY), {
-      last_by_subj: subject,
-    });
-    const keys = await timed(PRIMARY, keyStreamName(PRIMARY), last?.seq ?? 0, { subject, batch: 10_000 });
+    const primary = await jetstreamManager(nc, { domain: PRIMARY });
+    const lastKey = (await primary.streams.getMessage(keyStream, { last_by_subj: subject }))?.seq ?? 0;
+    const keys = await timed(PRIMARY, keyStream, lastKey, { subject, batch: READ_AT_ONCE_BATCH });
     return { log, keys };
   } finally {
     await nc.drain();

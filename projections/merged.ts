@@ -5,7 +5,7 @@ import type { ActiveSecret } from "../src/domain/state.js";
 // in no order (a binary heap of them: made in one pass, then a secret at a time, so that a page of 100 out of ten
 // thousand costs about three compares each rather than a sort).
 
-/** A binary heap made of `items` in place (first: the least by `before`), and how to take or replace its first. */
+/** A binary heap made of `items` in place (first: the least by `before`): its first, and how to take or replace it. */
 const heapOf = <T>(items: T[], before: (a: T, b: T) => boolean) => {
   const sink = (from: number): void => {
     for (let i = from; ;) {
@@ -19,13 +19,15 @@ const heapOf = <T>(items: T[], before: (a: T, b: T) => boolean) => {
   for (let i = (items.length >> 1) - 1; i >= 0; i--) sink(i);
   return {
     first: (): T | undefined => items[0],
-    /** The first replaced by `next`, or taken out (none), and the heap mended. */
-    replaceFirst: (next?: T): void => {
-      if (next !== undefined) items[0] = next;
-      else {
-        const end = items.pop() as T;
-        if (items.length > 0) items[0] = end;
-      }
+    /** The first taken out (the last put in its place), and the heap mended. */
+    takeFirst: (): void => {
+      const end = items.pop() as T;
+      if (items.length > 0) items[0] = end;
+      sink(0);
+    },
+    /** The first replaced by `next`, and the heap mended. */
+    replaceFirst: (next: T): void => {
+      items[0] = next;
       sink(0);
     },
   };
@@ -62,7 +64,7 @@ export const merged = (
       if (top === undefined) return undefined;
       const secret = top.secret;
       const next = top.rest.next();
-      if (next.done === true) heap.replaceFirst();
+      if (next.done === true) heap.takeFirst();
       else {
         top.secret = next.value;
         heap.replaceFirst(top);
@@ -82,7 +84,7 @@ export const heapOrdered = (
   const heap = heapOf(secrets, (x, y) => order(x, y) < 0);
   return iterating(() => {
     const top = heap.first();
-    if (top !== undefined) heap.replaceFirst();
+    if (top !== undefined) heap.takeFirst();
     return top;
   });
 };

@@ -44,7 +44,7 @@ const decodeSecretKey = jsonDecoder(StoredSecretKey);
 /** Secrets' keys read at once: StoredSecretKey converts nothing, so each is checked, not built again. */
 const checkSecretKey = jsonChecker(StoredSecretKey);
 /** How many keys one pull of a read at once asks for: fewer round trips over the leafnode than the default. */
-const READ_AT_ONCE_BATCH = 10_000;
+export const READ_AT_ONCE_BATCH = 10_000;
 
 /** What reading a region's keys takes: a version's data key kept by version, and a secret's key of an epoch. */
 export type KeyReader = {
